@@ -1,0 +1,130 @@
+//! The audit log: who did what, when, from where, through which door, and how it ended.
+//!
+//! Invariant: a change and its audit record are written in one transaction — services
+//! call [`record`] with the transaction that makes the change, so there is no change
+//! without its row. Refusals and failed sign-ins, which change nothing, are recorded on
+//! their own. Details never hold secrets.
+
+use crate::core::Actor;
+use crate::db::like_pattern;
+use crate::error::ServiceResult;
+use crate::types::{AuditEntry, ListQuery, Page, Role};
+use crate::Core;
+use sqlx::{Any, Executor, Row};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    Denied,
+    Failed,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Denied => "denied",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
+pub async fn record<'e, E>(
+    executor: E,
+    actor: &Actor,
+    at_ms: i64,
+    action: &str,
+    resource: &str,
+    outcome: Outcome,
+    detail: &str,
+) -> ServiceResult<()>
+where
+    E: Executor<'e, Database = Any>,
+{
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor, source, client_addr, action, resource, outcome, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(at_ms)
+    .bind(&actor.name)
+    .bind(actor.source.as_str())
+    .bind(&actor.client_addr)
+    .bind(action)
+    .bind(resource)
+    .bind(outcome.as_str())
+    .bind(detail)
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
+/// Columns the audit table can sort by.
+fn sort_column(key: Option<&str>) -> &'static str {
+    match key {
+        Some("actor") => "actor",
+        Some("action") => "action",
+        Some("outcome") => "outcome",
+        Some("source") => "source",
+        _ => "id",
+    }
+}
+
+/// Lists the audit log (admin only). Filters: `q` (free text over actor, action,
+/// resource, detail), `actor`, `action`, `source`, `outcome`.
+pub async fn list(core: &Core, actor: &Actor, query: &ListQuery) -> ServiceResult<Page<AuditEntry>> {
+    core.authorize(actor, Role::Admin, "ListAuditLog", "audit-log").await?;
+    let mut conditions = Vec::new();
+    let mut binds: Vec<String> = Vec::new();
+    if let Some(q) = query.q.as_deref().filter(|q| !q.trim().is_empty()) {
+        binds.push(like_pattern(&q.trim().to_lowercase()));
+        let n = binds.len();
+        conditions.push(format!(
+            "(LOWER(actor) LIKE ${n} ESCAPE '\\' OR LOWER(action) LIKE ${n} ESCAPE '\\' \
+             OR LOWER(resource) LIKE ${n} ESCAPE '\\' OR LOWER(detail) LIKE ${n} ESCAPE '\\')"
+        ));
+    }
+    for key in ["actor", "action", "source", "outcome"] {
+        if let Some(v) = query.filter(key) {
+            binds.push(v.to_string());
+            conditions.push(format!("{key} = ${}", binds.len()));
+        }
+    }
+    let where_clause = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
+    let order = format!("{} {}", sort_column(query.sort.as_deref()), if query.desc || query.sort.is_none() { "DESC" } else { "ASC" });
+
+    let count_sql = format!("SELECT COUNT(*) FROM audit_log {where_clause}");
+    let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
+    for b in &binds {
+        count = count.bind(b.clone());
+    }
+    let total = count.fetch_one(core.db().pool()).await?;
+
+    let sql = format!(
+        "SELECT id, at, actor, source, client_addr, action, resource, outcome, detail FROM audit_log \
+         {where_clause} ORDER BY {order}, id DESC LIMIT {} OFFSET {}",
+        query.per_page(),
+        query.offset()
+    );
+    let mut q = sqlx::query(&sql);
+    for b in &binds {
+        q = q.bind(b.clone());
+    }
+    let rows = q.fetch_all(core.db().pool()).await?;
+    let items = rows
+        .iter()
+        .map(|r| {
+            Ok(AuditEntry {
+                id: r.try_get("id")?,
+                at: r.try_get("at")?,
+                actor: r.try_get("actor")?,
+                source: r.try_get("source")?,
+                client_addr: r.try_get("client_addr")?,
+                action: r.try_get("action")?,
+                resource: r.try_get("resource")?,
+                outcome: r.try_get("outcome")?,
+                detail: r.try_get("detail")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(Page { items, total, page: query.page(), per_page: query.per_page() })
+}

@@ -1,0 +1,42 @@
+//! Bosun's domain, shared by the console, the AWS API and the admin CLI.
+//!
+//! Two layers live here:
+//! - [`types`]: plain serde types that the console (wasm and SSR) and the server share.
+//!   They compile everywhere, including `wasm32-unknown-unknown`.
+//! - With feature `backend`: one module per capability (`accounts`, `audit`, `settings`, …),
+//!   each with a `store` (SQL only) and a `service` (rules, validation, role checks, audit).
+//!   Adapters — console server functions in `app`, AWS operations and the CLI in `server` —
+//!   call the services and nothing below them.
+//!
+//! Invariants: services never know about HTTP; every change a service makes is written
+//! in the same transaction as its audit record; secrets never reach `Debug` or logs.
+
+pub mod types;
+
+#[cfg(feature = "backend")]
+pub mod accounts;
+#[cfg(feature = "backend")]
+pub mod audit;
+#[cfg(feature = "backend")]
+pub mod clock;
+#[cfg(feature = "backend")]
+mod core;
+#[cfg(feature = "backend")]
+pub mod crypto;
+#[cfg(feature = "backend")]
+pub mod db;
+#[cfg(feature = "backend")]
+pub mod error;
+#[cfg(feature = "backend")]
+pub mod sessions;
+#[cfg(feature = "backend")]
+pub mod settings;
+#[cfg(feature = "test-support")]
+pub mod testing;
+#[cfg(feature = "backend")]
+pub mod throttle;
+
+#[cfg(feature = "backend")]
+pub use crate::core::{Actor, Core, CoreConfig, DEFAULT_REGION};
+#[cfg(feature = "backend")]
+pub use error::{ServiceError, ServiceResult};

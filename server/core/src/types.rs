@@ -1,0 +1,262 @@
+//! Types shared by the console (server-rendered and hydrated) and the backend.
+//! Only serde here: this module compiles to wasm.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// What a signed-in principal may do. Checked in the service layer only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Read-only.
+    Viewer,
+    /// Read and change fleet resources, run commands.
+    Operator,
+    /// Everything, including users and service settings.
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Admin, Role::Operator, Role::Viewer];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Operator => "operator",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "operator" => Some(Role::Operator),
+            "viewer" => Some(Role::Viewer),
+            _ => None,
+        }
+    }
+
+    /// Whether this role includes everything `other` may do.
+    pub fn at_least(self, other: Role) -> bool {
+        self >= other
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a request came from; recorded in the audit log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    Console,
+    Api,
+    Cli,
+    System,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Console => "console",
+            Source::Api => "api",
+            Source::Cli => "cli",
+            Source::System => "system",
+        }
+    }
+}
+
+/// The signed-in user as the console shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionUser {
+    pub name: String,
+    pub role: Role,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserSummary {
+    pub name: String,
+    pub role: Role,
+    pub disabled: bool,
+    /// Milliseconds since the Unix epoch.
+    pub created_at: i64,
+    pub last_login_at: Option<i64>,
+    pub access_keys: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessKeySummary {
+    pub access_key_id: String,
+    pub user: String,
+    pub description: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+/// A freshly created key. The secret exists in clear only in this value, once.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewAccessKey {
+    #[serde(rename = "AccessKeyId")]
+    pub access_key_id: String,
+    #[serde(rename = "SecretAccessKey")]
+    pub secret_access_key: String,
+}
+
+impl fmt::Debug for NewAccessKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewAccessKey")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"<redacted>")
+            .finish()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: i64,
+    pub actor: String,
+    pub source: String,
+    pub client_addr: String,
+    pub action: String,
+    pub resource: String,
+    pub outcome: String,
+    pub detail: String,
+}
+
+/// One SSM service setting, as GetServiceSetting returns it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceSetting {
+    pub setting_id: String,
+    pub setting_value: String,
+    pub last_modified_date: i64,
+    pub last_modified_user: String,
+    pub arn: String,
+    /// `Default`, `Customized` or `PendingUpdate`.
+    pub status: String,
+    /// Values the setting accepts (for the console).
+    pub allowed_values: Vec<String>,
+    pub description: String,
+}
+
+/// A page of a server-side paginated, sorted, filtered list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    /// 1-based.
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl<T> Page<T> {
+    pub fn pages(&self) -> u32 {
+        if self.total <= 0 || self.per_page == 0 {
+            1
+        } else {
+            let pages = (self.total as u64).div_ceil(u64::from(self.per_page));
+            u32::try_from(pages).unwrap_or(u32::MAX)
+        }
+    }
+}
+
+/// How a list is asked for: the same shape for every table in the console.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListQuery {
+    /// 1-based page number; 0 means 1.
+    pub page: u32,
+    /// 0 means the default (25); capped at 100.
+    pub per_page: u32,
+    /// A column key the list understands; unknown keys fall back to the default order.
+    pub sort: Option<String>,
+    pub desc: bool,
+    /// Free-text filter.
+    pub q: Option<String>,
+    /// Named filters (`outcome=denied`, `source=api`, …).
+    pub filters: Vec<(String, String)>,
+}
+
+impl ListQuery {
+    pub const DEFAULT_PER_PAGE: u32 = 25;
+    pub const MAX_PER_PAGE: u32 = 100;
+
+    pub fn page(&self) -> u32 {
+        self.page.max(1)
+    }
+
+    pub fn per_page(&self) -> u32 {
+        match self.per_page {
+            0 => Self::DEFAULT_PER_PAGE,
+            n => n.min(Self::MAX_PER_PAGE),
+        }
+    }
+
+    pub fn offset(&self) -> i64 {
+        i64::from(self.page() - 1) * i64::from(self.per_page())
+    }
+
+    pub fn filter(&self, key: &str) -> Option<&str> {
+        self.filters
+            .iter()
+            .find(|(k, v)| k == key && !v.is_empty())
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The kinds of failure every layer agrees on. The API maps them to AWS exception
+/// names; the console to readable messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ErrorKind {
+    Validation,
+    NotFound,
+    AlreadyExists,
+    Conflict,
+    Unauthenticated,
+    AccessDenied,
+    Throttled,
+    LimitExceeded,
+    Internal,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_order_and_parse() {
+        assert!(Role::Admin.at_least(Role::Operator));
+        assert!(Role::Operator.at_least(Role::Viewer));
+        assert!(!Role::Viewer.at_least(Role::Operator));
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn list_query_bounds() {
+        let q = ListQuery { page: 0, per_page: 1000, ..Default::default() };
+        assert_eq!(q.page(), 1);
+        assert_eq!(q.per_page(), 100);
+        assert_eq!(q.offset(), 0);
+        let q = ListQuery { page: 3, per_page: 0, ..Default::default() };
+        assert_eq!(q.offset(), 50);
+    }
+
+    #[test]
+    fn page_count() {
+        let p = Page::<()> { items: vec![], total: 51, page: 1, per_page: 25 };
+        assert_eq!(p.pages(), 3);
+        let p = Page::<()> { items: vec![], total: 0, page: 1, per_page: 25 };
+        assert_eq!(p.pages(), 1);
+    }
+
+    #[test]
+    fn new_access_key_debug_hides_secret() {
+        let k = NewAccessKey { access_key_id: "AKIAX".into(), secret_access_key: "s3cr3t".into() };
+        assert!(!format!("{k:?}").contains("s3cr3t"));
+    }
+}
