@@ -1,1 +1,78 @@
+//! The Bosun console: Leptos components and the thin server functions behind them.
+//!
+//! Built twice: with `ssr` into the server (pages render completely on the server, so
+//! the console works before — or without — the wasm bundle) and with `hydrate` into
+//! the wasm bundle (interactivity after hydration). Server functions sit next to the
+//! pages that use them; their bodies (under `ssr`) only turn the request into a
+//! `bosun_core::Actor`, call one service function, and convert its error. No SQL and no
+//! rules live here.
 
+#![recursion_limit = "512"]
+
+pub mod components;
+pub mod error;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use crate::components::layout::ConsoleLayout;
+use crate::components::toast::provide_toasts;
+use crate::pages::{account::AccountPage, audit::AuditPage, home::HomePage, login::LoginPage, not_found::NotFound, settings::SettingsPage, users::UsersPage};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+/// The name of the wasm bundle, its JS glue and the stylesheet under `/pkg/`.
+pub const OUTPUT_NAME: &str = "bosun";
+
+/// The HTML document around the app (server side only renders it).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_toasts();
+
+    // Marks the document once the wasm bundle has taken over (tests wait for it).
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+            let _ = el.class_list().add_1("hydrated");
+        }
+    });
+
+    view! {
+        <Stylesheet id="bosun-css" href=format!("/pkg/{OUTPUT_NAME}.css") />
+        <Title formatter=|text: String| if text.is_empty() { "Bosun".to_string() } else { format!("{text} · Bosun") } />
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                <ParentRoute path=path!("") view=ConsoleLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />
+                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

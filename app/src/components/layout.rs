@@ -1,0 +1,219 @@
+//! The console's frame: sidebar navigation (only the sections the user may use), the
+//! top bar with breadcrumbs and the signed-in user, the toast region, and the page
+//! header. Every capability adds itself to [`NAV`] and nothing else here.
+
+use crate::components::toast::ToastRegion;
+use crate::error::AppError;
+use bosun_core::types::{Role, SessionUser};
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, A};
+use leptos_router::hooks::use_location;
+
+pub struct NavItem {
+    pub path: &'static str,
+    pub label: &'static str,
+    pub group: &'static str,
+    /// The least role that may open the page.
+    pub role: Role,
+}
+
+/// Sections of the console, in sidebar order. A section appears here when it exists.
+pub const NAV: &[NavItem] = &[
+    NavItem { path: "/", label: "Overview", group: "Console", role: Role::Viewer },
+    NavItem { path: "/settings", label: "Service settings", group: "Administration", role: Role::Admin },
+    NavItem { path: "/users", label: "Users", group: "Administration", role: Role::Admin },
+    NavItem { path: "/audit", label: "Audit log", group: "Administration", role: Role::Admin },
+    NavItem { path: "/account", label: "My account", group: "You", role: Role::Viewer },
+];
+
+/// Breadcrumb trail for a path: Overview, then the section.
+pub fn breadcrumbs(path: &str) -> Vec<(&'static str, &'static str)> {
+    let mut trail = vec![("/", "Overview")];
+    if let Some(item) = NAV.iter().find(|n| n.path != "/" && (path == n.path || path.starts_with(&format!("{}/", n.path)))) {
+        trail.push((item.path, item.label));
+    }
+    trail
+}
+
+#[server(prefix = "/api", endpoint = "session_user")]
+pub async fn get_session_user() -> Result<Option<SessionUser>, AppError> {
+    let id = crate::ssr::identity()?;
+    Ok(id.principal.map(|p| SessionUser { name: p.name, role: p.role }))
+}
+
+#[server(prefix = "/api", endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    let session = crate::ssr::session().await?;
+    session.flush().await.map_err(|e| {
+        tracing::error!(error = %e, "session flush");
+        AppError::internal()
+    })?;
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+/// The signed-in user, for pages that adapt to the role.
+pub fn use_session_user() -> Option<SessionUser> {
+    use_context::<SessionUser>()
+}
+
+#[component]
+pub fn ConsoleLayout() -> impl IntoView {
+    let user = Resource::new(|| (), |_| get_session_user());
+    view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <Suspense fallback=|| view! { <div class="spinner" aria-label="Loading"></div> }>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(Some(u)) => view! { <Shell user=u /> }.into_any(),
+                    Ok(None) | Err(AppError { kind: bosun_core::types::ErrorKind::Unauthenticated, .. }) => {
+                        view! {
+                            <div class="login-page">
+                                <div class="login-card">
+                                    <h1>"Signed out"</h1>
+                                    <p>"Your session has ended."</p>
+                                    <a class="btn btn-primary" href="/login" rel="external">"Sign in"</a>
+                                </div>
+                            </div>
+                        }
+                            .into_any()
+                    }
+                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.message}</div> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Shell(user: SessionUser) -> impl IntoView {
+    provide_context(user.clone());
+    let role = user.role;
+    let logout = ServerAction::<Logout>::new();
+    let location = use_location();
+    let crumbs = move || breadcrumbs(&location.pathname.get());
+    let mut groups: Vec<&'static str> = Vec::new();
+    for item in NAV.iter().filter(|n| role.at_least(n.role)) {
+        if !groups.contains(&item.group) {
+            groups.push(item.group);
+        }
+    }
+    let nav = groups
+        .into_iter()
+        .map(|group| {
+            let links = NAV
+                .iter()
+                .filter(|n| n.group == group && role.at_least(n.role))
+                .map(|n| {
+                    view! {
+                        <li>
+                            <A href=n.path exact=n.path == "/" attr:class="nav-link">
+                                {n.label}
+                            </A>
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! {
+                <div class="nav-group">
+                    <div class="nav-group-title">{group}</div>
+                    <ul>{links}</ul>
+                </div>
+            }
+        })
+        .collect_view();
+    let badge = format!("badge badge-role role-{}", user.role.as_str());
+    view! {
+        <div class="app-shell">
+            <aside class="sidebar">
+                <a class="brand" href="/">
+                    <BrandMark />
+                    <span class="brand-name">"Bosun"</span>
+                </a>
+                <nav class="sidebar-nav" aria-label="Main">{nav}</nav>
+                <div class="sidebar-footer">{concat!("Bosun ", env!("CARGO_PKG_VERSION"))}</div>
+            </aside>
+            <div class="main-col">
+                <header class="topbar">
+                    <nav class="breadcrumbs" aria-label="Breadcrumb">
+                        <ol>
+                            {move || {
+                                let trail = crumbs();
+                                let last = trail.len() - 1;
+                                trail
+                                    .into_iter()
+                                    .enumerate()
+                                    .map(|(i, (href, label))| {
+                                        if i == last {
+                                            view! { <li aria-current="page">{label}</li> }.into_any()
+                                        } else {
+                                            view! { <li><A href=href>{label}</A></li> }.into_any()
+                                        }
+                                    })
+                                    .collect_view()
+                            }}
+                        </ol>
+                    </nav>
+                    <div class="user-menu">
+                        <span class="user-name">{user.name.clone()}</span>
+                        <span class=badge>{user.role.as_str()}</span>
+                        <leptos::form::ActionForm action=logout attr:class="logout-form">
+                            <button type="submit" class="btn btn-ghost btn-sm">"Sign out"</button>
+                        </leptos::form::ActionForm>
+                    </div>
+                </header>
+                <main class="content" id="main" tabindex="-1">
+                    <Outlet />
+                </main>
+            </div>
+        </div>
+        <ToastRegion />
+    }
+}
+
+#[component]
+pub fn BrandMark() -> impl IntoView {
+    view! {
+        <svg class="brand-mark" viewBox="0 0 24 24" width="24" height="24" aria-hidden="true">
+            <circle cx="12" cy="5" r="2.2" fill="none" stroke="currentColor" stroke-width="1.8" />
+            <path d="M12 7.2V21M7 11h10M4.5 15.5c1 3.2 4 5.5 7.5 5.5s6.5-2.3 7.5-5.5" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" />
+        </svg>
+    }
+}
+
+/// A page's header: title, optional subtitle and actions; also sets the document title.
+#[component]
+pub fn PageHeader(title: &'static str, #[prop(optional)] subtitle: Option<&'static str>, #[prop(optional)] children: Option<Children>) -> impl IntoView {
+    view! {
+        <leptos_meta::Title text=title />
+        <div class="page-header">
+            <div>
+                <h1 class="page-title">{title}</h1>
+                {subtitle.map(|s| view! { <p class="page-subtitle">{s}</p> })}
+            </div>
+            {children.map(|c| view! { <div class="page-actions">{c()}</div> })}
+        </div>
+    }
+}
+
+/// Shown instead of a page the user's role does not allow.
+#[component]
+pub fn Forbidden() -> impl IntoView {
+    view! {
+        <div class="alert alert-warning" role="alert">
+            "You do not have access to this page. Ask an admin if you need it."
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn breadcrumbs_follow_nav() {
+        assert_eq!(breadcrumbs("/"), vec![("/", "Overview")]);
+        assert_eq!(breadcrumbs("/users"), vec![("/", "Overview"), ("/users", "Users")]);
+        assert_eq!(breadcrumbs("/usersx"), vec![("/", "Overview")]);
+    }
+}

@@ -1,0 +1,62 @@
+//! The console's error: a kind, a message safe to show, and the form field at fault.
+//! Server functions return it; components render it. Service errors convert into it in
+//! one place (`From<ServiceError>`); causes stay in the server log.
+
+use bosun_core::types::ErrorKind;
+use serde::{Deserialize, Serialize};
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct AppError {
+    pub kind: ErrorKind,
+    pub message: String,
+    pub field: Option<String>,
+}
+
+impl AppError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        AppError { kind, message: message.into(), field: None }
+    }
+
+    pub fn internal() -> Self {
+        Self::new(ErrorKind::Internal, "An internal error occurred. The server log has the details.")
+    }
+
+    pub fn unauthenticated() -> Self {
+        Self::new(ErrorKind::Unauthenticated, "Your session has ended. Sign in again.")
+    }
+
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        AppError { field: Some(field.to_string()), ..Self::new(ErrorKind::Validation, message) }
+    }
+
+    /// The message for `field`, if this error is about it.
+    pub fn for_field(&self, field: &str) -> Option<String> {
+        (self.field.as_deref() == Some(field)).then(|| self.message.clone())
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Request(_) => {
+                Self::new(ErrorKind::Internal, "Could not reach the server. Check your connection and try again.")
+            }
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
+                Self::new(ErrorKind::Validation, "The form was incomplete. Fill in every required field.")
+            }
+            _ => Self::internal(),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<bosun_core::ServiceError> for AppError {
+    fn from(e: bosun_core::ServiceError) -> Self {
+        AppError { kind: e.kind, message: e.message, field: e.field.map(str::to_string) }
+    }
+}

@@ -1,0 +1,9 @@
+//! One module per console page, each with the server functions it calls.
+
+pub mod account;
+pub mod audit;
+pub mod home;
+pub mod login;
+pub mod not_found;
+pub mod settings;
+pub mod users;

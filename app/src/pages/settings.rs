@@ -1,0 +1,112 @@
+//! Service settings (admin): the same service functions as `GetServiceSetting`,
+//! `UpdateServiceSetting` and `ResetServiceSetting` on the API.
+
+use crate::components::format::datetime;
+use crate::components::layout::{use_session_user, Forbidden, PageHeader};
+use crate::components::toast::toast_result;
+use crate::error::AppError;
+use bosun_core::types::{Role, ServiceSetting};
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+#[cfg(feature = "ssr")]
+use bosun_core::settings;
+
+#[server(prefix = "/api", endpoint = "list_service_settings")]
+pub async fn list_service_settings() -> Result<Vec<ServiceSetting>, AppError> {
+    let (core, actor) = crate::ssr::actor()?;
+    Ok(settings::list_service_settings(&core, &actor).await?)
+}
+
+#[server(prefix = "/api", endpoint = "update_service_setting")]
+pub async fn update_service_setting(setting_id: String, value: String) -> Result<(), AppError> {
+    let (core, actor) = crate::ssr::actor()?;
+    Ok(settings::update_service_setting(&core, &actor, &setting_id, &value).await?)
+}
+
+#[server(prefix = "/api", endpoint = "reset_service_setting")]
+pub async fn reset_service_setting(setting_id: String) -> Result<(), AppError> {
+    let (core, actor) = crate::ssr::actor()?;
+    settings::reset_service_setting(&core, &actor, &setting_id).await?;
+    Ok(())
+}
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    if !use_session_user().is_some_and(|u| u.role == Role::Admin) {
+        return view! { <PageHeader title="Service settings" /><Forbidden /> }.into_any();
+    }
+    let update = ServerAction::<UpdateServiceSetting>::new();
+    let reset = ServerAction::<ResetServiceSetting>::new();
+    let list = Resource::new(move || (update.version().get(), reset.version().get()), |_| list_service_settings());
+    Effect::new(move |_| update.value().with(|v| if let Some(r) = v { toast_result(r, "Setting saved.") }));
+    Effect::new(move |_| reset.value().with(|v| if let Some(r) = v { toast_result(r, "Setting reset to its default.") }));
+    view! {
+        <PageHeader title="Service settings" subtitle="Account-wide switches, as AWS Systems Manager names them. The AWS API reads and changes the same values." />
+        <div class="data-table">
+            <div class="table-scroll">
+                <table aria-label="Service settings">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Setting"</th>
+                            <th scope="col">"Value"</th>
+                            <th scope="col">"Status"</th>
+                            <th scope="col">"Last modified"</th>
+                            <th scope="col">"Change"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        <Suspense fallback=|| view! { <tr><td colspan="5"><div class="spinner" aria-label="Loading"></div></td></tr> }>
+                            {move || Suspend::new(async move {
+                                match list.await {
+                                    Err(e) => view! { <tr><td colspan="5"><div class="table-error" role="alert">{e.message}</div></td></tr> }.into_any(),
+                                    Ok(items) => items
+                                        .into_iter()
+                                        .map(|s| {
+                                            let status = if s.status == "Default" { "badge badge-muted" } else { "badge badge-info" };
+                                            let current = s.setting_value.clone();
+                                            let label = format!("New value for {}", s.setting_id);
+                                            let (id_update, id_reset) = (s.setting_id.clone(), s.setting_id.clone());
+                                            let allowed = s.allowed_values.clone();
+                                            let is_default = s.status == "Default";
+                                            view! {
+                                                <tr data-setting=s.setting_id.clone()>
+                                                    <td>
+                                                        <div class="mono">{s.setting_id.clone()}</div>
+                                                        <div class="muted">{s.description.clone()}</div>
+                                                    </td>
+                                                    <td class="mono" data-testid="setting-value">{s.setting_value.clone()}</td>
+                                                    <td><span class=status>{s.status.clone()}</span></td>
+                                                    <td>
+                                                        <div>{datetime(Some(s.last_modified_date))}</div>
+                                                        <div class="muted mono">{s.last_modified_user.clone()}</div>
+                                                    </td>
+                                                    <td>
+                                                        <div class="btn-row">
+                                                            <ActionForm action=update attr:class="inline-form">
+                                                                <input type="hidden" name="setting_id" value=id_update />
+                                                                <select name="value" aria-label=label>
+                                                                    {allowed.into_iter().map(|v| { let sel = v == current; let text = v.clone(); view! { <option value=v selected=sel>{text}</option> } }).collect_view()}
+                                                                </select>
+                                                                <button type="submit" class="btn btn-sm btn-primary">"Save"</button>
+                                                            </ActionForm>
+                                                            <ActionForm action=reset attr:class="inline-form">
+                                                                <input type="hidden" name="setting_id" value=id_reset />
+                                                                <button type="submit" class="btn btn-sm" disabled=is_default>"Reset"</button>
+                                                            </ActionForm>
+                                                        </div>
+                                                    </td>
+                                                </tr>
+                                            }
+                                        })
+                                        .collect_view()
+                                        .into_any(),
+                                }
+                            })}
+                        </Suspense>
+                    </tbody>
+                </table>
+            </div>
+        </div>
+    }
+    .into_any()
+}
