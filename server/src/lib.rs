@@ -51,7 +51,8 @@ pub async fn open_core(storage: &StorageArgs) -> anyhow::Result<Core> {
     Ok(core)
 }
 
-/// Runs the server until `shutdown` completes.
+/// Opens storage, creates the first admin when there are no users, and runs the server
+/// until `shutdown` completes.
 pub async fn serve(args: ServeArgs, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
     let core = open_core(&args.storage).await?;
     let admin_password = std::env::var(ADMIN_PASSWORD_ENV).ok().filter(|p| !p.is_empty());
@@ -65,6 +66,14 @@ pub async fn serve(args: ServeArgs, listener: TcpListener, shutdown: impl Future
             println!("This password is shown once. Change it under My account.");
         }
     }
+    let result = run(core.clone(), args, listener, shutdown).await;
+    core.db().close().await;
+    result
+}
+
+/// Runs the HTTP server over an opened domain until `shutdown` completes. Tests call
+/// this with a listener on port 0.
+pub async fn run(core: Core, args: ServeArgs, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let state = AppState::new(core.clone(), &args)?;
     web::spawn_housekeeping(&state);
@@ -74,9 +83,7 @@ pub async fn serve(args: ServeArgs, listener: TcpListener, shutdown: impl Future
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await
-        .context("server error")?;
-    core.db().close().await;
-    Ok(())
+        .context("server error")
 }
 
 /// Completes on SIGINT or SIGTERM.
