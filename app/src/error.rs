@@ -54,9 +54,30 @@ impl FromServerFnError for AppError {
     }
 }
 
+/// The HTTP status a server function answers with for an error of `kind`.
+pub fn http_status(kind: ErrorKind) -> u16 {
+    match kind {
+        ErrorKind::Validation | ErrorKind::Conflict | ErrorKind::LimitExceeded => 400,
+        ErrorKind::Unauthenticated => 401,
+        ErrorKind::AccessDenied => 403,
+        ErrorKind::NotFound => 404,
+        ErrorKind::AlreadyExists => 409,
+        ErrorKind::Throttled => 429,
+        ErrorKind::Internal => 500,
+    }
+}
+
+/// The one conversion from service errors. It also sets the response's status (when a
+/// request is being answered), so scripts and logs see 4xx for the caller's mistakes
+/// rather than server functions' default 500.
 #[cfg(feature = "ssr")]
 impl From<bosun_core::ServiceError> for AppError {
     fn from(e: bosun_core::ServiceError) -> Self {
+        if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            if let Ok(status) = http::StatusCode::from_u16(http_status(e.kind)) {
+                res.set_status(status);
+            }
+        }
         AppError { kind: e.kind, message: e.message, field: e.field.map(str::to_string) }
     }
 }

@@ -1,0 +1,39 @@
+// The console is rendered on the server: it works before (or without) the wasm bundle.
+
+import { expect, test } from '@playwright/test';
+import { ADMIN_PASSWORD, ADMIN_USER } from './fixtures';
+
+test.describe('without JavaScript', () => {
+  test.use({ javaScriptEnabled: false });
+
+  test('the sign-in form is server-rendered and a plain form post signs in', async ({ page }) => {
+    await page.goto('/login');
+    await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+    await expect(page.getByLabel('User name')).toBeVisible();
+    await expect(page.getByLabel('Password')).toBeVisible();
+    // No wasm ran.
+    await expect(page.locator('html')).not.toHaveClass(/hydrated/);
+
+    await page.getByLabel('User name').fill(ADMIN_USER);
+    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+
+    await page.waitForURL((url) => url.pathname === '/');
+    await expect(page.getByRole('heading', { level: 1, name: 'Overview' })).toBeVisible();
+    await expect(page.getByRole('banner').getByRole('button', { name: 'Sign out' })).toBeVisible();
+    await expect(page.getByText('Signed in as')).toBeVisible();
+    await expect(page.locator('html')).not.toHaveClass(/hydrated/);
+  });
+
+  test('an admin page renders fully on the server', async ({ page }) => {
+    await page.goto('/users');
+    await expect(page).toHaveURL(/\/login\?next=/);
+    await page.getByLabel('User name').fill(ADMIN_USER);
+    await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+
+    await page.waitForURL((url) => url.pathname === '/users');
+    await expect(page.getByRole('heading', { level: 1, name: 'Users' })).toBeVisible();
+    await expect(page.getByRole('table', { name: 'Users' }).getByRole('cell', { name: ADMIN_USER, exact: true })).toBeVisible();
+  });
+});
