@@ -1,6 +1,9 @@
 //! Embeds the console's site folder (wasm bundle, JS glue, CSS, public files) into the
-//! `bosun` binary. `cargo xtask build` sets BOSUN_SITE_DIR; without it the binary embeds
-//! nothing and serves pages without hydration (and says so at start).
+//! `bosun` binary. The folder is `$BOSUN_SITE_DIR` when set, else the one `cargo xtask
+//! build` writes for this profile (`<target>/site/<debug|release>`), so any later
+//! `cargo build`/`cargo test` of the server keeps embedding the latest bundle. Without
+//! a site folder the binary embeds nothing and serves pages without hydration (and
+//! says so at start).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -17,11 +20,22 @@ fn collect(dir: &Path, base: &Path, out: &mut Vec<(String, PathBuf)>) {
     }
 }
 
+/// `<target>/site/<profile>`, from OUT_DIR = `<target>/<profile>/build/<pkg>/out`
+/// (or `<target>/<triple>/<profile>/build/<pkg>/out` when cross-compiling).
+fn default_site() -> Option<PathBuf> {
+    let out = PathBuf::from(std::env::var_os("OUT_DIR")?);
+    let profile = std::env::var("PROFILE").ok()?;
+    let profile_dir = out.ancestors().find(|a| a.file_name().is_some_and(|n| n == profile.as_str()))?;
+    let target = profile_dir.parent()?;
+    let target = if target.join("site").is_dir() { target } else { target.parent()? };
+    Some(target.join("site").join(&profile))
+}
+
 fn main() {
     println!("cargo:rerun-if-env-changed=BOSUN_SITE_DIR");
     let mut files = Vec::new();
-    if let Ok(dir) = std::env::var("BOSUN_SITE_DIR") {
-        let dir = PathBuf::from(dir);
+    let site = std::env::var_os("BOSUN_SITE_DIR").map(PathBuf::from).or_else(default_site);
+    if let Some(dir) = site.filter(|d| d.is_dir()) {
         println!("cargo:rerun-if-changed={}", dir.display());
         collect(&dir, &dir, &mut files);
         for (_, p) in &files {

@@ -115,7 +115,10 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(ctx_core.clone()),
+            move || {
+                provide_context(ctx_core.clone());
+                content_security_policy();
+            },
             move || app::shell(options.clone()),
         )
         .route(
@@ -144,10 +147,34 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// A strict Content-Security-Policy for rendered pages: scripts only from us or carrying
+/// this response's nonce (Leptos puts it on its inline hydration scripts), wasm
+/// compilation allowed, no inline styles, no framing, forms only to us. Command
+/// output and other hostile text is escaped anyway; this is the second wall.
+fn content_security_policy() {
+    use leptos::prelude::use_context;
+    if let (Some(nonce), Some(res)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) {
+        let policy = format!(
+            "default-src 'self'; script-src 'self' 'nonce-{}' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; \
+             connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+            &*nonce
+        );
+        if let Ok(v) = HeaderValue::from_str(&policy) {
+            res.insert_header(header::CONTENT_SECURITY_POLICY, v);
+        }
+    }
+}
+
 async fn not_found(State(state): State<AppState>, req: Request) -> Response {
     let options = state.leptos_options.clone();
     let core = state.core.clone();
-    let handler = leptos_axum::render_app_to_stream_with_context(move || provide_context(core.clone()), move || app::shell(options.clone()));
+    let handler = leptos_axum::render_app_to_stream_with_context(
+        move || {
+            provide_context(core.clone());
+            content_security_policy();
+        },
+        move || app::shell(options.clone()),
+    );
     let mut res = handler(req).await.into_response();
     *res.status_mut() = StatusCode::NOT_FOUND;
     res

@@ -2,8 +2,9 @@
 //!
 //! - `build [--release]`: the wasm bundle (frontend, `hydrate`), wasm-bindgen through
 //!   the `wasm-bindgen-cli-support` crate (the same version as the `wasm-bindgen`
-//!   library, one Cargo.lock), the site folder (`pkg/bosun.{js,wasm,css}` + `public/`),
-//!   then the server (`ssr`) with the site embedded.
+//!   library, one Cargo.lock), the site folder `<target>/site/<profile>`
+//!   (`pkg/bosun{.js,_bg.wasm,.css}` + `public/`), then the server (`ssr`), whose build
+//!   script embeds that folder.
 //! - `run [--release] [-- ARGS]`: build, then `bosun serve ARGS` on SQLite in ./bosun-data.
 //! - `watch`: build, serve with `--site-dir`, and rebuild/restart on changes.
 //! - `test`: everything CI checks — fmt, clippy (both feature sets), unit and
@@ -166,10 +167,12 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Builds the server; its build script embeds `site` (the default site folder of the
+/// profile, so plain `cargo build`/`cargo test` embed the same bundle without churn).
 fn build_server(release: bool, site: &Path) -> Result<PathBuf> {
-    step(&format!("server ({})", if release { "release" } else { "debug" }));
+    step(&format!("server ({}, embedding {})", if release { "release" } else { "debug" }, site.display()));
     let mut cmd = cargo();
-    cmd.args(["build", "-p", "bosun-server", "--bin", "bosun"]).env("BOSUN_SITE_DIR", site);
+    cmd.args(["build", "-p", "bosun-server", "--bin", "bosun"]).env_remove("BOSUN_SITE_DIR");
     if release {
         cmd.arg("--release");
     }
@@ -379,6 +382,13 @@ fn test() -> Result<()> {
     status(cargo().args(["clippy", "-p", "bosun-core", "-p", "bosun-server", "-p", "bosun-agent", "-p", "xtask", "-p", "app", "--features", "app/ssr", "--all-targets", "--", "-D", "warnings"]))?;
     step("clippy (browser side: hydrate, wasm32)");
     status(cargo().args(["clippy", "-p", "frontend", "--target", WASM_TARGET, "--", "-D", "warnings"]))?;
+
+    step("the agent links neither leptos nor sqlx");
+    let tree = cargo().args(["tree", "-p", "bosun-agent", "-e", "normal", "--prefix", "none"]).output().context("cargo tree")?;
+    let tree = String::from_utf8_lossy(&tree.stdout);
+    if let Some(bad) = tree.lines().find(|l| l.starts_with("leptos") || l.starts_with("sqlx") || l.starts_with("bosun-core")) {
+        bail!("bosun-agent depends on {bad}");
+    }
 
     step("unit and integration tests (SQLite and PostgreSQL)");
     status(
