@@ -18,6 +18,8 @@ process.env.BOSUN_E2E_DATA_DIR = dataDir;
 
 // Never let Playwright fetch browsers: we use Debian's Chromium.
 process.env.PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD = '1';
+// Debian's Node is 20; the pinned SDK only warns about it. Keep the output quiet.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 // SQLite in the data dir: no PostgreSQL URL may leak in from the shell.
 delete process.env.DATABASE_URL;
 

@@ -9,7 +9,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 fn collect(dir: &Path, base: &Path, out: &mut Vec<(String, PathBuf)>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -25,16 +27,24 @@ fn collect(dir: &Path, base: &Path, out: &mut Vec<(String, PathBuf)>) {
 fn default_site() -> Option<PathBuf> {
     let out = PathBuf::from(std::env::var_os("OUT_DIR")?);
     let profile = std::env::var("PROFILE").ok()?;
-    let profile_dir = out.ancestors().find(|a| a.file_name().is_some_and(|n| n == profile.as_str()))?;
+    let profile_dir = out
+        .ancestors()
+        .find(|a| a.file_name().is_some_and(|n| n == profile.as_str()))?;
     let target = profile_dir.parent()?;
-    let target = if target.join("site").is_dir() { target } else { target.parent()? };
+    let target = if target.join("site").is_dir() {
+        target
+    } else {
+        target.parent()?
+    };
     Some(target.join("site").join(&profile))
 }
 
 fn main() {
     println!("cargo:rerun-if-env-changed=BOSUN_SITE_DIR");
     let mut files = Vec::new();
-    let site = std::env::var_os("BOSUN_SITE_DIR").map(PathBuf::from).or_else(default_site);
+    let site = std::env::var_os("BOSUN_SITE_DIR")
+        .map(PathBuf::from)
+        .or_else(default_site);
     if let Some(dir) = site.filter(|d| d.is_dir()) {
         println!("cargo:rerun-if-changed={}", dir.display());
         collect(&dir, &dir, &mut files);
@@ -43,10 +53,14 @@ fn main() {
         }
     }
     files.sort();
-    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into())).join("embedded_assets.rs");
+    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into()))
+        .join("embedded_assets.rs");
     let mut code = String::from("pub static FILES: &[(&str, &[u8])] = &[\n");
     for (name, path) in &files {
-        code.push_str(&format!("    ({name:?}, include_bytes!({:?})),\n", path.display().to_string()));
+        code.push_str(&format!(
+            "    ({name:?}, include_bytes!({:?})),\n",
+            path.display().to_string()
+        ));
     }
     code.push_str("];\n");
     if let Ok(mut f) = std::fs::File::create(&out) {

@@ -7,12 +7,19 @@
 use clap::Parser;
 
 #[derive(Parser)]
-#[command(name = "bosun-agent", version, about = "The Bosun node agent (enrolment and the WebSocket link arrive with the managed-nodes work)")]
+#[command(
+    name = "bosun-agent",
+    version,
+    about = "The Bosun node agent (enrolment and the WebSocket link arrive with the managed-nodes work)"
+)]
 struct Cli {}
 
 fn main() {
     let _cli = Cli::parse();
-    println!("bosun-agent {}: nothing to do yet; see --help.", env!("CARGO_PKG_VERSION"));
+    println!(
+        "bosun-agent {}: nothing to do yet; see --help.",
+        env!("CARGO_PKG_VERSION")
+    );
 }
 
 #[cfg(test)]
@@ -23,6 +30,9 @@ mod tests {
     #[test]
     fn cli_definition_is_valid_and_versioned() {
         Cli::command().debug_assert();
-        assert_eq!(Cli::command().get_version(), Some(env!("CARGO_PKG_VERSION")));
+        assert_eq!(
+            Cli::command().get_version(),
+            Some(env!("CARGO_PKG_VERSION"))
+        );
     }
 }

@@ -3,9 +3,9 @@
 //! one place (`From<ServiceError>`); causes stay in the server log.
 
 use bosun_core::types::ErrorKind;
-use serde::{Deserialize, Serialize};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{message}")]
@@ -17,19 +17,32 @@ pub struct AppError {
 
 impl AppError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        AppError { kind, message: message.into(), field: None }
+        AppError {
+            kind,
+            message: message.into(),
+            field: None,
+        }
     }
 
     pub fn internal() -> Self {
-        Self::new(ErrorKind::Internal, "An internal error occurred. The server log has the details.")
+        Self::new(
+            ErrorKind::Internal,
+            "An internal error occurred. The server log has the details.",
+        )
     }
 
     pub fn unauthenticated() -> Self {
-        Self::new(ErrorKind::Unauthenticated, "Your session has ended. Sign in again.")
+        Self::new(
+            ErrorKind::Unauthenticated,
+            "Your session has ended. Sign in again.",
+        )
     }
 
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        AppError { field: Some(field.to_string()), ..Self::new(ErrorKind::Validation, message) }
+        AppError {
+            field: Some(field.to_string()),
+            ..Self::new(ErrorKind::Validation, message)
+        }
     }
 
     /// The message for `field`, if this error is about it.
@@ -43,12 +56,14 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            ServerFnErrorErr::Request(_) => {
-                Self::new(ErrorKind::Internal, "Could not reach the server. Check your connection and try again.")
-            }
-            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
-                Self::new(ErrorKind::Validation, "The form was incomplete. Fill in every required field.")
-            }
+            ServerFnErrorErr::Request(_) => Self::new(
+                ErrorKind::Internal,
+                "Could not reach the server. Check your connection and try again.",
+            ),
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => Self::new(
+                ErrorKind::Validation,
+                "The form was incomplete. Fill in every required field.",
+            ),
             _ => Self::internal(),
         }
     }
@@ -78,6 +93,10 @@ impl From<bosun_core::ServiceError> for AppError {
                 res.set_status(status);
             }
         }
-        AppError { kind: e.kind, message: e.message, field: e.field.map(str::to_string) }
+        AppError {
+            kind: e.kind,
+            message: e.message,
+            field: e.field.map(str::to_string),
+        }
     }
 }

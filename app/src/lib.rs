@@ -17,7 +17,10 @@ pub mod ssr;
 
 use crate::components::layout::ConsoleLayout;
 use crate::components::toast::provide_toasts;
-use crate::pages::{account::AccountPage, audit::AuditPage, home::HomePage, login::LoginPage, not_found::NotFound, settings::SettingsPage, users::UsersPage};
+use crate::pages::{
+    account::AccountPage, audit::AuditPage, home::HomePage, login::LoginPage, not_found::NotFound,
+    settings::SettingsPage, users::UsersPage,
+};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
@@ -54,7 +57,10 @@ pub fn App() -> impl IntoView {
     // Marks the document once the wasm bundle has taken over (tests wait for it).
     Effect::new(move |_| {
         #[cfg(feature = "hydrate")]
-        if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+        if let Some(el) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+        {
             let _ = el.class_list().add_1("hydrated");
         }
     });

@@ -39,25 +39,39 @@ pub fn actor() -> Result<(Core, Actor), AppError> {
     let core = core()?;
     let id = identity()?;
     let principal = id.principal.ok_or_else(AppError::unauthenticated)?;
-    Ok((core, principal.actor(Source::Console, &id.client_addr, DEFAULT_REGION)))
+    Ok((
+        core,
+        principal.actor(Source::Console, &id.client_addr, DEFAULT_REGION),
+    ))
 }
 
 pub async fn session() -> Result<tower_sessions::Session, AppError> {
-    leptos_axum::extract::<tower_sessions::Session>().await.map_err(|e| {
-        tracing::error!(error = %e, "session layer missing");
-        AppError::internal()
-    })
+    leptos_axum::extract::<tower_sessions::Session>()
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "session layer missing");
+            AppError::internal()
+        })
 }
 
 /// Binds `session` to `principal` under a fresh session id.
-pub async fn establish_session(session: &tower_sessions::Session, principal: &Principal) -> Result<(), AppError> {
+pub async fn establish_session(
+    session: &tower_sessions::Session,
+    principal: &Principal,
+) -> Result<(), AppError> {
     use bosun_core::sessions::{EPOCH_KEY, USER_ID_KEY};
     let failed = |e: tower_sessions::session::Error| {
         tracing::error!(error = %e, "session store");
         AppError::internal()
     };
     session.cycle_id().await.map_err(failed)?;
-    session.insert(USER_ID_KEY, &principal.user_id).await.map_err(failed)?;
-    session.insert(EPOCH_KEY, principal.epoch).await.map_err(failed)?;
+    session
+        .insert(USER_ID_KEY, &principal.user_id)
+        .await
+        .map_err(failed)?;
+    session
+        .insert(EPOCH_KEY, principal.epoch)
+        .await
+        .map_err(failed)?;
     Ok(())
 }

@@ -23,6 +23,26 @@ test.describe('without JavaScript', () => {
     await expect(page.getByRole('banner').getByRole('button', { name: 'Sign out' })).toBeVisible();
     await expect(page.getByText('Signed in as')).toBeVisible();
     await expect(page.locator('html')).not.toHaveClass(/hydrated/);
+
+    // Signing out is a plain form too.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL((url) => url.pathname === '/login');
+    await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+    await page.goto('/');
+    await expect(page).toHaveURL('/login');
+  });
+
+  test('a wrong password comes back to the sign-in form with the error', async ({ page }) => {
+    await page.goto('/login?next=%2Faccount');
+    await page.getByLabel('User name').fill(ADMIN_USER);
+    await page.getByLabel('Password').fill('not-the-admin-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+
+    // leptos_axum answers a failed plain form post with a redirect back to the form,
+    // the error encoded in the URL, and the form shows it.
+    await expect(page).toHaveURL(/\/login\?/);
+    await expect(page.getByRole('alert')).toHaveText('Incorrect user name or password.');
+    await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
   });
 
   test('an admin page renders fully on the server', async ({ page }) => {

@@ -34,7 +34,15 @@ impl Assets {
     pub fn new(dir: Option<PathBuf>) -> Self {
         let files = embedded::FILES
             .iter()
-            .map(|(name, bytes)| (name.to_string(), Asset { bytes: std::borrow::Cow::Borrowed(*bytes), etag: etag(bytes) }))
+            .map(|(name, bytes)| {
+                (
+                    name.to_string(),
+                    Asset {
+                        bytes: std::borrow::Cow::Borrowed(*bytes),
+                        etag: etag(bytes),
+                    },
+                )
+            })
             .collect();
         Assets { files, dir }
     }
@@ -56,9 +64,15 @@ impl Assets {
         match &self.dir {
             Some(d) => std::fs::read(d.join(name)).ok().map(|b| {
                 let etag = etag(&b);
-                Asset { bytes: std::borrow::Cow::Owned(b), etag }
+                Asset {
+                    bytes: std::borrow::Cow::Owned(b),
+                    etag,
+                }
             }),
-            None => self.files.get(name).map(|a| Asset { bytes: a.bytes.clone(), etag: a.etag.clone() }),
+            None => self.files.get(name).map(|a| Asset {
+                bytes: a.bytes.clone(),
+                etag: a.etag.clone(),
+            }),
         }
     }
 }
@@ -84,16 +98,31 @@ fn respond(name: &str, asset: Option<Asset>, headers: &HeaderMap) -> Response {
     // Bundle names are stable across releases, so browsers revalidate (cheap 304s).
     let cache = HeaderValue::from_static("no-cache");
     if headers.get(header::IF_NONE_MATCH) == Some(&etag) {
-        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag), (header::CACHE_CONTROL, cache)]).into_response();
+        return (
+            StatusCode::NOT_MODIFIED,
+            [(header::ETAG, etag), (header::CACHE_CONTROL, cache)],
+        )
+            .into_response();
     }
     (
-        [(header::CONTENT_TYPE, HeaderValue::from_static(content_type(name))), (header::ETAG, etag), (header::CACHE_CONTROL, cache)],
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(content_type(name)),
+            ),
+            (header::ETAG, etag),
+            (header::CACHE_CONTROL, cache),
+        ],
         asset.bytes.into_owned(),
     )
         .into_response()
 }
 
-pub async fn serve_pkg(State(state): State<crate::web::AppState>, Path(file): Path<String>, headers: HeaderMap) -> Response {
+pub async fn serve_pkg(
+    State(state): State<crate::web::AppState>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let name = format!("pkg/{file}");
     respond(&name, state.assets.get(&name), &headers)
 }

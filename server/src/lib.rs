@@ -35,27 +35,47 @@ pub use web::{router, AppState};
 /// Opens storage: creates the data directory (0700), connects, migrates, loads or
 /// creates the master key, and opens the domain.
 pub async fn open_core(storage: &StorageArgs) -> anyhow::Result<Core> {
-    create_private_dir(&storage.data_dir)
-        .with_context(|| format!("cannot create the data directory {}", storage.data_dir.display()))?;
+    create_private_dir(&storage.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            storage.data_dir.display()
+        )
+    })?;
     let url = match &storage.database_url {
         Some(url) if !url.trim().is_empty() => url.clone(),
         _ => Db::sqlite_url(&storage.data_dir),
     };
-    let db = Db::connect(&url).await.context("cannot open the database")?;
+    let db = Db::connect(&url)
+        .await
+        .context("cannot open the database")?;
     db.migrate().await.context("cannot migrate the database")?;
     let key = match &storage.master_key_file {
         Some(path) => MasterKey::load(path)?,
         None => MasterKey::load_or_create(&storage.data_dir.join("keys").join("master.key"))?,
     };
-    let core = Core::open(db, key, Arc::new(SystemClock), CoreConfig { account_id: storage.account_id.clone() }).await?;
+    let core = Core::open(
+        db,
+        key,
+        Arc::new(SystemClock),
+        CoreConfig {
+            account_id: storage.account_id.clone(),
+        },
+    )
+    .await?;
     Ok(core)
 }
 
 /// Opens storage, creates the first admin when there are no users, and runs the server
 /// until `shutdown` completes.
-pub async fn serve(args: ServeArgs, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+pub async fn serve(
+    args: ServeArgs,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let core = open_core(&args.storage).await?;
-    let admin_password = std::env::var(ADMIN_PASSWORD_ENV).ok().filter(|p| !p.is_empty());
+    let admin_password = std::env::var(ADMIN_PASSWORD_ENV)
+        .ok()
+        .filter(|p| !p.is_empty());
     match accounts::bootstrap_admin(&core, admin_password).await? {
         Bootstrap::AlreadyInitialised => {}
         Bootstrap::CreatedWithGivenPassword => {
@@ -73,17 +93,25 @@ pub async fn serve(args: ServeArgs, listener: TcpListener, shutdown: impl Future
 
 /// Runs the HTTP server over an opened domain until `shutdown` completes. Tests call
 /// this with a listener on port 0.
-pub async fn run(core: Core, args: ServeArgs, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+pub async fn run(
+    core: Core,
+    args: ServeArgs,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let state = AppState::new(core.clone(), &args)?;
     web::spawn_housekeeping(&state);
     let app = router(state);
     tracing::info!(%addr, backend = core.db().backend().as_str(), account = core.account_id(), "bosun listening");
     println!("Bosun is listening on http://{addr}");
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("server error")
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .context("server error")
 }
 
 /// Completes on SIGINT or SIGTERM.

@@ -9,7 +9,11 @@ use clap::{Parser, Subcommand};
 use std::io::{BufRead, IsTerminal};
 
 #[derive(Parser)]
-#[command(name = "bosun", version, about = "Bosun: self-hosted Systems Manager for a fleet of Linux machines")]
+#[command(
+    name = "bosun",
+    version,
+    about = "Bosun: self-hosted Systems Manager for a fleet of Linux machines"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -75,7 +79,10 @@ fn read_password() -> anyhow::Result<String> {
         eprint!("Password (input is shown; pipe it in to avoid that): ");
     }
     let mut line = String::new();
-    stdin.lock().read_line(&mut line).context("reading the password from stdin")?;
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from stdin")?;
     let pw = line.trim_end_matches(['\n', '\r']).to_string();
     anyhow::ensure!(!pw.is_empty(), "no password on stdin");
     Ok(pw)
@@ -83,7 +90,10 @@ fn read_password() -> anyhow::Result<String> {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -122,11 +132,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     let mut page = 1;
                     println!("{:<32} {:<9} {:<9} {:>4}", "NAME", "ROLE", "STATUS", "KEYS");
                     loop {
-                        let q = ListQuery { page, per_page: ListQuery::MAX_PER_PAGE, ..Default::default() };
+                        let q = ListQuery {
+                            page,
+                            per_page: ListQuery::MAX_PER_PAGE,
+                            ..Default::default()
+                        };
                         let users = accounts::list_users(&core, &actor, &q).await?;
                         for u in &users.items {
                             let status = if u.disabled { "disabled" } else { "active" };
-                            println!("{:<32} {:<9} {:<9} {:>4}", u.name, u.role, status, u.access_keys);
+                            println!(
+                                "{:<32} {:<9} {:<9} {:>4}",
+                                u.name, u.role, status, u.access_keys
+                            );
                         }
                         if page >= users.pages() {
                             break;
@@ -151,8 +168,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             bosun_server::telemetry::init(LogFormat::Human);
             let core = bosun_server::open_core(&storage).await?;
             match command {
-                AccessKeyCommand::Create { user, description, json } => {
-                    let key = accounts::create_access_key(&core, &Actor::cli(), Some(&user), &description).await?;
+                AccessKeyCommand::Create {
+                    user,
+                    description,
+                    json,
+                } => {
+                    let key = accounts::create_access_key(
+                        &core,
+                        &Actor::cli(),
+                        Some(&user),
+                        &description,
+                    )
+                    .await?;
                     if json {
                         println!("{}", serde_json::to_string(&key)?);
                     } else {

@@ -63,7 +63,8 @@ impl AppState {
         if !assets.has_bundle() {
             tracing::warn!("the console's wasm bundle is not built into this binary; pages render but do not hydrate (build with `cargo xtask build`)");
         }
-        let sessions = DbSessionStore::new(core.db().clone(), Arc::new(bosun_core::clock::SystemClock));
+        let sessions =
+            DbSessionStore::new(core.db().clone(), Arc::new(bosun_core::clock::SystemClock));
         Ok(AppState {
             metrics: Arc::new(Metrics::new(core.db().clone())),
             core,
@@ -153,7 +154,10 @@ pub fn router(state: AppState) -> Router {
 /// output and other hostile text is escaped anyway; this is the second wall.
 fn content_security_policy() {
     use leptos::prelude::use_context;
-    if let (Some(nonce), Some(res)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) {
+    if let (Some(nonce), Some(res)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) {
         let policy = format!(
             "default-src 'self'; script-src 'self' 'nonce-{}' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; \
              connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
@@ -195,13 +199,20 @@ async fn readyz(State(state): State<AppState>) -> Response {
 async fn metrics(State(state): State<AppState>, req: Request) -> Response {
     if let Some(token) = &state.metrics_token {
         let expected = format!("Bearer {token}");
-        let given = req.headers().get(header::AUTHORIZATION).map(|v| v.as_bytes()).unwrap_or_default();
+        let given = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .map(|v| v.as_bytes())
+            .unwrap_or_default();
         if !bool::from(subtle::ConstantTimeEq::ct_eq(given, expected.as_bytes())) {
             return (StatusCode::UNAUTHORIZED, "metrics need the bearer token\n").into_response();
         }
     }
     (
-        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
         state.metrics.render(),
     )
         .into_response()
@@ -212,7 +223,10 @@ async fn metrics(State(state): State<AppState>, req: Request) -> Response {
 struct RouteLabel(String);
 
 async fn tag_route(req: Request, next: Next) -> Response {
-    let label = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string());
+    let label = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string());
     let mut res = next.run(req).await;
     if let Some(l) = label {
         res.extensions_mut().insert(RouteLabel(l));
@@ -230,16 +244,22 @@ async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Res
     let method = req.method().clone();
     let request_id = uuid::Uuid::new_v4().to_string();
     let mut req = req;
-    req.extensions_mut().insert(api::RequestId(request_id.clone()));
+    req.extensions_mut()
+        .insert(api::RequestId(request_id.clone()));
     let mut res = next.run(req).await;
     let elapsed = started.elapsed();
-    let route = match (res.extensions().get::<OperationLabel>(), res.extensions().get::<RouteLabel>()) {
+    let route = match (
+        res.extensions().get::<OperationLabel>(),
+        res.extensions().get::<RouteLabel>(),
+    ) {
         (Some(op), _) => format!("AmazonSSM.{}", op.0),
         (None, Some(r)) => r.0.clone(),
         (None, None) => "unmatched".to_string(),
     };
     let status = res.status().as_u16();
-    state.metrics.observe(method.as_str(), &route, status, elapsed);
+    state
+        .metrics
+        .observe(method.as_str(), &route, status, elapsed);
     tracing::debug!(%method, route, status, ms = elapsed.as_millis() as u64, request_id, "request");
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         res.headers_mut().insert("x-amzn-requestid", v);
@@ -250,10 +270,17 @@ async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Res
 async fn security_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
     res
 }
 
@@ -270,7 +297,8 @@ async fn identity(State(state): State<AppState>, mut req: Request, next: Next) -
     let addr = client_addr(&req);
     let mut principal = None;
     let path = req.uri().path();
-    let static_path = path.starts_with("/pkg/") || matches!(path, "/healthz" | "/readyz" | "/metrics" | "/favicon.svg");
+    let static_path = path.starts_with("/pkg/")
+        || matches!(path, "/healthz" | "/readyz" | "/metrics" | "/favicon.svg");
     if !static_path && !api::is_api_request(&req) {
         if let Some(session) = req.extensions().get::<Session>().cloned() {
             let user_id = session.get::<String>(USER_ID_KEY).await.ok().flatten();
@@ -281,12 +309,20 @@ async fn identity(State(state): State<AppState>, mut req: Request, next: Next) -
                     Ok(None) => {
                         let _ = session.flush().await;
                     }
-                    Err(e) => return e.message.clone().into_response_with(StatusCode::SERVICE_UNAVAILABLE),
+                    Err(e) => {
+                        return e
+                            .message
+                            .clone()
+                            .into_response_with(StatusCode::SERVICE_UNAVAILABLE)
+                    }
                 }
             }
         }
     }
-    req.extensions_mut().insert(Identity { principal, client_addr: addr });
+    req.extensions_mut().insert(Identity {
+        principal,
+        client_addr: addr,
+    });
     next.run(req).await
 }
 
@@ -303,8 +339,10 @@ impl IntoResponseWith for String {
 /// Routes anyone may reach. Everything else needs a session (or, for the API, a
 /// signature checked by the API handler).
 fn is_public(method: &Method, path: &str) -> bool {
-    matches!(path, "/healthz" | "/readyz" | "/metrics" | "/favicon.svg" | "/login")
-        || path.starts_with("/pkg/")
+    matches!(
+        path,
+        "/healthz" | "/readyz" | "/metrics" | "/favicon.svg" | "/login"
+    ) || path.starts_with("/pkg/")
         || (method == Method::POST && path == "/api/login")
 }
 
@@ -315,17 +353,31 @@ fn server_fn_error(status: StatusCode, err: app::error::AppError) -> Response {
 }
 
 async fn route_guard(req: Request, next: Next) -> Response {
-    let authenticated = req.extensions().get::<Identity>().is_some_and(|i| i.principal.is_some());
+    let authenticated = req
+        .extensions()
+        .get::<Identity>()
+        .is_some_and(|i| i.principal.is_some());
     if authenticated || api::is_api_request(&req) || is_public(req.method(), req.uri().path()) {
         return next.run(req).await;
     }
     let path = req.uri().path();
     if path.starts_with("/api/") {
-        return server_fn_error(StatusCode::UNAUTHORIZED, app::error::AppError::unauthenticated());
+        return server_fn_error(
+            StatusCode::UNAUTHORIZED,
+            app::error::AppError::unauthenticated(),
+        );
     }
     if req.method() == Method::GET || req.method() == Method::HEAD {
-        let target = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
-        let location = if target == "/" { "/login".to_string() } else { format!("/login?next={}", url_encode(target)) };
+        let target = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
+        let location = if target == "/" {
+            "/login".to_string()
+        } else {
+            format!("/login?next={}", url_encode(target))
+        };
         return Redirect::to(&location).into_response();
     }
     (StatusCode::UNAUTHORIZED, "sign in first\n").into_response()
@@ -334,7 +386,9 @@ async fn route_guard(req: Request, next: Next) -> Response {
 fn url_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => char::from(b).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                char::from(b).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -354,7 +408,10 @@ pub fn same_origin(headers: &axum::http::HeaderMap) -> bool {
     ) else {
         return false;
     };
-    origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host)
+    origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+        == Some(host)
 }
 
 async fn csrf_guard(req: Request, next: Next) -> Response {
@@ -362,12 +419,22 @@ async fn csrf_guard(req: Request, next: Next) -> Response {
     if safe || api::is_api_request(&req) || same_origin(req.headers()) {
         return next.run(req).await;
     }
-    tracing::warn!(path = req.uri().path(), "cross-origin state-changing request refused");
-    let err = app::error::AppError::new(bosun_core::types::ErrorKind::AccessDenied, "Cross-origin request refused.");
+    tracing::warn!(
+        path = req.uri().path(),
+        "cross-origin state-changing request refused"
+    );
+    let err = app::error::AppError::new(
+        bosun_core::types::ErrorKind::AccessDenied,
+        "Cross-origin request refused.",
+    );
     if req.uri().path().starts_with("/api/") {
         server_fn_error(StatusCode::FORBIDDEN, err)
     } else {
-        (StatusCode::FORBIDDEN, Body::from("cross-origin request refused\n")).into_response()
+        (
+            StatusCode::FORBIDDEN,
+            Body::from("cross-origin request refused\n"),
+        )
+            .into_response()
     }
 }
 
@@ -389,7 +456,14 @@ mod tests {
         let cases: &[(&[(&str, &str)], bool)] = &[
             (&[("sec-fetch-site", "same-origin")], true),
             (&[("sec-fetch-site", "none")], true),
-            (&[("sec-fetch-site", "cross-site"), ("origin", "http://h"), ("host", "h")], false),
+            (
+                &[
+                    ("sec-fetch-site", "cross-site"),
+                    ("origin", "http://h"),
+                    ("host", "h"),
+                ],
+                false,
+            ),
             (&[("sec-fetch-site", "same-site")], false),
             (&[("origin", "http://h:8080"), ("host", "h:8080")], true),
             (&[("origin", "https://h:8080"), ("host", "h:8080")], true),

@@ -34,7 +34,12 @@ fn main() {
 fn run() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let release = args.iter().any(|a| a == "--release");
-    let passthrough: Vec<String> = args.iter().skip_while(|a| *a != "--").skip(1).cloned().collect();
+    let passthrough: Vec<String> = args
+        .iter()
+        .skip_while(|a| *a != "--")
+        .skip(1)
+        .cloned()
+        .collect();
     match args.first().map(String::as_str) {
         Some("build") => build(release).map(|_| ()),
         Some("run") => run_server(release, &passthrough),
@@ -52,7 +57,10 @@ fn run() -> Result<()> {
 
 fn workspace() -> PathBuf {
     // xtask lives in <workspace>/xtask.
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
 }
 
 fn target_dir() -> PathBuf {
@@ -70,11 +78,15 @@ fn target_dir() -> PathBuf {
 }
 
 fn site_dir(release: bool) -> PathBuf {
-    target_dir().join("site").join(if release { "release" } else { "debug" })
+    target_dir()
+        .join("site")
+        .join(if release { "release" } else { "debug" })
 }
 
 fn server_binary(release: bool) -> PathBuf {
-    target_dir().join(if release { "release" } else { "debug" }).join("bosun")
+    target_dir()
+        .join(if release { "release" } else { "debug" })
+        .join("bosun")
 }
 
 fn step(name: &str) {
@@ -90,7 +102,9 @@ fn cargo() -> Command {
 
 fn status(cmd: &mut Command) -> Result<()> {
     let shown = format!("{cmd:?}");
-    let st = cmd.status().with_context(|| format!("cannot start {shown}"))?;
+    let st = cmd
+        .status()
+        .with_context(|| format!("cannot start {shown}"))?;
     if !st.success() {
         bail!("failed ({st}): {shown}");
     }
@@ -98,26 +112,48 @@ fn status(cmd: &mut Command) -> Result<()> {
 }
 
 fn have(program: &str) -> bool {
-    Command::new("sh").arg("-c").arg(format!("command -v {program} >/dev/null 2>&1")).status().map(|s| s.success()).unwrap_or(false)
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {program} >/dev/null 2>&1"))
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
 }
 
 fn is_root() -> bool {
-    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
 }
 
 fn ensure_wasm_target() -> Result<()> {
-    let out = Command::new("rustup").args(["target", "list", "--installed"]).output();
+    let out = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output();
     match out {
-        Ok(o) if String::from_utf8_lossy(&o.stdout).lines().any(|l| l.trim() == WASM_TARGET) => Ok(()),
+        Ok(o)
+            if String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|l| l.trim() == WASM_TARGET) =>
+        {
+            Ok(())
+        }
         Ok(_) => status(Command::new("rustup").args(["target", "add", WASM_TARGET])),
-        Err(_) => bail!("rustup is not available; install the {WASM_TARGET} target for your toolchain"),
+        Err(_) => {
+            bail!("rustup is not available; install the {WASM_TARGET} target for your toolchain")
+        }
     }
 }
 
 /// Builds the wasm bundle into the site folder. Returns the site folder.
 fn build_site(release: bool) -> Result<PathBuf> {
     ensure_wasm_target()?;
-    step(&format!("wasm bundle ({})", if release { "wasm-release" } else { "dev" }));
+    step(&format!(
+        "wasm bundle ({})",
+        if release { "wasm-release" } else { "dev" }
+    ));
     let mut cmd = cargo();
     cmd.args(["build", "-p", "frontend", "--lib", "--target", WASM_TARGET]);
     if release {
@@ -125,7 +161,10 @@ fn build_site(release: bool) -> Result<PathBuf> {
     }
     status(&mut cmd)?;
     let profile_dir = if release { "wasm-release" } else { "debug" };
-    let wasm = target_dir().join(WASM_TARGET).join(profile_dir).join("frontend.wasm");
+    let wasm = target_dir()
+        .join(WASM_TARGET)
+        .join(profile_dir)
+        .join("frontend.wasm");
     let site = site_dir(release);
     let pkg = site.join("pkg");
     std::fs::create_dir_all(&pkg)?;
@@ -145,7 +184,11 @@ fn build_site(release: bool) -> Result<PathBuf> {
 fn copy_assets(site: &Path) -> Result<()> {
     let ws = workspace();
     std::fs::create_dir_all(site.join("pkg"))?;
-    std::fs::copy(ws.join("style/main.css"), site.join("pkg").join(format!("{OUTPUT_NAME}.css"))).context("copying style/main.css")?;
+    std::fs::copy(
+        ws.join("style/main.css"),
+        site.join("pkg").join(format!("{OUTPUT_NAME}.css")),
+    )
+    .context("copying style/main.css")?;
     copy_dir(&ws.join("public"), site)?;
     Ok(())
 }
@@ -170,9 +213,14 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
 /// Builds the server; its build script embeds `site` (the default site folder of the
 /// profile, so plain `cargo build`/`cargo test` embed the same bundle without churn).
 fn build_server(release: bool, site: &Path) -> Result<PathBuf> {
-    step(&format!("server ({}, embedding {})", if release { "release" } else { "debug" }, site.display()));
+    step(&format!(
+        "server ({}, embedding {})",
+        if release { "release" } else { "debug" },
+        site.display()
+    ));
     let mut cmd = cargo();
-    cmd.args(["build", "-p", "bosun-server", "--bin", "bosun"]).env_remove("BOSUN_SITE_DIR");
+    cmd.args(["build", "-p", "bosun-server", "--bin", "bosun"])
+        .env_remove("BOSUN_SITE_DIR");
     if release {
         cmd.arg("--release");
     }
@@ -223,7 +271,12 @@ fn newest_mtime(dirs: &[PathBuf]) -> SystemTime {
 /// page); Rust changes rebuild the bundle and the server.
 fn watch() -> Result<()> {
     let ws = workspace();
-    let rust_dirs = vec![ws.join("app"), ws.join("frontend"), ws.join("server"), ws.join("migrations")];
+    let rust_dirs = vec![
+        ws.join("app"),
+        ws.join("frontend"),
+        ws.join("server"),
+        ws.join("migrations"),
+    ];
     let asset_dirs = vec![ws.join("style"), ws.join("public")];
     let site = build_site(false)?;
     let bin = build_server(false, &site)?;
@@ -276,7 +329,12 @@ struct Postgres {
 }
 
 fn postgres_bin() -> Option<PathBuf> {
-    let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql").ok()?.flatten().map(|e| e.path().join("bin")).filter(|p| p.join("initdb").is_file()).collect();
+    let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .flatten()
+        .map(|e| e.path().join("bin"))
+        .filter(|p| p.join("initdb").is_file())
+        .collect();
     versions.sort();
     versions.pop()
 }
@@ -304,10 +362,47 @@ impl Postgres {
         }
         let port = free_port()?;
         let data = dir.join("data");
-        let pg = Postgres { dir: dir.clone(), bin: bin.clone(), as_postgres_user };
-        status(&mut pg.cmd("initdb", &["-D", &data.to_string_lossy(), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]).stdout(Stdio::null()))?;
-        let opts = format!("-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300", dir.display());
-        status(&mut pg.cmd("pg_ctl", &["-D", &data.to_string_lossy(), "-l", &dir.join("log").to_string_lossy(), "-o", &opts, "-w", "start"]).stdout(Stdio::null()))?;
+        let pg = Postgres {
+            dir: dir.clone(),
+            bin: bin.clone(),
+            as_postgres_user,
+        };
+        status(
+            pg.cmd(
+                "initdb",
+                &[
+                    "-D",
+                    &data.to_string_lossy(),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--no-sync",
+                ],
+            )
+            .stdout(Stdio::null()),
+        )?;
+        let opts = format!(
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300",
+            dir.display()
+        );
+        status(
+            pg.cmd(
+                "pg_ctl",
+                &[
+                    "-D",
+                    &data.to_string_lossy(),
+                    "-l",
+                    &dir.join("log").to_string_lossy(),
+                    "-o",
+                    &opts,
+                    "-w",
+                    "start",
+                ],
+            )
+            .stdout(Stdio::null()),
+        )?;
         Ok((pg, format!("postgres://postgres@127.0.0.1:{port}/postgres")))
     }
 
@@ -328,7 +423,13 @@ impl Postgres {
 impl Drop for Postgres {
     fn drop(&mut self) {
         let data = self.dir.join("data");
-        let _ = self.cmd("pg_ctl", &["-D", &data.to_string_lossy(), "-m", "immediate", "stop"]).stdout(Stdio::null()).status();
+        let _ = self
+            .cmd(
+                "pg_ctl",
+                &["-D", &data.to_string_lossy(), "-m", "immediate", "stop"],
+            )
+            .stdout(Stdio::null())
+            .status();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
@@ -336,7 +437,13 @@ impl Drop for Postgres {
 fn apt_install(packages: &[&str]) -> Result<()> {
     step(&format!("apt-get install {}", packages.join(" ")));
     status(Command::new("apt-get").arg("update").stdout(Stdio::null()))?;
-    status(Command::new("apt-get").args(["install", "-y", "--no-install-recommends"]).args(packages).env("DEBIAN_FRONTEND", "noninteractive").stdout(Stdio::null()))
+    status(
+        Command::new("apt-get")
+            .args(["install", "-y", "--no-install-recommends"])
+            .args(packages)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdout(Stdio::null()),
+    )
 }
 
 fn ensure_chromium() -> Result<String> {
@@ -379,21 +486,74 @@ fn test() -> Result<()> {
     status(cargo().args(["fmt", "--all", "--", "--check"]))?;
 
     step("clippy (server side: ssr)");
-    status(cargo().args(["clippy", "-p", "bosun-core", "-p", "bosun-server", "-p", "bosun-agent", "-p", "xtask", "-p", "app", "--features", "app/ssr", "--all-targets", "--", "-D", "warnings"]))?;
+    status(cargo().args([
+        "clippy",
+        "-p",
+        "bosun-core",
+        "-p",
+        "bosun-server",
+        "-p",
+        "bosun-agent",
+        "-p",
+        "xtask",
+        "-p",
+        "app",
+        "--features",
+        "app/ssr",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
     step("clippy (browser side: hydrate, wasm32)");
-    status(cargo().args(["clippy", "-p", "frontend", "--target", WASM_TARGET, "--", "-D", "warnings"]))?;
+    status(cargo().args([
+        "clippy",
+        "-p",
+        "frontend",
+        "--target",
+        WASM_TARGET,
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
 
     step("the agent links neither leptos nor sqlx");
-    let tree = cargo().args(["tree", "-p", "bosun-agent", "-e", "normal", "--prefix", "none"]).output().context("cargo tree")?;
+    let tree = cargo()
+        .args([
+            "tree",
+            "-p",
+            "bosun-agent",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+        ])
+        .output()
+        .context("cargo tree")?;
     let tree = String::from_utf8_lossy(&tree.stdout);
-    if let Some(bad) = tree.lines().find(|l| l.starts_with("leptos") || l.starts_with("sqlx") || l.starts_with("bosun-core")) {
+    if let Some(bad) = tree
+        .lines()
+        .find(|l| l.starts_with("leptos") || l.starts_with("sqlx") || l.starts_with("bosun-core"))
+    {
         bail!("bosun-agent depends on {bad}");
     }
 
     step("unit and integration tests (SQLite and PostgreSQL)");
     status(
         cargo()
-            .args(["test", "-p", "bosun-core", "-p", "bosun-server", "-p", "bosun-agent", "-p", "app", "--features", "app/ssr"])
+            .args([
+                "test",
+                "-p",
+                "bosun-core",
+                "-p",
+                "bosun-server",
+                "-p",
+                "bosun-agent",
+                "-p",
+                "app",
+                "--features",
+                "app/ssr",
+            ])
             .env("BOSUN_TEST_DATABASE_URL", &pg_url),
     )?;
 
@@ -402,7 +562,11 @@ fn test() -> Result<()> {
     step("Playwright (Chromium)");
     let e2e = ws.join("end2end");
     if !e2e.join("node_modules/@playwright/test").is_dir() {
-        status(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&e2e))?;
+        status(
+            Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund"])
+                .current_dir(&e2e),
+        )?;
     }
     status(
         Command::new("npx")
@@ -423,12 +587,20 @@ fn bench() -> Result<()> {
     let bin = build(true)?;
     step("bundle size (release)");
     let pkg = site_dir(true).join("pkg");
-    for name in [format!("{OUTPUT_NAME}_bg.wasm"), format!("{OUTPUT_NAME}.js"), format!("{OUTPUT_NAME}.css")] {
+    for name in [
+        format!("{OUTPUT_NAME}_bg.wasm"),
+        format!("{OUTPUT_NAME}.js"),
+        format!("{OUTPUT_NAME}.css"),
+    ] {
         let bytes = std::fs::read(pkg.join(&name)).with_context(|| format!("reading {name}"))?;
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         gz.write_all(&bytes)?;
         let gz = gz.finish()?;
-        println!("{name:<20} raw {:>9} B   gzip {:>9} B", bytes.len(), gz.len());
+        println!(
+            "{name:<20} raw {:>9} B   gzip {:>9} B",
+            bytes.len(),
+            gz.len()
+        );
     }
     step("SSR load (wrk, 8 connections, signed-in page)");
     let script = workspace().join("benches/console_ssr.sh");

@@ -59,6 +59,9 @@ pub fn Field(
 #[component]
 pub fn FormError(error: Signal<Option<AppError>>) -> impl IntoView {
     move || {
-        error.get().filter(|e| e.field.is_none()).map(|e| view! { <div class="alert alert-error" role="alert">{e.message}</div> })
+        error
+            .get()
+            .filter(|e| e.field.is_none())
+            .map(|e| view! { <div class="alert alert-error" role="alert">{e.message}</div> })
     }
 }

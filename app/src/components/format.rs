@@ -10,7 +10,10 @@ pub fn datetime(ms: Option<i64>) -> String {
     let Ok(t) = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000) else {
         return "—".into();
     };
-    t.format(format_description!("[year]-[month]-[day] [hour]:[minute] UTC")).unwrap_or_else(|_| "—".into())
+    t.format(format_description!(
+        "[year]-[month]-[day] [hour]:[minute] UTC"
+    ))
+    .unwrap_or_else(|_| "—".into())
 }
 
 /// Seconds precision, for the audit log.
@@ -18,7 +21,10 @@ pub fn datetime_secs(ms: i64) -> String {
     let Ok(t) = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000) else {
         return "—".into();
     };
-    t.format(format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC")).unwrap_or_else(|_| "—".into())
+    t.format(format_description!(
+        "[year]-[month]-[day] [hour]:[minute]:[second] UTC"
+    ))
+    .unwrap_or_else(|_| "—".into())
 }
 
 #[cfg(test)]
@@ -27,6 +33,9 @@ mod tests {
     fn formats_utc() {
         assert_eq!(super::datetime(Some(0)), "1970-01-01 00:00 UTC");
         assert_eq!(super::datetime(None), "—");
-        assert_eq!(super::datetime_secs(1_700_000_000_000), "2023-11-14 22:13:20 UTC");
+        assert_eq!(
+            super::datetime_secs(1_700_000_000_000),
+            "2023-11-14 22:13:20 UTC"
+        );
     }
 }

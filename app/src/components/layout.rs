@@ -19,17 +19,45 @@ pub struct NavItem {
 
 /// Sections of the console, in sidebar order. A section appears here when it exists.
 pub const NAV: &[NavItem] = &[
-    NavItem { path: "/", label: "Overview", group: "Console", role: Role::Viewer },
-    NavItem { path: "/settings", label: "Service settings", group: "Administration", role: Role::Admin },
-    NavItem { path: "/users", label: "Users", group: "Administration", role: Role::Admin },
-    NavItem { path: "/audit", label: "Audit log", group: "Administration", role: Role::Admin },
-    NavItem { path: "/account", label: "My account", group: "You", role: Role::Viewer },
+    NavItem {
+        path: "/",
+        label: "Overview",
+        group: "Console",
+        role: Role::Viewer,
+    },
+    NavItem {
+        path: "/settings",
+        label: "Service settings",
+        group: "Administration",
+        role: Role::Admin,
+    },
+    NavItem {
+        path: "/users",
+        label: "Users",
+        group: "Administration",
+        role: Role::Admin,
+    },
+    NavItem {
+        path: "/audit",
+        label: "Audit log",
+        group: "Administration",
+        role: Role::Admin,
+    },
+    NavItem {
+        path: "/account",
+        label: "My account",
+        group: "You",
+        role: Role::Viewer,
+    },
 ];
 
 /// Breadcrumb trail for a path: Overview, then the section.
 pub fn breadcrumbs(path: &str) -> Vec<(&'static str, &'static str)> {
     let mut trail = vec![("/", "Overview")];
-    if let Some(item) = NAV.iter().find(|n| n.path != "/" && (path == n.path || path.starts_with(&format!("{}/", n.path)))) {
+    if let Some(item) = NAV
+        .iter()
+        .find(|n| n.path != "/" && (path == n.path || path.starts_with(&format!("{}/", n.path))))
+    {
         trail.push((item.path, item.label));
     }
     trail
@@ -38,7 +66,10 @@ pub fn breadcrumbs(path: &str) -> Vec<(&'static str, &'static str)> {
 #[server(prefix = "/api", endpoint = "session_user")]
 pub async fn get_session_user() -> Result<Option<SessionUser>, AppError> {
     let id = crate::ssr::identity()?;
-    Ok(id.principal.map(|p| SessionUser { name: p.name, role: p.role }))
+    Ok(id.principal.map(|p| SessionUser {
+        name: p.name,
+        role: p.role,
+    }))
 }
 
 #[server(prefix = "/api", endpoint = "logout")]
@@ -55,6 +86,11 @@ pub async fn logout() -> Result<(), AppError> {
 /// The signed-in user, for pages that adapt to the role.
 pub fn use_session_user() -> Option<SessionUser> {
     use_context::<SessionUser>()
+}
+
+/// Whether the signed-in user is an admin (pages hide what the service would refuse).
+pub fn is_admin() -> bool {
+    use_session_user().is_some_and(|u| u.role == Role::Admin)
 }
 
 #[component]
@@ -183,7 +219,11 @@ pub fn BrandMark() -> impl IntoView {
 
 /// A page's header: title, optional subtitle and actions; also sets the document title.
 #[component]
-pub fn PageHeader(title: &'static str, #[prop(optional)] subtitle: Option<&'static str>, #[prop(optional)] children: Option<Children>) -> impl IntoView {
+pub fn PageHeader(
+    title: &'static str,
+    #[prop(optional)] subtitle: Option<&'static str>,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
     view! {
         <leptos_meta::Title text=title />
         <div class="page-header">
@@ -213,7 +253,10 @@ mod tests {
     #[test]
     fn breadcrumbs_follow_nav() {
         assert_eq!(breadcrumbs("/"), vec![("/", "Overview")]);
-        assert_eq!(breadcrumbs("/users"), vec![("/", "Overview"), ("/users", "Users")]);
+        assert_eq!(
+            breadcrumbs("/users"),
+            vec![("/", "Overview"), ("/users", "Users")]
+        );
         assert_eq!(breadcrumbs("/usersx"), vec![("/", "Overview")]);
     }
 }

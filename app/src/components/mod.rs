@@ -1,8 +1,8 @@
 //! Reusable console pieces: the layout (sidebar, top bar, breadcrumbs), the data
 //! table, form fields, toasts and formatting.
 
-pub mod format;
 pub mod form;
+pub mod format;
 pub mod layout;
 pub mod table;
 pub mod toast;

@@ -22,7 +22,12 @@ pub struct Column {
 
 impl Column {
     pub const fn new(key: &'static str, label: &'static str) -> Self {
-        Column { key, label, sortable: false, class: "" }
+        Column {
+            key,
+            label,
+            sortable: false,
+            class: "",
+        }
     }
 
     pub const fn sortable(mut self) -> Self {
@@ -40,13 +45,20 @@ impl Column {
 pub fn parse_list_query(map: &ParamsMap, filter_keys: &[&str]) -> ListQuery {
     ListQuery {
         page: map.get("page").and_then(|p| p.parse().ok()).unwrap_or(1),
-        per_page: map.get("per_page").and_then(|p| p.parse().ok()).unwrap_or(0),
+        per_page: map
+            .get("per_page")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0),
         sort: map.get("sort").filter(|s| !s.is_empty()),
         desc: map.get("desc").as_deref() == Some("1"),
         q: map.get("q").filter(|s| !s.trim().is_empty()),
         filters: filter_keys
             .iter()
-            .filter_map(|k| map.get(k).filter(|v| !v.is_empty()).map(|v| (k.to_string(), v)))
+            .filter_map(|k| {
+                map.get(k)
+                    .filter(|v| !v.is_empty())
+                    .map(|v| (k.to_string(), v))
+            })
             .collect(),
     }
 }
@@ -61,7 +73,9 @@ fn encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(char::from(b)),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(char::from(b))
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -128,9 +142,14 @@ where
                 .into_iter()
                 .map(|c| {
                     let sorted = q.sort.as_deref() == Some(c.key);
-                    let aria = sorted.then(|| if q.desc { "descending" } else { "ascending" });
+                    let aria = sorted.then_some(if q.desc { "descending" } else { "ascending" });
                     if c.sortable {
-                        let next = ListQuery { sort: Some(c.key.to_string()), desc: sorted && !q.desc, page: 1, ..q.clone() };
+                        let next = ListQuery {
+                            sort: Some(c.key.to_string()),
+                            desc: sorted && !q.desc,
+                            page: 1,
+                            ..q.clone()
+                        };
                         let href = list_href(path, &next);
                         view! {
                             <th scope="col" aria-sort=aria class=c.class>
@@ -167,19 +186,46 @@ where
                     </tr>
                 }
                 .into_any(),
-                Ok(page) => page.items.into_iter().map(row.clone()).collect_view().into_any(),
+                Ok(page) => page
+                    .items
+                    .into_iter()
+                    .map(row.clone())
+                    .collect_view()
+                    .into_any(),
             }
         })
     };
     let pagination = move || {
         Suspend::new(async move {
-            let Ok(page) = data.await else { return ().into_any() };
+            let Ok(page) = data.await else {
+                return ().into_any();
+            };
             let q = query.get_untracked();
-            let first = if page.total == 0 { 0 } else { i64::from(page.page - 1) * i64::from(page.per_page) + 1 };
+            let first = if page.total == 0 {
+                0
+            } else {
+                i64::from(page.page - 1) * i64::from(page.per_page) + 1
+            };
             let last = (i64::from(page.page) * i64::from(page.per_page)).min(page.total);
             let pages = page.pages();
-            let prev = (page.page > 1).then(|| list_href(path, &ListQuery { page: page.page - 1, ..q.clone() }));
-            let next = (page.page < pages).then(|| list_href(path, &ListQuery { page: page.page + 1, ..q.clone() }));
+            let prev = (page.page > 1).then(|| {
+                list_href(
+                    path,
+                    &ListQuery {
+                        page: page.page - 1,
+                        ..q.clone()
+                    },
+                )
+            });
+            let next = (page.page < pages).then(|| {
+                list_href(
+                    path,
+                    &ListQuery {
+                        page: page.page + 1,
+                        ..q.clone()
+                    },
+                )
+            });
             view! {
                 <div class="pagination">
                     <span class="pagination-info">{format!("{first}–{last} of {}", page.total)}</span>
@@ -234,8 +280,19 @@ where
 
 /// A `<select>` filter for a [`DataTable`] toolbar; the current value comes from the URL.
 #[component]
-pub fn FilterSelect(name: &'static str, label: &'static str, options: Vec<(&'static str, &'static str)>, query: Memo<ListQuery>) -> impl IntoView {
-    let current = move || query.get().filter(name).map(str::to_string).unwrap_or_default();
+pub fn FilterSelect(
+    name: &'static str,
+    label: &'static str,
+    options: Vec<(&'static str, &'static str)>,
+    query: Memo<ListQuery>,
+) -> impl IntoView {
+    let current = move || {
+        query
+            .get()
+            .filter(name)
+            .map(str::to_string)
+            .unwrap_or_default()
+    };
     view! {
         <select name=name aria-label=label>
             <option value="" selected=move || current().is_empty()>{label}": all"</option>
@@ -261,7 +318,10 @@ mod tests {
             q: Some("a b&c".into()),
             filters: vec![("role".into(), "admin".into())],
         };
-        assert_eq!(list_href("/users", &q), "/users?q=a%20b%26c&role=admin&sort=name&desc=1&page=2");
+        assert_eq!(
+            list_href("/users", &q),
+            "/users?q=a%20b%26c&role=admin&sort=name&desc=1&page=2"
+        );
         assert_eq!(list_href("/users", &ListQuery::default()), "/users");
     }
 }

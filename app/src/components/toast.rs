@@ -24,18 +24,30 @@ pub struct Toasts {
 }
 
 pub fn provide_toasts() {
-    provide_context(Toasts { items: RwSignal::new(Vec::new()), next: StoredValue::new(0) });
+    provide_context(Toasts {
+        items: RwSignal::new(Vec::new()),
+        next: StoredValue::new(0),
+    });
 }
 
 impl Toasts {
     pub fn push(&self, kind: ToastKind, message: impl Into<String>) {
         let id = self.next.get_value();
         self.next.set_value(id + 1);
-        self.items.update(|v| v.push(Toast { id, kind, message: message.into() }));
+        self.items.update(|v| {
+            v.push(Toast {
+                id,
+                kind,
+                message: message.into(),
+            })
+        });
         #[cfg(feature = "hydrate")]
         {
             let items = self.items;
-            set_timeout(move || items.update(|v| v.retain(|t| t.id != id)), std::time::Duration::from_secs(6));
+            set_timeout(
+                move || items.update(|v| v.retain(|t| t.id != id)),
+                std::time::Duration::from_secs(6),
+            );
         }
     }
 

@@ -6,19 +6,24 @@ use crate::components::format::datetime;
 use crate::components::layout::{use_session_user, PageHeader};
 use crate::components::toast::toast_result;
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use bosun_core::accounts;
 use bosun_core::types::{AccessKeySummary, NewAccessKey};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-#[cfg(feature = "ssr")]
-use bosun_core::accounts;
 
 #[server(prefix = "/api", endpoint = "change_password")]
-pub async fn change_password(current_password: String, new_password: String, confirm: String) -> Result<(), AppError> {
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+    confirm: String,
+) -> Result<(), AppError> {
     let (core, actor) = crate::ssr::actor()?;
     if new_password != confirm {
         return Err(AppError::invalid("confirm", "The two passwords differ."));
     }
-    let principal = accounts::change_own_password(&core, &actor, &current_password, &new_password).await?;
+    let principal =
+        accounts::change_own_password(&core, &actor, &current_password, &new_password).await?;
     // Every session of the user ended with the change; this one continues under a new id.
     let session = crate::ssr::session().await?;
     crate::ssr::establish_session(&session, &principal).await
@@ -49,10 +54,31 @@ pub fn AccountPage() -> impl IntoView {
     let change = ServerAction::<ChangePassword>::new();
     let create = ServerAction::<CreateAccessKey>::new();
     let delete = ServerAction::<DeleteAccessKey>::new();
-    let keys = Resource::new(move || (create.version().get(), delete.version().get()), |_| list_my_access_keys());
-    Effect::new(move |_| change.value().with(|v| if let Some(r) = v { toast_result(r, "Password changed. Other sessions have ended.") }));
-    Effect::new(move |_| create.value().with(|v| if let Some(Err(e)) = v { toast_result::<(), _>(&Err(e.clone()), "") }));
-    Effect::new(move |_| delete.value().with(|v| if let Some(r) = v { toast_result(r, "Access key deleted.") }));
+    let keys = Resource::new(
+        move || (create.version().get(), delete.version().get()),
+        |_| list_my_access_keys(),
+    );
+    Effect::new(move |_| {
+        change.value().with(|v| {
+            if let Some(r) = v {
+                toast_result(r, "Password changed. Other sessions have ended.")
+            }
+        })
+    });
+    Effect::new(move |_| {
+        create.value().with(|v| {
+            if let Some(Err(e)) = v {
+                toast_result::<(), _>(&Err(e.clone()), "")
+            }
+        })
+    });
+    Effect::new(move |_| {
+        delete.value().with(|v| {
+            if let Some(r) = v {
+                toast_result(r, "Access key deleted.")
+            }
+        })
+    });
     let change_error = action_error(change.value());
     let create_error = action_error(create.value());
     let new_key = move || create.value().get().and_then(|r| r.ok());

@@ -1,10 +1,10 @@
 //! Audit log (admin): every change and refusal, filterable.
 
 use crate::components::format::datetime_secs;
-use crate::components::layout::{use_session_user, Forbidden, PageHeader};
+use crate::components::layout::{is_admin, Forbidden, PageHeader};
 use crate::components::table::{use_list_query, Column, DataTable, FilterSelect};
 use crate::error::AppError;
-use bosun_core::types::{AuditEntry, ListQuery, Page, Role};
+use bosun_core::types::{AuditEntry, ListQuery, Page};
 use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "list_audit", input = leptos::server_fn::codec::Json)]
@@ -17,7 +17,7 @@ const FILTERS: &[&str] = &["outcome", "source", "actor", "action"];
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
-    if !use_session_user().is_some_and(|u| u.role == Role::Admin) {
+    if !is_admin() {
         return view! { <PageHeader title="Audit log" /><Forbidden /> }.into_any();
     }
     let query = use_list_query(FILTERS);

@@ -11,16 +11,28 @@ use leptos_router::hooks::use_query_map;
 /// Where to go after signing in: only a local path, never another site.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") && !n.contains(['\r', '\n']) => n.to_string(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.starts_with("/\\")
+                && !n.contains(['\r', '\n']) =>
+        {
+            n.to_string()
+        }
         _ => "/".to_string(),
     }
 }
 
 #[server(prefix = "/api", endpoint = "login")]
-pub async fn login(username: String, password: String, next: Option<String>) -> Result<(), AppError> {
+pub async fn login(
+    username: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
     let core = crate::ssr::core()?;
     let id = crate::ssr::identity()?;
-    let principal = bosun_core::accounts::sign_in(&core, username.trim(), &password, &id.client_addr).await?;
+    let principal =
+        bosun_core::accounts::sign_in(&core, username.trim(), &password, &id.client_addr).await?;
     let session = crate::ssr::session().await?;
     crate::ssr::establish_session(&session, &principal).await?;
     leptos_axum::redirect(&safe_next(next.as_deref()));
@@ -72,7 +84,13 @@ mod tests {
     #[test]
     fn next_is_local_only() {
         assert_eq!(safe_next(Some("/users?page=2")), "/users?page=2");
-        for bad in ["//evil.example", "https://evil.example", "/\\evil", "evil", "/x\r\nSet-Cookie: a"] {
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "evil",
+            "/x\r\nSet-Cookie: a",
+        ] {
             assert_eq!(safe_next(Some(bad)), "/", "{bad}");
         }
         assert_eq!(safe_next(None), "/");

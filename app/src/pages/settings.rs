@@ -2,14 +2,14 @@
 //! `UpdateServiceSetting` and `ResetServiceSetting` on the API.
 
 use crate::components::format::datetime;
-use crate::components::layout::{use_session_user, Forbidden, PageHeader};
+use crate::components::layout::{is_admin, Forbidden, PageHeader};
 use crate::components::toast::toast_result;
 use crate::error::AppError;
-use bosun_core::types::{Role, ServiceSetting};
-use leptos::form::ActionForm;
-use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use bosun_core::settings;
+use bosun_core::types::ServiceSetting;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "list_service_settings")]
 pub async fn list_service_settings() -> Result<Vec<ServiceSetting>, AppError> {
@@ -32,14 +32,29 @@ pub async fn reset_service_setting(setting_id: String) -> Result<(), AppError> {
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    if !use_session_user().is_some_and(|u| u.role == Role::Admin) {
+    if !is_admin() {
         return view! { <PageHeader title="Service settings" /><Forbidden /> }.into_any();
     }
     let update = ServerAction::<UpdateServiceSetting>::new();
     let reset = ServerAction::<ResetServiceSetting>::new();
-    let list = Resource::new(move || (update.version().get(), reset.version().get()), |_| list_service_settings());
-    Effect::new(move |_| update.value().with(|v| if let Some(r) = v { toast_result(r, "Setting saved.") }));
-    Effect::new(move |_| reset.value().with(|v| if let Some(r) = v { toast_result(r, "Setting reset to its default.") }));
+    let list = Resource::new(
+        move || (update.version().get(), reset.version().get()),
+        |_| list_service_settings(),
+    );
+    Effect::new(move |_| {
+        update.value().with(|v| {
+            if let Some(r) = v {
+                toast_result(r, "Setting saved.")
+            }
+        })
+    });
+    Effect::new(move |_| {
+        reset.value().with(|v| {
+            if let Some(r) = v {
+                toast_result(r, "Setting reset to its default.")
+            }
+        })
+    });
     view! {
         <PageHeader title="Service settings" subtitle="Account-wide switches, as AWS Systems Manager names them. The AWS API reads and changes the same values." />
         <div class="data-table">

@@ -2,15 +2,15 @@
 
 use crate::components::form::{action_error, Field, FormError};
 use crate::components::format::datetime;
-use crate::components::layout::{use_session_user, Forbidden, PageHeader};
+use crate::components::layout::{is_admin, Forbidden, PageHeader};
 use crate::components::table::{use_list_query, Column, DataTable, FilterSelect};
 use crate::components::toast::toast_result;
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use bosun_core::accounts;
 use bosun_core::types::{ListQuery, Page, Role, UserSummary};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-#[cfg(feature = "ssr")]
-use bosun_core::accounts;
 
 #[cfg(feature = "ssr")]
 fn parse_role(role: &str) -> Result<Role, AppError> {
@@ -24,7 +24,12 @@ pub async fn list_users(query: ListQuery) -> Result<Page<UserSummary>, AppError>
 }
 
 #[server(prefix = "/api", endpoint = "create_user")]
-pub async fn create_user(name: String, role: String, password: String, confirm: String) -> Result<(), AppError> {
+pub async fn create_user(
+    name: String,
+    role: String,
+    password: String,
+    confirm: String,
+) -> Result<(), AppError> {
     let (core, actor) = crate::ssr::actor()?;
     if password != confirm {
         return Err(AppError::invalid("confirm", "The two passwords differ."));
@@ -54,7 +59,7 @@ const FILTERS: &[&str] = &["role", "status"];
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
-    if !use_session_user().is_some_and(|u| u.role == Role::Admin) {
+    if !is_admin() {
         return view! { <PageHeader title="Users" /><Forbidden /> }.into_any();
     }
     let query = use_list_query(FILTERS);
@@ -63,13 +68,44 @@ pub fn UsersPage() -> impl IntoView {
     let set_disabled = ServerAction::<SetUserDisabled>::new();
     let reset = ServerAction::<ResetUserPassword>::new();
     let users = Resource::new(
-        move || (query.get(), create.version().get(), set_role.version().get(), set_disabled.version().get()),
+        move || {
+            (
+                query.get(),
+                create.version().get(),
+                set_role.version().get(),
+                set_disabled.version().get(),
+            )
+        },
         |(q, ..)| list_users(q),
     );
-    Effect::new(move |_| create.value().with(|v| if let Some(r) = v { toast_result(r, "User created.") }));
-    Effect::new(move |_| set_role.value().with(|v| if let Some(r) = v { toast_result(r, "Role changed.") }));
-    Effect::new(move |_| set_disabled.value().with(|v| if let Some(r) = v { toast_result(r, "User updated.") }));
-    Effect::new(move |_| reset.value().with(|v| if let Some(r) = v { toast_result(r, "Password reset; their sessions have ended.") }));
+    Effect::new(move |_| {
+        create.value().with(|v| {
+            if let Some(r) = v {
+                toast_result(r, "User created.")
+            }
+        })
+    });
+    Effect::new(move |_| {
+        set_role.value().with(|v| {
+            if let Some(r) = v {
+                toast_result(r, "Role changed.")
+            }
+        })
+    });
+    Effect::new(move |_| {
+        set_disabled.value().with(|v| {
+            if let Some(r) = v {
+                toast_result(r, "User updated.")
+            }
+        })
+    });
+    Effect::new(move |_| {
+        reset.value().with(|v| {
+            if let Some(r) = v {
+                toast_result(r, "Password reset; their sessions have ended.")
+            }
+        })
+    });
     let create_error = action_error(create.value());
     let reset_error = action_error(reset.value());
 
@@ -83,10 +119,18 @@ pub fn UsersPage() -> impl IntoView {
         Column::new("actions", "Actions"),
     ];
     let row = move |u: UserSummary| {
-        let status = if u.disabled { view! { <span class="badge badge-muted">"disabled"</span> } } else { view! { <span class="badge badge-success">"active"</span> } };
+        let status = if u.disabled {
+            view! { <span class="badge badge-muted">"disabled"</span> }
+        } else {
+            view! { <span class="badge badge-success">"active"</span> }
+        };
         let toggle_to = if u.disabled { "false" } else { "true" };
         let toggle_label = if u.disabled { "Enable" } else { "Disable" };
-        let toggle_class = if u.disabled { "btn btn-sm" } else { "btn btn-sm btn-danger" };
+        let toggle_class = if u.disabled {
+            "btn btn-sm"
+        } else {
+            "btn btn-sm btn-danger"
+        };
         let current_role = u.role;
         let (name_role, name_toggle) = (u.name.clone(), u.name.clone());
         let role_label = format!("Role of {}", u.name);

@@ -71,8 +71,13 @@ fn sort_column(key: Option<&str>) -> &'static str {
 
 /// Lists the audit log (admin only). Filters: `q` (free text over actor, action,
 /// resource, detail), `actor`, `action`, `source`, `outcome`.
-pub async fn list(core: &Core, actor: &Actor, query: &ListQuery) -> ServiceResult<Page<AuditEntry>> {
-    core.authorize(actor, Role::Admin, "ListAuditLog", "audit-log").await?;
+pub async fn list(
+    core: &Core,
+    actor: &Actor,
+    query: &ListQuery,
+) -> ServiceResult<Page<AuditEntry>> {
+    core.authorize(actor, Role::Admin, "ListAuditLog", "audit-log")
+        .await?;
     let mut conditions = Vec::new();
     let mut binds: Vec<String> = Vec::new();
     if let Some(q) = query.q.as_deref().filter(|q| !q.trim().is_empty()) {
@@ -89,8 +94,20 @@ pub async fn list(core: &Core, actor: &Actor, query: &ListQuery) -> ServiceResul
             conditions.push(format!("{key} = ${}", binds.len()));
         }
     }
-    let where_clause = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
-    let order = format!("{} {}", sort_column(query.sort.as_deref()), if query.desc || query.sort.is_none() { "DESC" } else { "ASC" });
+    let where_clause = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    };
+    let order = format!(
+        "{} {}",
+        sort_column(query.sort.as_deref()),
+        if query.desc || query.sort.is_none() {
+            "DESC"
+        } else {
+            "ASC"
+        }
+    );
 
     let count_sql = format!("SELECT COUNT(*) FROM audit_log {where_clause}");
     let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
@@ -126,5 +143,10 @@ pub async fn list(core: &Core, actor: &Actor, query: &ListQuery) -> ServiceResul
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok(Page { items, total, page: query.page(), per_page: query.per_page() })
+    Ok(Page {
+        items,
+        total,
+        page: query.page(),
+        per_page: query.per_page(),
+    })
 }

@@ -41,7 +41,9 @@ impl Core {
         let account_id = match config.account_id {
             Some(id) => {
                 if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(ServiceError::validation("the account id must be exactly 12 digits"));
+                    return Err(ServiceError::validation(
+                        "the account id must be exactly 12 digits",
+                    ));
                 }
                 id
             }
@@ -83,12 +85,27 @@ impl Core {
 
     /// Checks that `actor` holds at least `role`. A refusal is audited (outcome `denied`)
     /// and answered with `AccessDenied`.
-    pub async fn authorize(&self, actor: &Actor, role: Role, action: &str, resource: &str) -> ServiceResult<()> {
+    pub async fn authorize(
+        &self,
+        actor: &Actor,
+        role: Role,
+        action: &str,
+        resource: &str,
+    ) -> ServiceResult<()> {
         if actor.role.at_least(role) {
             return Ok(());
         }
         let detail = format!("requires role {role}, has {}", actor.role);
-        audit::record(self.db().pool(), actor, self.now_ms(), action, resource, Outcome::Denied, &detail).await?;
+        audit::record(
+            self.db().pool(),
+            actor,
+            self.now_ms(),
+            action,
+            resource,
+            Outcome::Denied,
+            &detail,
+        )
+        .await?;
         Err(ServiceError::access_denied(format!(
             "User {} is not authorized to perform {action}: this needs the {role} role.",
             actor.name
@@ -97,7 +114,10 @@ impl Core {
 }
 
 async fn stored_account_id(db: &Db, now_ms: i64) -> ServiceResult<String> {
-    let candidate = format!("{:012}", rand::thread_rng().gen_range(100_000_000_000u64..1_000_000_000_000));
+    let candidate = format!(
+        "{:012}",
+        rand::thread_rng().gen_range(100_000_000_000u64..1_000_000_000_000)
+    );
     // Insert-if-absent, then read: concurrent first starts of several replicas agree.
     sqlx::query("INSERT INTO server_state (key, value, updated_at) VALUES ('account_id', $1, $2) ON CONFLICT (key) DO NOTHING")
         .bind(&candidate)

@@ -34,7 +34,10 @@ impl fmt::Debug for MasterKey {
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
     #[error("key file {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("key file {0} must hold exactly 32 bytes (or 64 hex digits)")]
     Format(String),
     #[error("could not decrypt a stored secret (wrong master key or damaged data)")]
@@ -54,9 +57,14 @@ impl MasterKey {
 
     /// Reads the key from `path`, creating it (mode 0600) when it does not exist.
     pub fn load_or_create(path: &Path) -> Result<Self, KeyError> {
-        let io = |source| KeyError::Io { path: path.display().to_string(), source };
+        let io = |source| KeyError::Io {
+            path: path.display().to_string(),
+            source,
+        };
         match std::fs::read(path) {
-            Ok(bytes) => Self::parse(&bytes).ok_or_else(|| KeyError::Format(path.display().to_string())),
+            Ok(bytes) => {
+                Self::parse(&bytes).ok_or_else(|| KeyError::Format(path.display().to_string()))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 if let Some(dir) = path.parent() {
                     create_private_dir(dir).map_err(io)?;
@@ -71,8 +79,10 @@ impl MasterKey {
 
     /// Reads an existing key file (32 raw bytes or 64 hex digits).
     pub fn load(path: &Path) -> Result<Self, KeyError> {
-        let bytes = std::fs::read(path)
-            .map_err(|source| KeyError::Io { path: path.display().to_string(), source })?;
+        let bytes = std::fs::read(path).map_err(|source| KeyError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
         Self::parse(&bytes).ok_or_else(|| KeyError::Format(path.display().to_string()))
     }
 
@@ -96,7 +106,13 @@ impl MasterKey {
         // Encryption with a valid key and nonce length only fails for inputs over
         // 64 GiB, which nothing here produces.
         let ct = cipher
-            .encrypt(Nonce::from_slice(&nonce), Payload { msg: plaintext, aad: context.as_bytes() })
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: plaintext,
+                    aad: context.as_bytes(),
+                },
+            )
             .unwrap_or_default();
         let mut out = Vec::with_capacity(1 + NONCE_LEN + ct.len());
         out.push(FORMAT_V1);
@@ -112,7 +128,13 @@ impl MasterKey {
         let cipher = Aes256Gcm::new((&self.key).into());
         let nonce = Nonce::from_slice(&sealed[1..1 + NONCE_LEN]);
         cipher
-            .decrypt(nonce, Payload { msg: &sealed[1 + NONCE_LEN..], aad: context.as_bytes() })
+            .decrypt(
+                nonce,
+                Payload {
+                    msg: &sealed[1 + NONCE_LEN..],
+                    aad: context.as_bytes(),
+                },
+            )
             .map_err(|_| KeyError::Decrypt)
     }
 }
@@ -166,7 +188,11 @@ pub async fn hash_password(password: String) -> Result<String, String> {
 pub async fn verify_password(password: String, phc: String) -> bool {
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&phc)
-            .map(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+            .map(|parsed| {
+                argon2()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
             .unwrap_or(false)
     })
     .await
@@ -178,7 +204,9 @@ const UPPER32: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 fn random_from(alphabet: &[u8], len: usize) -> String {
     let mut rng = OsRng;
-    (0..len).map(|_| char::from(alphabet[rng.gen_range(0..alphabet.len())])).collect()
+    (0..len)
+        .map(|_| char::from(alphabet[rng.gen_range(0..alphabet.len())]))
+        .collect()
 }
 
 /// A random password for the first admin: 24 characters from 62 (≈143 bits).
@@ -193,7 +221,10 @@ pub fn new_access_key_id() -> String {
 
 /// A 40-character secret access key.
 pub fn new_secret_access_key() -> String {
-    random_from(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 40)
+    random_from(
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+        40,
+    )
 }
 
 pub fn random_hex(bytes: usize) -> String {
@@ -210,9 +241,18 @@ mod tests {
     fn seal_open_round_trip_and_context_binding() {
         let k = MasterKey::generate();
         let sealed = k.seal("access-key:A", b"secret");
-        assert_eq!(k.open("access-key:A", &sealed).ok(), Some(b"secret".to_vec()));
-        assert!(k.open("access-key:B", &sealed).is_err(), "ciphertext moved to another row");
-        assert!(MasterKey::generate().open("access-key:A", &sealed).is_err(), "other key");
+        assert_eq!(
+            k.open("access-key:A", &sealed).ok(),
+            Some(b"secret".to_vec())
+        );
+        assert!(
+            k.open("access-key:B", &sealed).is_err(),
+            "ciphertext moved to another row"
+        );
+        assert!(
+            MasterKey::generate().open("access-key:A", &sealed).is_err(),
+            "other key"
+        );
         let mut damaged = sealed.clone();
         let last = damaged.len() - 1;
         damaged[last] ^= 1;

@@ -22,7 +22,12 @@ pub struct ServiceError {
 
 impl ServiceError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        ServiceError { kind, message: message.into(), exception: None, field: None }
+        ServiceError {
+            kind,
+            message: message.into(),
+            exception: None,
+            field: None,
+        }
     }
 
     pub fn validation(message: impl Into<String>) -> Self {
@@ -31,7 +36,10 @@ impl ServiceError {
 
     /// A validation error about one form field.
     pub fn invalid_field(field: &'static str, message: impl Into<String>) -> Self {
-        ServiceError { field: Some(field), ..Self::validation(message) }
+        ServiceError {
+            field: Some(field),
+            ..Self::validation(message)
+        }
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
@@ -66,7 +74,10 @@ impl ServiceError {
     /// a generic message.
     pub fn internal(context: &str, cause: &dyn fmt::Display) -> Self {
         tracing::error!(context, cause = %cause, "internal error");
-        Self::new(ErrorKind::Internal, "An internal error occurred. The server log has the details.")
+        Self::new(
+            ErrorKind::Internal,
+            "An internal error occurred. The server log has the details.",
+        )
     }
 
     pub fn with_exception(mut self, exception: &'static str) -> Self {

@@ -71,7 +71,11 @@ impl SessionStore for DbSessionStore {
 
     async fn save(&self, record: &Record) -> Result<()> {
         let data = serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
-        let user_id = record.data.get(USER_ID_KEY).and_then(|v| v.as_str()).map(str::to_string);
+        let user_id = record
+            .data
+            .get(USER_ID_KEY)
+            .and_then(|v| v.as_str())
+            .map(str::to_string);
         sqlx::query(
             "INSERT INTO sessions (id, user_id, data, expires_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, data = excluded.data, expires_at = excluded.expires_at",
@@ -91,12 +95,13 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn load(&self, id: &Id) -> Result<Option<Record>> {
-        let row = sqlx::query("SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2")
-            .bind(id.to_string())
-            .bind(self.clock.now_ms())
-            .fetch_optional(self.db.pool())
-            .await
-            .map_err(backend)?;
+        let row =
+            sqlx::query("SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2")
+                .bind(id.to_string())
+                .bind(self.clock.now_ms())
+                .fetch_optional(self.db.pool())
+                .await
+                .map_err(backend)?;
         let Some(row) = row else { return Ok(None) };
         let data: String = row.try_get("data").map_err(backend)?;
         let expires_at: i64 = row.try_get("expires_at").map_err(backend)?;

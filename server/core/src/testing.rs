@@ -34,9 +34,14 @@ impl TestDb {
     pub async fn sqlite() -> TestDb {
         let dir = std::env::temp_dir().join(format!("bosun-test-{}", random_hex(8)));
         crate::crypto::create_private_dir(&dir).expect("create test dir");
-        let db = Db::connect(&Db::sqlite_url(&dir)).await.expect("open sqlite");
+        let db = Db::connect(&Db::sqlite_url(&dir))
+            .await
+            .expect("open sqlite");
         db.migrate().await.expect("migrate sqlite");
-        TestDb { db, cleanup: Cleanup::Sqlite(dir) }
+        TestDb {
+            db,
+            cleanup: Cleanup::Sqlite(dir),
+        }
     }
 
     /// `None` only when PostgreSQL is explicitly skipped.
@@ -54,13 +59,21 @@ impl TestDb {
             ),
         };
         let name = format!("bosun_t_{}", random_hex(8));
-        let mut admin = sqlx::PgConnection::connect(&admin_url).await.expect("connect to test PostgreSQL");
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create test database");
+        let mut admin = sqlx::PgConnection::connect(&admin_url)
+            .await
+            .expect("connect to test PostgreSQL");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .expect("create test database");
         admin.close().await.ok();
         let url = replace_database(&admin_url, &name);
         let db = Db::connect(&url).await.expect("open postgres");
         db.migrate().await.expect("migrate postgres");
-        Some(TestDb { db, cleanup: Cleanup::Postgres { admin_url, name } })
+        Some(TestDb {
+            db,
+            cleanup: Cleanup::Postgres { admin_url, name },
+        })
     }
 
     /// Both backends (PostgreSQL unless knowingly skipped).
@@ -80,7 +93,9 @@ impl TestDb {
             }
             Cleanup::Postgres { admin_url, name } => {
                 if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
-                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await;
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut admin)
+                        .await;
                 }
             }
         }
@@ -94,7 +109,10 @@ pub fn replace_database(url: &str, name: &str) -> String {
         None => (url, None),
     };
     let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let host_end = base[scheme_end..].find('/').map(|i| scheme_end + i).unwrap_or(base.len());
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map(|i| scheme_end + i)
+        .unwrap_or(base.len());
     let mut out = format!("{}/{name}", &base[..host_end]);
     if let Some(q) = query {
         out.push('?');
@@ -105,7 +123,14 @@ pub fn replace_database(url: &str, name: &str) -> String {
 
 /// A [`Core`] over `db` with a fresh master key and the given clock.
 pub async fn core_with_clock(db: &Db, clock: Arc<dyn Clock>) -> Core {
-    Core::open(db.clone(), MasterKey::generate(), clock, CoreConfig::default()).await.expect("open core")
+    Core::open(
+        db.clone(),
+        MasterKey::generate(),
+        clock,
+        CoreConfig::default(),
+    )
+    .await
+    .expect("open core")
 }
 
 pub async fn core(db: &Db) -> Core {
@@ -119,7 +144,10 @@ mod tests {
     #[test]
     fn replace_database_keeps_credentials_and_query() {
         assert_eq!(
-            replace_database("postgres://u:p@127.0.0.1:5432/postgres?sslmode=disable", "x"),
+            replace_database(
+                "postgres://u:p@127.0.0.1:5432/postgres?sslmode=disable",
+                "x"
+            ),
             "postgres://u:p@127.0.0.1:5432/x?sslmode=disable"
         );
         assert_eq!(replace_database("postgres://u@h", "x"), "postgres://u@h/x");

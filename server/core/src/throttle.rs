@@ -17,7 +17,11 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { per_account: 5, per_address: 20, window_ms: 15 * 60 * 1000 }
+        Limits {
+            per_account: 5,
+            per_address: 20,
+            window_ms: 15 * 60 * 1000,
+        }
     }
 }
 
@@ -38,11 +42,17 @@ pub struct LoginThrottle {
 
 impl LoginThrottle {
     pub fn new(limits: Limits) -> Self {
-        LoginThrottle { limits, state: Mutex::new(HashMap::new()) }
+        LoginThrottle {
+            limits,
+            state: Mutex::new(HashMap::new()),
+        }
     }
 
     fn keys(account: &str, address: &str) -> (String, String) {
-        (format!("u:{}", account.to_lowercase()), format!("a:{address}"))
+        (
+            format!("u:{}", account.to_lowercase()),
+            format!("a:{address}"),
+        )
     }
 
     /// `Err(seconds)` when the attempt must be refused without checking the password.
@@ -76,9 +86,15 @@ impl LoginThrottle {
             }
         }
         for key in [ak, ik] {
-            let w = state.entry(key).or_insert(Window { started_ms: now_ms, failures: 0 });
+            let w = state.entry(key).or_insert(Window {
+                started_ms: now_ms,
+                failures: 0,
+            });
             if now_ms >= w.started_ms + self.limits.window_ms {
-                *w = Window { started_ms: now_ms, failures: 0 };
+                *w = Window {
+                    started_ms: now_ms,
+                    failures: 0,
+                };
             }
             w.failures += 1;
         }
@@ -96,7 +112,11 @@ mod tests {
     use super::*;
 
     fn small() -> LoginThrottle {
-        LoginThrottle::new(Limits { per_account: 3, per_address: 5, window_ms: 60_000 })
+        LoginThrottle::new(Limits {
+            per_account: 3,
+            per_address: 5,
+            window_ms: 60_000,
+        })
     }
 
     #[test]
@@ -106,8 +126,15 @@ mod tests {
             assert!(t.check("Alice", "1.1.1.1", i).is_ok());
             t.record_failure("alice", "1.1.1.1", i);
         }
-        assert_eq!(t.check("ALICE", "2.2.2.2", 10_000), Err(50), "case-insensitive, any address");
-        assert!(t.check("bob", "2.2.2.2", 10_000).is_ok(), "other accounts unaffected");
+        assert_eq!(
+            t.check("ALICE", "2.2.2.2", 10_000),
+            Err(50),
+            "case-insensitive, any address"
+        );
+        assert!(
+            t.check("bob", "2.2.2.2", 10_000).is_ok(),
+            "other accounts unaffected"
+        );
         assert!(t.check("alice", "2.2.2.2", 60_000).is_ok(), "window over");
     }
 

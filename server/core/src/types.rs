@@ -238,25 +238,46 @@ mod tests {
 
     #[test]
     fn list_query_bounds() {
-        let q = ListQuery { page: 0, per_page: 1000, ..Default::default() };
+        let q = ListQuery {
+            page: 0,
+            per_page: 1000,
+            ..Default::default()
+        };
         assert_eq!(q.page(), 1);
         assert_eq!(q.per_page(), 100);
         assert_eq!(q.offset(), 0);
-        let q = ListQuery { page: 3, per_page: 0, ..Default::default() };
+        let q = ListQuery {
+            page: 3,
+            per_page: 0,
+            ..Default::default()
+        };
         assert_eq!(q.offset(), 50);
     }
 
     #[test]
     fn page_count() {
-        let p = Page::<()> { items: vec![], total: 51, page: 1, per_page: 25 };
+        let p = Page::<()> {
+            items: vec![],
+            total: 51,
+            page: 1,
+            per_page: 25,
+        };
         assert_eq!(p.pages(), 3);
-        let p = Page::<()> { items: vec![], total: 0, page: 1, per_page: 25 };
+        let p = Page::<()> {
+            items: vec![],
+            total: 0,
+            page: 1,
+            per_page: 25,
+        };
         assert_eq!(p.pages(), 1);
     }
 
     #[test]
     fn new_access_key_debug_hides_secret() {
-        let k = NewAccessKey { access_key_id: "AKIAX".into(), secret_access_key: "s3cr3t".into() };
+        let k = NewAccessKey {
+            access_key_id: "AKIAX".into(),
+            secret_access_key: "s3cr3t".into(),
+        };
         assert!(!format!("{k:?}").contains("s3cr3t"));
     }
 }

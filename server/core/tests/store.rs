@@ -3,11 +3,11 @@
 use bosun_core::accounts::{self, Bootstrap};
 use bosun_core::audit;
 use bosun_core::clock::{Clock, ManualClock};
-use bosun_core::Actor;
 use bosun_core::sessions::{DbSessionStore, USER_ID_KEY};
 use bosun_core::settings;
 use bosun_core::testing::{self, TestDb};
 use bosun_core::types::{ErrorKind, ListQuery, Role, Source};
+use bosun_core::Actor;
 use std::sync::Arc;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::SessionStore;
@@ -19,9 +19,13 @@ fn actor_for(p: &accounts::Principal) -> Actor {
 }
 
 async fn admin(core: &bosun_core::Core) -> Actor {
-    let b = accounts::bootstrap_admin(core, Some(PW.into())).await.expect("bootstrap");
+    let b = accounts::bootstrap_admin(core, Some(PW.into()))
+        .await
+        .expect("bootstrap");
     assert_eq!(b, Bootstrap::CreatedWithGivenPassword);
-    let p = accounts::sign_in(core, "admin", PW, "127.0.0.1").await.expect("admin signs in");
+    let p = accounts::sign_in(core, "admin", PW, "127.0.0.1")
+        .await
+        .expect("admin signs in");
     actor_for(&p)
 }
 
@@ -29,11 +33,19 @@ async fn admin(core: &bosun_core::Core) -> Actor {
 async fn bootstrap_happens_once_and_random_password_works() {
     for t in TestDb::all().await {
         let core = testing::core(&t.db).await;
-        let Bootstrap::CreatedWithRandomPassword(pw) = accounts::bootstrap_admin(&core, None).await.expect("bootstrap") else {
+        let Bootstrap::CreatedWithRandomPassword(pw) = accounts::bootstrap_admin(&core, None)
+            .await
+            .expect("bootstrap")
+        else {
             panic!("expected a random password on {:?}", t.backend());
         };
-        assert_eq!(accounts::bootstrap_admin(&core, None).await.expect("again"), Bootstrap::AlreadyInitialised);
-        let p = accounts::sign_in(&core, "admin", &pw, "10.0.0.1").await.expect("sign in");
+        assert_eq!(
+            accounts::bootstrap_admin(&core, None).await.expect("again"),
+            Bootstrap::AlreadyInitialised
+        );
+        let p = accounts::sign_in(&core, "admin", &pw, "10.0.0.1")
+            .await
+            .expect("sign in");
         assert_eq!(p.role, Role::Admin);
         assert_eq!(core.account_id().len(), 12);
         t.cleanup().await;
@@ -45,14 +57,20 @@ async fn sign_in_failures_are_indistinguishable_and_throttled() {
     for t in TestDb::all().await {
         let core = testing::core(&t.db).await;
         let _ = admin(&core).await;
-        let unknown = accounts::sign_in(&core, "nobody", PW, "10.0.0.2").await.expect_err("unknown");
-        let wrong = accounts::sign_in(&core, "admin", "wrong password!", "10.0.0.3").await.expect_err("wrong");
+        let unknown = accounts::sign_in(&core, "nobody", PW, "10.0.0.2")
+            .await
+            .expect_err("unknown");
+        let wrong = accounts::sign_in(&core, "admin", "wrong password!", "10.0.0.3")
+            .await
+            .expect_err("wrong");
         assert_eq!(unknown.message, wrong.message);
         assert_eq!(unknown.kind, ErrorKind::Unauthenticated);
         for _ in 0..4 {
             let _ = accounts::sign_in(&core, "admin", "wrong password!", "10.0.0.3").await;
         }
-        let throttled = accounts::sign_in(&core, "admin", PW, "10.0.0.4").await.expect_err("throttled even with the right password");
+        let throttled = accounts::sign_in(&core, "admin", PW, "10.0.0.4")
+            .await
+            .expect_err("throttled even with the right password");
         assert_eq!(throttled.kind, ErrorKind::Throttled);
         t.cleanup().await;
     }
@@ -63,36 +81,84 @@ async fn users_roles_and_the_last_admin() {
     for t in TestDb::all().await {
         let core = testing::core(&t.db).await;
         let admin = admin(&core).await;
-        accounts::create_user(&core, &admin, "olivia", Role::Operator, PW).await.expect("create");
-        let dup = accounts::create_user(&core, &admin, "olivia", Role::Viewer, PW).await.expect_err("duplicate");
+        accounts::create_user(&core, &admin, "olivia", Role::Operator, PW)
+            .await
+            .expect("create");
+        let dup = accounts::create_user(&core, &admin, "olivia", Role::Viewer, PW)
+            .await
+            .expect_err("duplicate");
         assert_eq!(dup.kind, ErrorKind::AlreadyExists);
-        let short = accounts::create_user(&core, &admin, "v", Role::Viewer, "short").await.expect_err("short password");
-        assert_eq!((short.kind, short.field), (ErrorKind::Validation, Some("password")));
-        let bad = accounts::create_user(&core, &admin, "bad name!", Role::Viewer, PW).await.expect_err("bad name");
+        let short = accounts::create_user(&core, &admin, "v", Role::Viewer, "short")
+            .await
+            .expect_err("short password");
+        assert_eq!(
+            (short.kind, short.field),
+            (ErrorKind::Validation, Some("password"))
+        );
+        let bad = accounts::create_user(&core, &admin, "bad name!", Role::Viewer, PW)
+            .await
+            .expect_err("bad name");
         assert_eq!(bad.field, Some("name"));
 
-        let olivia = actor_for(&accounts::sign_in(&core, "olivia", PW, "10.0.0.5").await.expect("olivia"));
-        let denied = accounts::create_user(&core, &olivia, "x", Role::Admin, PW).await.expect_err("operator cannot");
+        let olivia = actor_for(
+            &accounts::sign_in(&core, "olivia", PW, "10.0.0.5")
+                .await
+                .expect("olivia"),
+        );
+        let denied = accounts::create_user(&core, &olivia, "x", Role::Admin, PW)
+            .await
+            .expect_err("operator cannot");
         assert_eq!(denied.kind, ErrorKind::AccessDenied);
 
-        let last = accounts::set_user_role(&core, &admin, "admin", Role::Viewer).await.expect_err("last admin");
+        let last = accounts::set_user_role(&core, &admin, "admin", Role::Viewer)
+            .await
+            .expect_err("last admin");
         assert_eq!(last.kind, ErrorKind::Conflict);
-        let own = accounts::set_user_disabled(&core, &admin, "admin", true).await.expect_err("self");
+        let own = accounts::set_user_disabled(&core, &admin, "admin", true)
+            .await
+            .expect_err("self");
         assert_eq!(own.kind, ErrorKind::Conflict);
 
-        let page = accounts::list_users(&core, &admin, &ListQuery { q: Some("OLI".into()), ..Default::default() }).await.expect("list");
+        let page = accounts::list_users(
+            &core,
+            &admin,
+            &ListQuery {
+                q: Some("OLI".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("list");
         assert_eq!(page.total, 1);
         assert_eq!(page.items[0].role, Role::Operator);
 
-        accounts::set_user_disabled(&core, &admin, "olivia", true).await.expect("disable");
-        let e = accounts::sign_in(&core, "olivia", PW, "10.0.0.6").await.expect_err("disabled cannot sign in");
+        accounts::set_user_disabled(&core, &admin, "olivia", true)
+            .await
+            .expect("disable");
+        let e = accounts::sign_in(&core, "olivia", PW, "10.0.0.6")
+            .await
+            .expect_err("disabled cannot sign in");
         assert_eq!(e.kind, ErrorKind::Unauthenticated);
 
-        let log = audit::list(&core, &admin, &ListQuery { filters: vec![("outcome".into(), "denied".into())], ..Default::default() })
+        let log = audit::list(
+            &core,
+            &admin,
+            &ListQuery {
+                filters: vec![("outcome".into(), "denied".into())],
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("audit");
+        assert!(
+            log.items
+                .iter()
+                .any(|e| e.actor == "olivia" && e.action == "CreateUser"),
+            "denial audited"
+        );
+        let denied = audit::list(&core, &olivia, &ListQuery::default())
             .await
-            .expect("audit");
-        assert!(log.items.iter().any(|e| e.actor == "olivia" && e.action == "CreateUser"), "denial audited");
-        let denied = audit::list(&core, &olivia, &ListQuery::default()).await.expect_err("audit is admin-only");
+            .expect_err("audit is admin-only");
         assert_eq!(denied.kind, ErrorKind::AccessDenied);
         t.cleanup().await;
     }
@@ -104,31 +170,68 @@ async fn sessions_end_when_user_disabled_or_password_changes() {
         let clock = ManualClock::new(time::OffsetDateTime::now_utc());
         let core = testing::core_with_clock(&t.db, Arc::new(clock.clone())).await;
         let admin = admin(&core).await;
-        accounts::create_user(&core, &admin, "vic", Role::Viewer, PW).await.expect("create");
-        let vic = accounts::sign_in(&core, "vic", PW, "10.0.0.7").await.expect("vic");
+        accounts::create_user(&core, &admin, "vic", Role::Viewer, PW)
+            .await
+            .expect("create");
+        let vic = accounts::sign_in(&core, "vic", PW, "10.0.0.7")
+            .await
+            .expect("vic");
         let store = DbSessionStore::new(t.db.clone(), Arc::new(clock.clone()));
         let mut record = Record {
             id: Id::default(),
-            data: [(USER_ID_KEY.to_string(), serde_json::json!(vic.user_id))].into_iter().collect(),
+            data: [(USER_ID_KEY.to_string(), serde_json::json!(vic.user_id))]
+                .into_iter()
+                .collect(),
             expiry_date: clock.now() + time::Duration::hours(1),
         };
         store.create(&mut record).await.expect("create session");
         assert!(store.load(&record.id).await.expect("load").is_some());
-        assert!(accounts::principal_for_session(&core, &vic.user_id, vic.epoch).await.expect("p").is_some());
+        assert!(
+            accounts::principal_for_session(&core, &vic.user_id, vic.epoch)
+                .await
+                .expect("p")
+                .is_some()
+        );
 
         let vic_actor = actor_for(&vic);
-        let new_vic = accounts::change_own_password(&core, &vic_actor, PW, "another long password").await.expect("change");
-        assert!(store.load(&record.id).await.expect("load").is_none(), "session row deleted");
-        assert!(accounts::principal_for_session(&core, &vic.user_id, vic.epoch).await.expect("p").is_none(), "old epoch refused");
-        assert!(accounts::principal_for_session(&core, &vic.user_id, new_vic.epoch).await.expect("p").is_some());
+        let new_vic = accounts::change_own_password(&core, &vic_actor, PW, "another long password")
+            .await
+            .expect("change");
+        assert!(
+            store.load(&record.id).await.expect("load").is_none(),
+            "session row deleted"
+        );
+        assert!(
+            accounts::principal_for_session(&core, &vic.user_id, vic.epoch)
+                .await
+                .expect("p")
+                .is_none(),
+            "old epoch refused"
+        );
+        assert!(
+            accounts::principal_for_session(&core, &vic.user_id, new_vic.epoch)
+                .await
+                .expect("p")
+                .is_some()
+        );
 
-        accounts::set_user_disabled(&core, &admin, "vic", true).await.expect("disable");
-        assert!(accounts::principal_for_session(&core, &vic.user_id, new_vic.epoch).await.expect("p").is_none());
+        accounts::set_user_disabled(&core, &admin, "vic", true)
+            .await
+            .expect("disable");
+        assert!(
+            accounts::principal_for_session(&core, &vic.user_id, new_vic.epoch)
+                .await
+                .expect("p")
+                .is_none()
+        );
 
         // Expiry by the injected clock.
         store.create(&mut record).await.expect("recreate");
         clock.advance(time::Duration::hours(2));
-        assert!(store.load(&record.id).await.expect("load").is_none(), "expired");
+        assert!(
+            store.load(&record.id).await.expect("load").is_none(),
+            "expired"
+        );
         assert_eq!(store.delete_expired().await.expect("sweep"), 1);
         t.cleanup().await;
     }
@@ -139,24 +242,54 @@ async fn access_keys_are_sealed_and_resolvable() {
     for t in TestDb::all().await {
         let core = testing::core(&t.db).await;
         let admin = admin(&core).await;
-        let key = accounts::create_access_key(&core, &admin, None, "ci").await.expect("create key");
-        let raw: Vec<u8> = sqlx::query_scalar("SELECT secret_sealed FROM access_keys WHERE access_key_id = $1")
-            .bind(&key.access_key_id)
-            .fetch_one(t.db.pool())
+        let key = accounts::create_access_key(&core, &admin, None, "ci")
             .await
-            .expect("row");
-        assert!(!String::from_utf8_lossy(&raw).contains(&key.secret_access_key), "secret not stored in clear");
-        let (p, secret) = accounts::resolve_access_key(&core, &key.access_key_id).await.expect("resolve").expect("known");
-        assert_eq!((p.name.as_str(), secret.0.as_str()), ("admin", key.secret_access_key.as_str()));
-        assert!(accounts::resolve_access_key(&core, "AKIAUNKNOWN000000000").await.expect("resolve").is_none());
+            .expect("create key");
+        let raw: Vec<u8> =
+            sqlx::query_scalar("SELECT secret_sealed FROM access_keys WHERE access_key_id = $1")
+                .bind(&key.access_key_id)
+                .fetch_one(t.db.pool())
+                .await
+                .expect("row");
+        assert!(
+            !String::from_utf8_lossy(&raw).contains(&key.secret_access_key),
+            "secret not stored in clear"
+        );
+        let (p, secret) = accounts::resolve_access_key(&core, &key.access_key_id)
+            .await
+            .expect("resolve")
+            .expect("known");
+        assert_eq!(
+            (p.name.as_str(), secret.0.as_str()),
+            ("admin", key.secret_access_key.as_str())
+        );
+        assert!(accounts::resolve_access_key(&core, "AKIAUNKNOWN000000000")
+            .await
+            .expect("resolve")
+            .is_none());
         for i in 1..5 {
-            accounts::create_access_key(&core, &admin, None, &format!("k{i}")).await.expect("more keys");
+            accounts::create_access_key(&core, &admin, None, &format!("k{i}"))
+                .await
+                .expect("more keys");
         }
-        let over = accounts::create_access_key(&core, &admin, None, "k6").await.expect_err("limit");
+        let over = accounts::create_access_key(&core, &admin, None, "k6")
+            .await
+            .expect_err("limit");
         assert_eq!(over.kind, ErrorKind::LimitExceeded);
-        assert_eq!(accounts::list_access_keys(&core, &admin, None).await.expect("list").len(), 5);
-        accounts::delete_access_key(&core, &admin, &key.access_key_id).await.expect("delete");
-        assert!(accounts::resolve_access_key(&core, &key.access_key_id).await.expect("resolve").is_none());
+        assert_eq!(
+            accounts::list_access_keys(&core, &admin, None)
+                .await
+                .expect("list")
+                .len(),
+            5
+        );
+        accounts::delete_access_key(&core, &admin, &key.access_key_id)
+            .await
+            .expect("delete");
+        assert!(accounts::resolve_access_key(&core, &key.access_key_id)
+            .await
+            .expect("resolve")
+            .is_none());
         t.cleanup().await;
     }
 }
@@ -167,33 +300,90 @@ async fn service_settings_update_reset_and_roles() {
         let core = testing::core(&t.db).await;
         let admin = admin(&core).await;
         let id = settings::HIGH_THROUGHPUT_ENABLED;
-        let s = settings::get_service_setting(&core, &admin, id).await.expect("get");
-        assert_eq!((s.setting_value.as_str(), s.status.as_str(), s.last_modified_user.as_str()), ("false", "Default", "System"));
-        assert_eq!(s.arn, format!("arn:aws:ssm:us-east-1:{}:servicesetting{id}", core.account_id()));
+        let s = settings::get_service_setting(&core, &admin, id)
+            .await
+            .expect("get");
+        assert_eq!(
+            (
+                s.setting_value.as_str(),
+                s.status.as_str(),
+                s.last_modified_user.as_str()
+            ),
+            ("false", "Default", "System")
+        );
+        assert_eq!(
+            s.arn,
+            format!(
+                "arn:aws:ssm:us-east-1:{}:servicesetting{id}",
+                core.account_id()
+            )
+        );
 
-        settings::update_service_setting(&core, &admin, &s.arn, "true").await.expect("update by ARN");
-        let s = settings::get_service_setting(&core, &admin, id).await.expect("get");
-        assert_eq!((s.setting_value.as_str(), s.status.as_str()), ("true", "Customized"));
-        assert_eq!(s.last_modified_user, format!("arn:aws:iam::{}:user/admin", core.account_id()));
+        settings::update_service_setting(&core, &admin, &s.arn, "true")
+            .await
+            .expect("update by ARN");
+        let s = settings::get_service_setting(&core, &admin, id)
+            .await
+            .expect("get");
+        assert_eq!(
+            (s.setting_value.as_str(), s.status.as_str()),
+            ("true", "Customized")
+        );
+        assert_eq!(
+            s.last_modified_user,
+            format!("arn:aws:iam::{}:user/admin", core.account_id())
+        );
 
-        let bad = settings::update_service_setting(&core, &admin, id, "yes").await.expect_err("invalid value");
+        let bad = settings::update_service_setting(&core, &admin, id, "yes")
+            .await
+            .expect_err("invalid value");
         assert_eq!(bad.kind, ErrorKind::Validation);
-        let missing = settings::get_service_setting(&core, &admin, "/ssm/nope").await.expect_err("unknown");
+        let missing = settings::get_service_setting(&core, &admin, "/ssm/nope")
+            .await
+            .expect_err("unknown");
         assert_eq!(missing.exception, Some("ServiceSettingNotFound"));
 
-        accounts::create_user(&core, &admin, "viv", Role::Viewer, PW).await.expect("viewer");
-        let viv = actor_for(&accounts::sign_in(&core, "viv", PW, "10.0.0.8").await.expect("viv"));
-        assert!(settings::get_service_setting(&core, &viv, id).await.is_ok(), "viewers read");
-        let denied = settings::update_service_setting(&core, &viv, id, "false").await.expect_err("viewers do not change");
+        accounts::create_user(&core, &admin, "viv", Role::Viewer, PW)
+            .await
+            .expect("viewer");
+        let viv = actor_for(
+            &accounts::sign_in(&core, "viv", PW, "10.0.0.8")
+                .await
+                .expect("viv"),
+        );
+        assert!(
+            settings::get_service_setting(&core, &viv, id).await.is_ok(),
+            "viewers read"
+        );
+        let denied = settings::update_service_setting(&core, &viv, id, "false")
+            .await
+            .expect_err("viewers do not change");
         assert_eq!(denied.kind, ErrorKind::AccessDenied);
 
-        let s = settings::reset_service_setting(&core, &admin, id).await.expect("reset");
-        assert_eq!((s.setting_value.as_str(), s.status.as_str()), ("false", "Default"));
+        let s = settings::reset_service_setting(&core, &admin, id)
+            .await
+            .expect("reset");
+        assert_eq!(
+            (s.setting_value.as_str(), s.status.as_str()),
+            ("false", "Default")
+        );
         assert_eq!(settings::value(&core, id).await.expect("value"), "false");
 
-        let log = audit::list(&core, &admin, &ListQuery { q: Some("servicesetting".into()), ..Default::default() }).await.expect("audit");
+        let log = audit::list(
+            &core,
+            &admin,
+            &ListQuery {
+                q: Some("servicesetting".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("audit");
         let actions: Vec<_> = log.items.iter().map(|e| e.action.as_str()).collect();
-        assert!(actions.contains(&"UpdateServiceSetting") && actions.contains(&"ResetServiceSetting"), "{actions:?}");
+        assert!(
+            actions.contains(&"UpdateServiceSetting") && actions.contains(&"ResetServiceSetting"),
+            "{actions:?}"
+        );
         t.cleanup().await;
     }
 }

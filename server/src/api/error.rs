@@ -15,29 +15,44 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(exception: &'static str, message: impl Into<String>) -> Self {
-        let status = if exception == "InternalServerError" { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::BAD_REQUEST };
-        ApiError { exception, message: message.into(), status }
+        let status = if exception == "InternalServerError" {
+            StatusCode::INTERNAL_SERVER_ERROR
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        ApiError {
+            exception,
+            message: message.into(),
+            status,
+        }
     }
 
     pub fn unrecognized_client() -> Self {
-        Self::new("UnrecognizedClientException", "The security token included in the request is invalid.")
+        Self::new(
+            "UnrecognizedClientException",
+            "The security token included in the request is invalid.",
+        )
     }
 
     pub fn too_large(limit: usize) -> Self {
         ApiError {
             status: StatusCode::PAYLOAD_TOO_LARGE,
-            ..Self::new("ValidationException", format!("The request body exceeds {limit} bytes."))
+            ..Self::new(
+                "ValidationException",
+                format!("The request body exceeds {limit} bytes."),
+            )
         }
     }
 
     pub fn not_implemented(operation: &str) -> Self {
-        Self::new("UnsupportedOperationException", format!("Bosun does not implement AmazonSSM.{operation} yet."))
+        Self::new(
+            "UnsupportedOperationException",
+            format!("Bosun does not implement AmazonSSM.{operation} yet."),
+        )
     }
 
     pub fn from_sigv4(e: SigV4Error) -> Self {
-        let exception = e.aws_exception();
-        let status = if matches!(e, SigV4Error::Missing) { StatusCode::BAD_REQUEST } else { StatusCode::BAD_REQUEST };
-        ApiError { exception, message: e.to_string(), status }
+        Self::new(e.aws_exception(), e.to_string())
     }
 
     /// The one place service errors become AWS exceptions: the operation-specific name
@@ -62,7 +77,10 @@ impl IntoResponse for ApiError {
         let body = serde_json::json!({ "__type": self.exception, "message": self.message });
         (
             self.status,
-            [(header::CONTENT_TYPE, HeaderValue::from_static("application/x-amz-json-1.1"))],
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/x-amz-json-1.1"),
+            )],
             body.to_string(),
         )
             .into_response()
@@ -77,9 +95,21 @@ mod tests {
     fn service_errors_map_to_aws_exceptions() {
         let cases = [
             (ServiceError::validation("x"), "ValidationException", 400),
-            (ServiceError::access_denied("x"), "AccessDeniedException", 400),
-            (ServiceError::not_found("x").with_exception("ServiceSettingNotFound"), "ServiceSettingNotFound", 400),
-            (ServiceError::new(ErrorKind::Internal, "x"), "InternalServerError", 500),
+            (
+                ServiceError::access_denied("x"),
+                "AccessDeniedException",
+                400,
+            ),
+            (
+                ServiceError::not_found("x").with_exception("ServiceSettingNotFound"),
+                "ServiceSettingNotFound",
+                400,
+            ),
+            (
+                ServiceError::new(ErrorKind::Internal, "x"),
+                "InternalServerError",
+                500,
+            ),
             (ServiceError::throttled("x"), "ThrottlingException", 400),
         ];
         for (e, name, status) in cases {

@@ -36,7 +36,9 @@ pub struct RequestId(pub String);
 
 /// Whether a request is addressed to the AWS API (and so authenticates by signature).
 pub fn is_api_request(req: &Request) -> bool {
-    req.method() == Method::POST && req.uri().path() == "/" && req.headers().contains_key("x-amz-target")
+    req.method() == Method::POST
+        && req.uri().path() == "/"
+        && req.headers().contains_key("x-amz-target")
 }
 
 pub async fn handle(State(state): State<AppState>, req: Request) -> Response {
@@ -45,7 +47,11 @@ pub async fn handle(State(state): State<AppState>, req: Request) -> Response {
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .and_then(|t| t.strip_prefix(TARGET_PREFIX))
-        .and_then(|op| ApiModel::global().operation_names().find(|known| *known == op));
+        .and_then(|op| {
+            ApiModel::global()
+                .operation_names()
+                .find(|known| *known == op)
+        });
     let result = dispatch(&state, operation, req).await;
     let mut res = match result {
         Ok(body) => (
@@ -61,7 +67,11 @@ pub async fn handle(State(state): State<AppState>, req: Request) -> Response {
     res
 }
 
-async fn dispatch(state: &AppState, operation: Option<&'static str>, req: Request) -> Result<serde_json::Value, ApiError> {
+async fn dispatch(
+    state: &AppState,
+    operation: Option<&'static str>,
+    req: Request,
+) -> Result<serde_json::Value, ApiError> {
     let (parts, body) = req.into_parts();
     let bytes = axum::body::to_bytes(Body::new(body), MAX_BODY_BYTES)
         .await
@@ -71,13 +81,19 @@ async fn dispatch(state: &AppState, operation: Option<&'static str>, req: Reques
     let headers: Vec<(String, String)> = parts
         .headers
         .iter()
-        .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_string(), v.to_string())))
+        .filter_map(|(k, v)| {
+            v.to_str()
+                .ok()
+                .map(|v| (k.as_str().to_string(), v.to_string()))
+        })
         .collect();
     let auth = sigv4::parse_authorization(&headers).map_err(ApiError::from_sigv4)?;
     if parts.headers.contains_key("x-amz-security-token") {
         return Err(ApiError::unrecognized_client());
     }
-    let resolved = accounts::resolve_access_key(&state.core, &auth.access_key_id).await.map_err(ApiError::from_service)?;
+    let resolved = accounts::resolve_access_key(&state.core, &auth.access_key_id)
+        .await
+        .map_err(ApiError::from_service)?;
     let Some((principal, secret)) = resolved else {
         tracing::info!(access_key_id = %auth.access_key_id, "API request with an unknown or disabled access key");
         return Err(ApiError::unrecognized_client());
@@ -89,31 +105,66 @@ async fn dispatch(state: &AppState, operation: Option<&'static str>, req: Reques
         headers: &headers,
         body: &bytes,
     };
-    sigv4::verify(&request, &auth, &secret.0, "ssm", state.core.clock().now(), state.max_clock_skew).map_err(|e| {
+    sigv4::verify(
+        &request,
+        &auth,
+        &secret.0,
+        "ssm",
+        state.core.clock().now(),
+        state.max_clock_skew,
+    )
+    .map_err(|e| {
         tracing::info!(access_key_id = %auth.access_key_id, reason = ?e, "API signature refused");
         ApiError::from_sigv4(e)
     })?;
     drop(secret);
 
-    let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if !content_type.starts_with(CONTENT_TYPE) && !content_type.starts_with("application/x-amz-json-1.0") {
-        return Err(ApiError::new("SerializationException", format!("Content-Type must be {CONTENT_TYPE}")));
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !content_type.starts_with(CONTENT_TYPE)
+        && !content_type.starts_with("application/x-amz-json-1.0")
+    {
+        return Err(ApiError::new(
+            "SerializationException",
+            format!("Content-Type must be {CONTENT_TYPE}"),
+        ));
     }
     let Some(operation) = operation else {
-        let target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or("");
-        return Err(ApiError::new("UnknownOperationException", format!("Unknown operation {}", truncate(target, 128))));
+        let target = parts
+            .headers
+            .get("x-amz-target")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        return Err(ApiError::new(
+            "UnknownOperationException",
+            format!("Unknown operation {}", truncate(target, 128)),
+        ));
     };
     let input: serde_json::Value = if bytes.iter().all(u8::is_ascii_whitespace) {
         serde_json::json!({})
     } else {
-        serde_json::from_slice(&bytes).map_err(|_| ApiError::new("SerializationException", "The request body is not valid JSON."))?
+        serde_json::from_slice(&bytes).map_err(|_| {
+            ApiError::new(
+                "SerializationException",
+                "The request body is not valid JSON.",
+            )
+        })?
     };
-    ApiModel::global().validate_input(operation, &input).map_err(|e| match e {
-        ValidationError::Serialization(m) => ApiError::new("SerializationException", m),
-        ValidationError::Constraint(m) => ApiError::new("ValidationException", m),
-    })?;
+    ApiModel::global()
+        .validate_input(operation, &input)
+        .map_err(|e| match e {
+            ValidationError::Serialization(m) => ApiError::new("SerializationException", m),
+            ValidationError::Constraint(m) => ApiError::new("ValidationException", m),
+        })?;
 
-    let client_addr = parts.extensions.get::<Identity>().map(|i| i.client_addr.clone()).unwrap_or_else(|| "unknown".into());
+    let client_addr = parts
+        .extensions
+        .get::<Identity>()
+        .map(|i| i.client_addr.clone())
+        .unwrap_or_else(|| "unknown".into());
     let actor = principal.actor(Source::Api, &client_addr, &auth.region);
     ops::call(&state.core, &actor, operation, input).await
 }

@@ -951,7 +951,7 @@ fn mismatch(value: &Value, expected: &str) -> String {
 /// if it is not valid base64.
 fn base64_decoded_len(s: &str) -> Option<usize> {
     let bytes = s.as_bytes();
-    if bytes.len() % 4 != 0 {
+    if !bytes.len().is_multiple_of(4) {
         return None;
     }
     let padding = bytes.iter().rev().take_while(|b| **b == b'=').count();

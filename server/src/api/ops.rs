@@ -8,11 +8,13 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::Value;
 
 fn input<T: DeserializeOwned>(v: Value) -> Result<T, ApiError> {
-    serde_json::from_value(v).map_err(|e| ApiError::new("SerializationException", format!("Invalid request: {e}")))
+    serde_json::from_value(v)
+        .map_err(|e| ApiError::new("SerializationException", format!("Invalid request: {e}")))
 }
 
 fn output<T: Serialize>(v: T) -> Result<Value, ApiError> {
-    serde_json::to_value(v).map_err(|_| ApiError::new("InternalServerError", "Could not encode the response."))
+    serde_json::to_value(v)
+        .map_err(|_| ApiError::new("InternalServerError", "Could not encode the response."))
 }
 
 /// AWS timestamps on the JSON protocol: epoch seconds.
@@ -20,7 +22,12 @@ fn epoch_seconds(ms: i64) -> f64 {
     ms as f64 / 1000.0
 }
 
-pub async fn call(core: &Core, actor: &Actor, operation: &str, body: Value) -> Result<Value, ApiError> {
+pub async fn call(
+    core: &Core,
+    actor: &Actor,
+    operation: &str,
+    body: Value,
+) -> Result<Value, ApiError> {
     match operation {
         "GetServiceSetting" => get_service_setting(core, actor, input(body)?).await,
         "UpdateServiceSetting" => update_service_setting(core, actor, input(body)?).await,
@@ -73,17 +80,39 @@ struct ServiceSettingResult {
     service_setting: ServiceSettingOut,
 }
 
-async fn get_service_setting(core: &Core, actor: &Actor, i: SettingIdInput) -> Result<Value, ApiError> {
-    let s = settings::get_service_setting(core, actor, &i.setting_id).await.map_err(ApiError::from_service)?;
-    output(ServiceSettingResult { service_setting: s.into() })
+async fn get_service_setting(
+    core: &Core,
+    actor: &Actor,
+    i: SettingIdInput,
+) -> Result<Value, ApiError> {
+    let s = settings::get_service_setting(core, actor, &i.setting_id)
+        .await
+        .map_err(ApiError::from_service)?;
+    output(ServiceSettingResult {
+        service_setting: s.into(),
+    })
 }
 
-async fn update_service_setting(core: &Core, actor: &Actor, i: UpdateServiceSettingInput) -> Result<Value, ApiError> {
-    settings::update_service_setting(core, actor, &i.setting_id, &i.setting_value).await.map_err(ApiError::from_service)?;
+async fn update_service_setting(
+    core: &Core,
+    actor: &Actor,
+    i: UpdateServiceSettingInput,
+) -> Result<Value, ApiError> {
+    settings::update_service_setting(core, actor, &i.setting_id, &i.setting_value)
+        .await
+        .map_err(ApiError::from_service)?;
     output(serde_json::json!({}))
 }
 
-async fn reset_service_setting(core: &Core, actor: &Actor, i: SettingIdInput) -> Result<Value, ApiError> {
-    let s = settings::reset_service_setting(core, actor, &i.setting_id).await.map_err(ApiError::from_service)?;
-    output(ServiceSettingResult { service_setting: s.into() })
+async fn reset_service_setting(
+    core: &Core,
+    actor: &Actor,
+    i: SettingIdInput,
+) -> Result<Value, ApiError> {
+    let s = settings::reset_service_setting(core, actor, &i.setting_id)
+        .await
+        .map_err(ApiError::from_service)?;
+    output(ServiceSettingResult {
+        service_setting: s.into(),
+    })
 }

@@ -26,7 +26,12 @@ pub struct TestServer {
 
 pub fn serve_args(public_url: Option<&str>) -> ServeArgs {
     ServeArgs {
-        storage: StorageArgs { data_dir: std::env::temp_dir(), database_url: None, master_key_file: None, account_id: None },
+        storage: StorageArgs {
+            data_dir: std::env::temp_dir(),
+            database_url: None,
+            master_key_file: None,
+            account_id: None,
+        },
         listen: "127.0.0.1:0".parse().expect("addr"),
         public_url: public_url.map(str::to_string),
         session_idle_minutes: 60,
@@ -44,22 +49,42 @@ impl TestServer {
     pub async fn start_with(db: TestDb, args: ServeArgs) -> TestServer {
         let core = bosun_core::testing::core(&db.db).await;
         assert_eq!(
-            accounts::bootstrap_admin(&core, Some(ADMIN_PASSWORD.into())).await.expect("bootstrap"),
+            accounts::bootstrap_admin(&core, Some(ADMIN_PASSWORD.into()))
+                .await
+                .expect("bootstrap"),
             Bootstrap::CreatedWithGivenPassword
         );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(bosun_server::run(core.clone(), args, listener, async move {
-            let _ = rx.await;
-        }));
-        TestServer { addr, url: format!("http://{addr}"), core, db: Some(db), shutdown: Some(tx), task: Some(task) }
+        let task = tokio::spawn(bosun_server::run(
+            core.clone(),
+            args,
+            listener,
+            async move {
+                let _ = rx.await;
+            },
+        ));
+        TestServer {
+            addr,
+            url: format!("http://{addr}"),
+            core,
+            db: Some(db),
+            shutdown: Some(tx),
+            task: Some(task),
+        }
     }
 
     /// Adds a user with `role` and returns an access key for them.
     pub async fn user_with_key(&self, name: &str, role: Role) -> NewAccessKey {
-        accounts::create_user(&self.core, &Actor::cli(), name, role, PASSWORD).await.expect("create user");
-        accounts::create_access_key(&self.core, &Actor::cli(), Some(name), "test").await.expect("create key")
+        accounts::create_user(&self.core, &Actor::cli(), name, role, PASSWORD)
+            .await
+            .expect("create user");
+        accounts::create_access_key(&self.core, &Actor::cli(), Some(name), "test")
+            .await
+            .expect("create key")
     }
 
     pub fn ssm(&self, key_id: &str, secret: &str) -> aws_sdk_ssm::Client {
@@ -67,7 +92,12 @@ impl TestServer {
     }
 
     /// An SDK client; `clock` fixes the time the SDK signs with.
-    pub fn ssm_at(&self, key_id: &str, secret: &str, clock: Option<SystemTime>) -> aws_sdk_ssm::Client {
+    pub fn ssm_at(
+        &self,
+        key_id: &str,
+        secret: &str,
+        clock: Option<SystemTime>,
+    ) -> aws_sdk_ssm::Client {
         let http = aws_smithy_http_client::Builder::new().build_http();
         let mut config = aws_sdk_ssm::Config::builder()
             .behavior_version(BehaviorVersion::latest())
@@ -102,9 +132,10 @@ where
     R: std::fmt::Debug,
 {
     match e {
-        aws_sdk_ssm::error::SdkError::ServiceError(s) => {
-            (s.err().code().unwrap_or_default().to_string(), s.err().message().unwrap_or_default().to_string())
-        }
+        aws_sdk_ssm::error::SdkError::ServiceError(s) => (
+            s.err().code().unwrap_or_default().to_string(),
+            s.err().message().unwrap_or_default().to_string(),
+        ),
         other => panic!("expected a service error, got {other:?}"),
     }
 }

@@ -51,7 +51,9 @@ impl std::fmt::Debug for SecretKey {
 }
 
 pub fn validate_user_name(name: &str) -> ServiceResult<()> {
-    let ok_chars = name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
+    let ok_chars = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
     if name.is_empty() || name.chars().count() > MAX_USER_NAME_CHARS || !ok_chars {
         return Err(ServiceError::invalid_field(
             "name",
@@ -64,16 +66,24 @@ pub fn validate_user_name(name: &str) -> ServiceResult<()> {
 pub fn validate_password(password: &str, field: &'static str) -> ServiceResult<()> {
     let n = password.chars().count();
     if n < MIN_PASSWORD_CHARS {
-        return Err(ServiceError::invalid_field(field, format!("Passwords need at least {MIN_PASSWORD_CHARS} characters.")));
+        return Err(ServiceError::invalid_field(
+            field,
+            format!("Passwords need at least {MIN_PASSWORD_CHARS} characters."),
+        ));
     }
     if n > MAX_PASSWORD_CHARS {
-        return Err(ServiceError::invalid_field(field, format!("Passwords are at most {MAX_PASSWORD_CHARS} characters.")));
+        return Err(ServiceError::invalid_field(
+            field,
+            format!("Passwords are at most {MAX_PASSWORD_CHARS} characters."),
+        ));
     }
     Ok(())
 }
 
 async fn hash(password: String) -> ServiceResult<String> {
-    crypto::hash_password(password).await.map_err(|e| ServiceError::internal("password hashing", &e))
+    crypto::hash_password(password)
+        .await
+        .map_err(|e| ServiceError::internal("password hashing", &e))
 }
 
 /// What first start did about the admin account.
@@ -92,7 +102,9 @@ impl std::fmt::Debug for Bootstrap {
         match self {
             Bootstrap::AlreadyInitialised => f.write_str("AlreadyInitialised"),
             Bootstrap::CreatedWithGivenPassword => f.write_str("CreatedWithGivenPassword"),
-            Bootstrap::CreatedWithRandomPassword(_) => f.write_str("CreatedWithRandomPassword(<redacted>)"),
+            Bootstrap::CreatedWithRandomPassword(_) => {
+                f.write_str("CreatedWithRandomPassword(<redacted>)")
+            }
         }
     }
 }
@@ -121,7 +133,16 @@ pub async fn bootstrap_admin(core: &Core, password: Option<String>) -> ServiceRe
         Err(e) if is_unique_violation(&e) => return Ok(Bootstrap::AlreadyInitialised),
         Err(e) => return Err(e.into()),
     }
-    audit::record(&mut *tx, &Actor::system(), now, "CreateUser", "user/admin", Outcome::Success, "first start: role admin").await?;
+    audit::record(
+        &mut *tx,
+        &Actor::system(),
+        now,
+        "CreateUser",
+        "user/admin",
+        Outcome::Success,
+        "first start: role admin",
+    )
+    .await?;
     tx.commit().await?;
     Ok(outcome)
 }
@@ -135,7 +156,12 @@ static DUMMY_HASH: OnceCell<String> = OnceCell::const_new();
 /// Signs a user in. Unknown users and wrong passwords get the same error after the
 /// same work (a hash verification), so neither the message nor the timing tells them
 /// apart; throttled attempts are refused before any hashing.
-pub async fn sign_in(core: &Core, name: &str, password: &str, client_addr: &str) -> ServiceResult<Principal> {
+pub async fn sign_in(
+    core: &Core,
+    name: &str,
+    password: &str,
+    client_addr: &str,
+) -> ServiceResult<Principal> {
     let attempt = Actor {
         user_id: None,
         name: name.chars().take(MAX_USER_NAME_CHARS).collect(),
@@ -146,13 +172,24 @@ pub async fn sign_in(core: &Core, name: &str, password: &str, client_addr: &str)
     };
     let now = core.now_ms();
     if let Err(wait) = core.throttle().check(name, client_addr, now) {
-        audit::record(core.db().pool(), &attempt, now, "SignIn", &format!("user/{}", attempt.name), Outcome::Denied, "throttled").await?;
+        audit::record(
+            core.db().pool(),
+            &attempt,
+            now,
+            "SignIn",
+            &format!("user/{}", attempt.name),
+            Outcome::Denied,
+            "throttled",
+        )
+        .await?;
         return Err(ServiceError::throttled(format!(
             "Too many failed sign-in attempts. Try again in {} minute(s).",
             wait.div_ceil(60).max(1)
         )));
     }
-    let user = if name.chars().count() <= MAX_USER_NAME_CHARS && password.chars().count() <= MAX_PASSWORD_CHARS {
+    let user = if name.chars().count() <= MAX_USER_NAME_CHARS
+        && password.chars().count() <= MAX_PASSWORD_CHARS
+    {
         store::user_by_name(core.db().pool(), name).await?
     } else {
         None
@@ -164,17 +201,36 @@ pub async fn sign_in(core: &Core, name: &str, password: &str, client_addr: &str)
             .await?
             .clone(),
     };
-    let verified = crypto::verify_password(password.chars().take(MAX_PASSWORD_CHARS).collect(), phc).await;
+    let verified =
+        crypto::verify_password(password.chars().take(MAX_PASSWORD_CHARS).collect(), phc).await;
     let now = core.now_ms();
     match user {
         Some(u) if verified && !u.disabled => {
             core.throttle().record_success(name);
             let mut tx = core.db().begin().await?;
             store::touch_login(&mut *tx, &u.id, now).await?;
-            let actor = Actor { user_id: Some(u.id.clone()), role: u.role, ..attempt };
-            audit::record(&mut *tx, &actor, now, "SignIn", &format!("user/{}", u.name), Outcome::Success, "").await?;
+            let actor = Actor {
+                user_id: Some(u.id.clone()),
+                role: u.role,
+                ..attempt
+            };
+            audit::record(
+                &mut *tx,
+                &actor,
+                now,
+                "SignIn",
+                &format!("user/{}", u.name),
+                Outcome::Success,
+                "",
+            )
+            .await?;
             tx.commit().await?;
-            Ok(Principal { user_id: u.id, name: u.name, role: u.role, epoch: u.session_epoch })
+            Ok(Principal {
+                user_id: u.id,
+                name: u.name,
+                role: u.role,
+                epoch: u.session_epoch,
+            })
         }
         other => {
             core.throttle().record_failure(name, client_addr, now);
@@ -183,24 +239,52 @@ pub async fn sign_in(core: &Core, name: &str, password: &str, client_addr: &str)
                 Some(u) if u.disabled => "user disabled",
                 Some(_) => "wrong password",
             };
-            audit::record(core.db().pool(), &attempt, now, "SignIn", &format!("user/{}", attempt.name), Outcome::Failed, detail).await?;
-            Err(ServiceError::new(crate::types::ErrorKind::Unauthenticated, "Incorrect user name or password."))
+            audit::record(
+                core.db().pool(),
+                &attempt,
+                now,
+                "SignIn",
+                &format!("user/{}", attempt.name),
+                Outcome::Failed,
+                detail,
+            )
+            .await?;
+            Err(ServiceError::new(
+                crate::types::ErrorKind::Unauthenticated,
+                "Incorrect user name or password.",
+            ))
         }
     }
 }
 
 /// The principal a session stands for, if the user still exists, is enabled, and the
 /// session was created in the user's current epoch.
-pub async fn principal_for_session(core: &Core, user_id: &str, epoch: i64) -> ServiceResult<Option<Principal>> {
+pub async fn principal_for_session(
+    core: &Core,
+    user_id: &str,
+    epoch: i64,
+) -> ServiceResult<Option<Principal>> {
     let user = store::user_by_id(core.db().pool(), user_id).await?;
     Ok(user
         .filter(|u| !u.disabled && u.session_epoch == epoch)
-        .map(|u| Principal { user_id: u.id, name: u.name, role: u.role, epoch: u.session_epoch }))
+        .map(|u| Principal {
+            user_id: u.id,
+            name: u.name,
+            role: u.role,
+            epoch: u.session_epoch,
+        }))
 }
 
-pub async fn create_user(core: &Core, actor: &Actor, name: &str, role: Role, password: &str) -> ServiceResult<()> {
+pub async fn create_user(
+    core: &Core,
+    actor: &Actor,
+    name: &str,
+    role: Role,
+    password: &str,
+) -> ServiceResult<()> {
     let resource = format!("user/{name}");
-    core.authorize(actor, Role::Admin, "CreateUser", &resource).await?;
+    core.authorize(actor, Role::Admin, "CreateUser", &resource)
+        .await?;
     validate_user_name(name)?;
     validate_password(password, "password")?;
     let hash = hash(password.to_string()).await?;
@@ -209,20 +293,42 @@ pub async fn create_user(core: &Core, actor: &Actor, name: &str, role: Role, pas
     match store::insert_user(&mut *tx, &new_id(), name, role, &hash, now).await {
         Ok(()) => {}
         Err(e) if is_unique_violation(&e) => {
-            return Err(ServiceError::already_exists(format!("A user named {name} already exists.")).with_field("name"))
+            return Err(ServiceError::already_exists(format!(
+                "A user named {name} already exists."
+            ))
+            .with_field("name"))
         }
         Err(e) => return Err(e.into()),
     }
-    audit::record(&mut *tx, actor, now, "CreateUser", &resource, Outcome::Success, &format!("role {role}")).await?;
+    audit::record(
+        &mut *tx,
+        actor,
+        now,
+        "CreateUser",
+        &resource,
+        Outcome::Success,
+        &format!("role {role}"),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
-pub async fn list_users(core: &Core, actor: &Actor, query: &ListQuery) -> ServiceResult<Page<UserSummary>> {
-    core.authorize(actor, Role::Admin, "ListUsers", "users").await?;
+pub async fn list_users(
+    core: &Core,
+    actor: &Actor,
+    query: &ListQuery,
+) -> ServiceResult<Page<UserSummary>> {
+    core.authorize(actor, Role::Admin, "ListUsers", "users")
+        .await?;
     let total = store::count_users_matching(core.db().pool(), query).await?;
     let items = store::list_users(core.db().pool(), query).await?;
-    Ok(Page { items, total, page: query.page(), per_page: query.per_page() })
+    Ok(Page {
+        items,
+        total,
+        page: query.page(),
+        per_page: query.per_page(),
+    })
 }
 
 async fn existing_user(tx: &mut crate::db::Tx, name: &str) -> ServiceResult<store::UserRecord> {
@@ -233,7 +339,10 @@ async fn existing_user(tx: &mut crate::db::Tx, name: &str) -> ServiceResult<stor
 
 /// Refuses a change that would leave no enabled admin.
 async fn keep_an_admin(tx: &mut crate::db::Tx, user: &store::UserRecord) -> ServiceResult<()> {
-    if user.role == Role::Admin && !user.disabled && store::count_enabled_admins(&mut **tx).await? <= 1 {
+    if user.role == Role::Admin
+        && !user.disabled
+        && store::count_enabled_admins(&mut **tx).await? <= 1
+    {
         return Err(ServiceError::conflict(format!(
             "{} is the last enabled admin; make another user admin first.",
             user.name
@@ -242,9 +351,15 @@ async fn keep_an_admin(tx: &mut crate::db::Tx, user: &store::UserRecord) -> Serv
     Ok(())
 }
 
-pub async fn set_user_role(core: &Core, actor: &Actor, name: &str, role: Role) -> ServiceResult<()> {
+pub async fn set_user_role(
+    core: &Core,
+    actor: &Actor,
+    name: &str,
+    role: Role,
+) -> ServiceResult<()> {
     let resource = format!("user/{name}");
-    core.authorize(actor, Role::Admin, "UpdateUserRole", &resource).await?;
+    core.authorize(actor, Role::Admin, "UpdateUserRole", &resource)
+        .await?;
     let now = core.now_ms();
     let mut tx = core.db().begin().await?;
     let user = existing_user(&mut tx, name).await?;
@@ -255,15 +370,34 @@ pub async fn set_user_role(core: &Core, actor: &Actor, name: &str, role: Role) -
         keep_an_admin(&mut tx, &user).await?;
     }
     store::set_role(&mut *tx, &user.id, role, now).await?;
-    audit::record(&mut *tx, actor, now, "UpdateUserRole", &resource, Outcome::Success, &format!("{} -> {role}", user.role)).await?;
+    audit::record(
+        &mut *tx,
+        actor,
+        now,
+        "UpdateUserRole",
+        &resource,
+        Outcome::Success,
+        &format!("{} -> {role}", user.role),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
-pub async fn set_user_disabled(core: &Core, actor: &Actor, name: &str, disabled: bool) -> ServiceResult<()> {
+pub async fn set_user_disabled(
+    core: &Core,
+    actor: &Actor,
+    name: &str,
+    disabled: bool,
+) -> ServiceResult<()> {
     let resource = format!("user/{name}");
-    let action = if disabled { "DisableUser" } else { "EnableUser" };
-    core.authorize(actor, Role::Admin, action, &resource).await?;
+    let action = if disabled {
+        "DisableUser"
+    } else {
+        "EnableUser"
+    };
+    core.authorize(actor, Role::Admin, action, &resource)
+        .await?;
     let now = core.now_ms();
     let mut tx = core.db().begin().await?;
     let user = existing_user(&mut tx, name).await?;
@@ -272,22 +406,43 @@ pub async fn set_user_disabled(core: &Core, actor: &Actor, name: &str, disabled:
     }
     if disabled {
         if actor.user_id.as_deref() == Some(user.id.as_str()) {
-            return Err(ServiceError::conflict("You cannot disable your own account."));
+            return Err(ServiceError::conflict(
+                "You cannot disable your own account.",
+            ));
         }
         keep_an_admin(&mut tx, &user).await?;
     }
     store::set_disabled(&mut *tx, &user.id, disabled, now).await?;
     let ended = store::delete_sessions_of(&mut *tx, &user.id).await?;
-    let detail = if disabled { format!("{ended} session(s) ended") } else { String::new() };
-    audit::record(&mut *tx, actor, now, action, &resource, Outcome::Success, &detail).await?;
+    let detail = if disabled {
+        format!("{ended} session(s) ended")
+    } else {
+        String::new()
+    };
+    audit::record(
+        &mut *tx,
+        actor,
+        now,
+        action,
+        &resource,
+        Outcome::Success,
+        &detail,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// An admin sets another user's password. All of that user's sessions end.
-pub async fn reset_password(core: &Core, actor: &Actor, name: &str, new_password: &str) -> ServiceResult<()> {
+pub async fn reset_password(
+    core: &Core,
+    actor: &Actor,
+    name: &str,
+    new_password: &str,
+) -> ServiceResult<()> {
     let resource = format!("user/{name}");
-    core.authorize(actor, Role::Admin, "ResetPassword", &resource).await?;
+    core.authorize(actor, Role::Admin, "ResetPassword", &resource)
+        .await?;
     validate_password(new_password, "password")?;
     let hash = hash(new_password.to_string()).await?;
     let now = core.now_ms();
@@ -295,52 +450,116 @@ pub async fn reset_password(core: &Core, actor: &Actor, name: &str, new_password
     let user = existing_user(&mut tx, name).await?;
     store::set_password(&mut *tx, &user.id, &hash, now).await?;
     let ended = store::delete_sessions_of(&mut *tx, &user.id).await?;
-    audit::record(&mut *tx, actor, now, "ResetPassword", &resource, Outcome::Success, &format!("{ended} session(s) ended")).await?;
+    audit::record(
+        &mut *tx,
+        actor,
+        now,
+        "ResetPassword",
+        &resource,
+        Outcome::Success,
+        &format!("{ended} session(s) ended"),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// A user changes their own password. All their sessions end; the caller gets the
 /// principal for the new epoch so the current session can continue.
-pub async fn change_own_password(core: &Core, actor: &Actor, current: &str, new_password: &str) -> ServiceResult<Principal> {
-    let user_id = actor.user_id.clone().ok_or_else(ServiceError::unauthenticated)?;
+pub async fn change_own_password(
+    core: &Core,
+    actor: &Actor,
+    current: &str,
+    new_password: &str,
+) -> ServiceResult<Principal> {
+    let user_id = actor
+        .user_id
+        .clone()
+        .ok_or_else(ServiceError::unauthenticated)?;
     let resource = format!("user/{}", actor.name);
     validate_password(new_password, "new_password")?;
-    let user = store::user_by_id(core.db().pool(), &user_id).await?.ok_or_else(ServiceError::unauthenticated)?;
+    let user = store::user_by_id(core.db().pool(), &user_id)
+        .await?
+        .ok_or_else(ServiceError::unauthenticated)?;
     if !crypto::verify_password(current.to_string(), user.password_hash.clone()).await {
-        audit::record(core.db().pool(), actor, core.now_ms(), "ChangePassword", &resource, Outcome::Failed, "wrong current password").await?;
-        return Err(ServiceError::invalid_field("current_password", "The current password is not correct."));
+        audit::record(
+            core.db().pool(),
+            actor,
+            core.now_ms(),
+            "ChangePassword",
+            &resource,
+            Outcome::Failed,
+            "wrong current password",
+        )
+        .await?;
+        return Err(ServiceError::invalid_field(
+            "current_password",
+            "The current password is not correct.",
+        ));
     }
     let hash = hash(new_password.to_string()).await?;
     let now = core.now_ms();
     let mut tx = core.db().begin().await?;
     store::set_password(&mut *tx, &user_id, &hash, now).await?;
     store::delete_sessions_of(&mut *tx, &user_id).await?;
-    audit::record(&mut *tx, actor, now, "ChangePassword", &resource, Outcome::Success, "all sessions ended").await?;
+    audit::record(
+        &mut *tx,
+        actor,
+        now,
+        "ChangePassword",
+        &resource,
+        Outcome::Success,
+        "all sessions ended",
+    )
+    .await?;
     tx.commit().await?;
-    let user = store::user_by_id(core.db().pool(), &user_id).await?.ok_or_else(ServiceError::unauthenticated)?;
-    Ok(Principal { user_id: user.id, name: user.name, role: user.role, epoch: user.session_epoch })
+    let user = store::user_by_id(core.db().pool(), &user_id)
+        .await?
+        .ok_or_else(ServiceError::unauthenticated)?;
+    Ok(Principal {
+        user_id: user.id,
+        name: user.name,
+        role: user.role,
+        epoch: user.session_epoch,
+    })
 }
 
 /// Whose keys an actor may manage: their own always, anyone's as admin.
-async fn key_owner(core: &Core, actor: &Actor, user: Option<&str>, action: &str) -> ServiceResult<store::UserRecord> {
+async fn key_owner(
+    core: &Core,
+    actor: &Actor,
+    user: Option<&str>,
+    action: &str,
+) -> ServiceResult<store::UserRecord> {
     let name = user.unwrap_or(&actor.name);
     let resource = format!("user/{name}");
     if name != actor.name || actor.user_id.is_none() {
-        core.authorize(actor, Role::Admin, action, &resource).await?;
+        core.authorize(actor, Role::Admin, action, &resource)
+            .await?;
     }
     store::user_by_name(core.db().pool(), name)
         .await?
         .ok_or_else(|| ServiceError::not_found(format!("There is no user named {name}.")))
 }
 
-pub async fn create_access_key(core: &Core, actor: &Actor, user: Option<&str>, description: &str) -> ServiceResult<NewAccessKey> {
+pub async fn create_access_key(
+    core: &Core,
+    actor: &Actor,
+    user: Option<&str>,
+    description: &str,
+) -> ServiceResult<NewAccessKey> {
     let owner = key_owner(core, actor, user, "CreateAccessKey").await?;
     if description.chars().count() > MAX_KEY_DESCRIPTION_CHARS {
-        return Err(ServiceError::invalid_field("description", format!("Descriptions are at most {MAX_KEY_DESCRIPTION_CHARS} characters.")));
+        return Err(ServiceError::invalid_field(
+            "description",
+            format!("Descriptions are at most {MAX_KEY_DESCRIPTION_CHARS} characters."),
+        ));
     }
     if owner.disabled {
-        return Err(ServiceError::conflict(format!("{} is disabled.", owner.name)));
+        return Err(ServiceError::conflict(format!(
+            "{} is disabled.",
+            owner.name
+        )));
     }
     let now = core.now_ms();
     let mut tx = core.db().begin().await?;
@@ -354,9 +573,29 @@ pub async fn create_access_key(core: &Core, actor: &Actor, user: Option<&str>, d
         access_key_id: crypto::new_access_key_id(),
         secret_access_key: crypto::new_secret_access_key(),
     };
-    let sealed = core.master_key().seal(&seal_context(&key.access_key_id), key.secret_access_key.as_bytes());
-    store::insert_access_key(&mut *tx, &key.access_key_id, &owner.id, &sealed, description, now).await?;
-    audit::record(&mut *tx, actor, now, "CreateAccessKey", &format!("access-key/{}", key.access_key_id), Outcome::Success, &format!("for {}", owner.name)).await?;
+    let sealed = core.master_key().seal(
+        &seal_context(&key.access_key_id),
+        key.secret_access_key.as_bytes(),
+    );
+    store::insert_access_key(
+        &mut *tx,
+        &key.access_key_id,
+        &owner.id,
+        &sealed,
+        description,
+        now,
+    )
+    .await?;
+    audit::record(
+        &mut *tx,
+        actor,
+        now,
+        "CreateAccessKey",
+        &format!("access-key/{}", key.access_key_id),
+        Outcome::Success,
+        &format!("for {}", owner.name),
+    )
+    .await?;
     tx.commit().await?;
     Ok(key)
 }
@@ -365,45 +604,77 @@ fn seal_context(access_key_id: &str) -> String {
     format!("access-key:{access_key_id}")
 }
 
-pub async fn list_access_keys(core: &Core, actor: &Actor, user: Option<&str>) -> ServiceResult<Vec<AccessKeySummary>> {
+pub async fn list_access_keys(
+    core: &Core,
+    actor: &Actor,
+    user: Option<&str>,
+) -> ServiceResult<Vec<AccessKeySummary>> {
     let owner = key_owner(core, actor, user, "ListAccessKeys").await?;
     Ok(store::access_keys_of(core.db().pool(), &owner.id).await?)
 }
 
-pub async fn delete_access_key(core: &Core, actor: &Actor, access_key_id: &str) -> ServiceResult<()> {
+pub async fn delete_access_key(
+    core: &Core,
+    actor: &Actor,
+    access_key_id: &str,
+) -> ServiceResult<()> {
     let resource = format!("access-key/{access_key_id}");
     let not_found = || ServiceError::not_found(format!("There is no access key {access_key_id}."));
-    let (owner_id, _) = store::access_key(core.db().pool(), access_key_id).await?.ok_or_else(not_found)?;
+    let (owner_id, _) = store::access_key(core.db().pool(), access_key_id)
+        .await?
+        .ok_or_else(not_found)?;
     if actor.user_id.as_deref() != Some(owner_id.as_str()) {
-        core.authorize(actor, Role::Admin, "DeleteAccessKey", &resource).await?;
+        core.authorize(actor, Role::Admin, "DeleteAccessKey", &resource)
+            .await?;
     }
     let now = core.now_ms();
     let mut tx = core.db().begin().await?;
     if store::delete_access_key(&mut *tx, access_key_id).await? == 0 {
         return Err(not_found());
     }
-    audit::record(&mut *tx, actor, now, "DeleteAccessKey", &resource, Outcome::Success, "").await?;
+    audit::record(
+        &mut *tx,
+        actor,
+        now,
+        "DeleteAccessKey",
+        &resource,
+        Outcome::Success,
+        "",
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// The principal and secret behind an access key, for signature verification. `None`
 /// for unknown keys and keys of disabled users.
-pub async fn resolve_access_key(core: &Core, access_key_id: &str) -> ServiceResult<Option<(Principal, SecretKey)>> {
+pub async fn resolve_access_key(
+    core: &Core,
+    access_key_id: &str,
+) -> ServiceResult<Option<(Principal, SecretKey)>> {
     let Some((user_id, sealed)) = store::access_key(core.db().pool(), access_key_id).await? else {
         return Ok(None);
     };
-    let Some(user) = store::user_by_id(core.db().pool(), &user_id).await?.filter(|u| !u.disabled) else {
+    let Some(user) = store::user_by_id(core.db().pool(), &user_id)
+        .await?
+        .filter(|u| !u.disabled)
+    else {
         return Ok(None);
     };
     let clear = core
         .master_key()
         .open(&seal_context(access_key_id), &sealed)
         .map_err(|e| ServiceError::internal("access key secret", &e))?;
-    let secret = String::from_utf8(clear).map_err(|e| ServiceError::internal("access key secret", &e))?;
+    let secret =
+        String::from_utf8(clear).map_err(|e| ServiceError::internal("access key secret", &e))?;
     store::touch_access_key(core.db().pool(), access_key_id, core.now_ms()).await?;
     Ok(Some((
-        Principal { user_id: user.id, name: user.name, role: user.role, epoch: user.session_epoch },
+        Principal {
+            user_id: user.id,
+            name: user.name,
+            role: user.role,
+            epoch: user.session_epoch,
+        },
         SecretKey(secret),
     )))
 }

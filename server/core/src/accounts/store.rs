@@ -30,7 +30,8 @@ fn user_from_row(r: &Row) -> Result<UserRecord, sqlx::Error> {
     Ok(UserRecord {
         id: r.try_get("id")?,
         name: r.try_get("name")?,
-        role: Role::parse(&role).ok_or_else(|| sqlx::Error::Decode(format!("unknown role {role:?}").into()))?,
+        role: Role::parse(&role)
+            .ok_or_else(|| sqlx::Error::Decode(format!("unknown role {role:?}").into()))?,
         password_hash: r.try_get("password_hash")?,
         disabled: r.try_get::<i64, _>("disabled")? != 0,
         session_epoch: r.try_get("session_epoch")?,
@@ -40,11 +41,17 @@ fn user_from_row(r: &Row) -> Result<UserRecord, sqlx::Error> {
 const USER_COLUMNS: &str = "id, name, role, password_hash, disabled, session_epoch";
 
 pub async fn count_users<'e, E: Executor<'e, Database = Any>>(e: E) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(e).await
+    sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(e)
+        .await
 }
 
-pub async fn count_enabled_admins<'e, E: Executor<'e, Database = Any>>(e: E) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0").fetch_one(e).await
+pub async fn count_enabled_admins<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0")
+        .fetch_one(e)
+        .await
 }
 
 pub async fn insert_user<'e, E: Executor<'e, Database = Any>>(
@@ -69,17 +76,40 @@ pub async fn insert_user<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
-pub async fn user_by_name<'e, E: Executor<'e, Database = Any>>(e: E, name: &str) -> Result<Option<UserRecord>, sqlx::Error> {
+pub async fn user_by_name<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    name: &str,
+) -> Result<Option<UserRecord>, sqlx::Error> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE name = $1");
-    sqlx::query(&sql).bind(name).fetch_optional(e).await?.as_ref().map(user_from_row).transpose()
+    sqlx::query(&sql)
+        .bind(name)
+        .fetch_optional(e)
+        .await?
+        .as_ref()
+        .map(user_from_row)
+        .transpose()
 }
 
-pub async fn user_by_id<'e, E: Executor<'e, Database = Any>>(e: E, id: &str) -> Result<Option<UserRecord>, sqlx::Error> {
+pub async fn user_by_id<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    id: &str,
+) -> Result<Option<UserRecord>, sqlx::Error> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
-    sqlx::query(&sql).bind(id).fetch_optional(e).await?.as_ref().map(user_from_row).transpose()
+    sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(e)
+        .await?
+        .as_ref()
+        .map(user_from_row)
+        .transpose()
 }
 
-pub async fn set_role<'e, E: Executor<'e, Database = Any>>(e: E, id: &str, role: Role, now_ms: i64) -> Result<(), sqlx::Error> {
+pub async fn set_role<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    id: &str,
+    role: Role,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3")
         .bind(role.as_str())
         .bind(now_ms)
@@ -89,7 +119,12 @@ pub async fn set_role<'e, E: Executor<'e, Database = Any>>(e: E, id: &str, role:
     Ok(())
 }
 
-pub async fn set_disabled<'e, E: Executor<'e, Database = Any>>(e: E, id: &str, disabled: bool, now_ms: i64) -> Result<(), sqlx::Error> {
+pub async fn set_disabled<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    id: &str,
+    disabled: bool,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET disabled = $1, session_epoch = session_epoch + 1, updated_at = $2 WHERE id = $3")
         .bind(i64::from(disabled))
         .bind(now_ms)
@@ -100,7 +135,12 @@ pub async fn set_disabled<'e, E: Executor<'e, Database = Any>>(e: E, id: &str, d
 }
 
 /// Sets the password hash and moves the session epoch; returns the new epoch.
-pub async fn set_password<'e, E: Executor<'e, Database = Any>>(e: E, id: &str, hash: &str, now_ms: i64) -> Result<(), sqlx::Error> {
+pub async fn set_password<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    id: &str,
+    hash: &str,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET password_hash = $1, session_epoch = session_epoch + 1, updated_at = $2 WHERE id = $3")
         .bind(hash)
         .bind(now_ms)
@@ -110,13 +150,28 @@ pub async fn set_password<'e, E: Executor<'e, Database = Any>>(e: E, id: &str, h
     Ok(())
 }
 
-pub async fn touch_login<'e, E: Executor<'e, Database = Any>>(e: E, id: &str, now_ms: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2").bind(now_ms).bind(id).execute(e).await?;
+pub async fn touch_login<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    id: &str,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
+        .bind(now_ms)
+        .bind(id)
+        .execute(e)
+        .await?;
     Ok(())
 }
 
-pub async fn delete_sessions_of<'e, E: Executor<'e, Database = Any>>(e: E, user_id: &str) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(e).await?.rows_affected())
+pub async fn delete_sessions_of<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    user_id: &str,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(e)
+        .await?
+        .rows_affected())
 }
 
 fn user_sort(key: Option<&str>) -> &'static str {
@@ -164,7 +219,10 @@ where
         .collect()
 }
 
-pub async fn count_users_matching<'e, E: Executor<'e, Database = Any>>(e: E, query: &ListQuery) -> Result<i64, sqlx::Error> {
+pub async fn count_users_matching<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    query: &ListQuery,
+) -> Result<i64, sqlx::Error> {
     let (where_clause, binds) = user_filter(query);
     let sql = format!("SELECT COUNT(*) FROM users u {where_clause}");
     let mut q = sqlx::query_scalar(&sql);
@@ -190,7 +248,11 @@ fn user_filter(query: &ListQuery) -> (String, Vec<String>) {
         Some("disabled") => conditions.push("u.disabled = 1".into()),
         _ => {}
     }
-    let clause = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
+    let clause = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    };
     (clause, binds)
 }
 
@@ -215,11 +277,20 @@ pub async fn insert_access_key<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
-pub async fn count_access_keys<'e, E: Executor<'e, Database = Any>>(e: E, user_id: &str) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM access_keys WHERE user_id = $1").bind(user_id).fetch_one(e).await
+pub async fn count_access_keys<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    user_id: &str,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM access_keys WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_one(e)
+        .await
 }
 
-pub async fn access_keys_of<'e, E: Executor<'e, Database = Any>>(e: E, user_id: &str) -> Result<Vec<AccessKeySummary>, sqlx::Error> {
+pub async fn access_keys_of<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    user_id: &str,
+) -> Result<Vec<AccessKeySummary>, sqlx::Error> {
     sqlx::query(
         "SELECT k.access_key_id, u.name, k.description, k.created_at, k.last_used_at \
          FROM access_keys k JOIN users u ON u.id = k.user_id WHERE k.user_id = $1 ORDER BY k.created_at, k.access_key_id",
@@ -241,20 +312,38 @@ pub async fn access_keys_of<'e, E: Executor<'e, Database = Any>>(e: E, user_id: 
 }
 
 /// The key's owner id and sealed secret.
-pub async fn access_key<'e, E: Executor<'e, Database = Any>>(e: E, access_key_id: &str) -> Result<Option<(String, Vec<u8>)>, sqlx::Error> {
-    let row = sqlx::query("SELECT user_id, secret_sealed FROM access_keys WHERE access_key_id = $1")
-        .bind(access_key_id)
-        .fetch_optional(e)
-        .await?;
-    row.map(|r| Ok((r.try_get("user_id")?, r.try_get("secret_sealed")?))).transpose()
+pub async fn access_key<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    access_key_id: &str,
+) -> Result<Option<(String, Vec<u8>)>, sqlx::Error> {
+    let row =
+        sqlx::query("SELECT user_id, secret_sealed FROM access_keys WHERE access_key_id = $1")
+            .bind(access_key_id)
+            .fetch_optional(e)
+            .await?;
+    row.map(|r| Ok((r.try_get("user_id")?, r.try_get("secret_sealed")?)))
+        .transpose()
 }
 
-pub async fn delete_access_key<'e, E: Executor<'e, Database = Any>>(e: E, access_key_id: &str) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query("DELETE FROM access_keys WHERE access_key_id = $1").bind(access_key_id).execute(e).await?.rows_affected())
+pub async fn delete_access_key<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    access_key_id: &str,
+) -> Result<u64, sqlx::Error> {
+    Ok(
+        sqlx::query("DELETE FROM access_keys WHERE access_key_id = $1")
+            .bind(access_key_id)
+            .execute(e)
+            .await?
+            .rows_affected(),
+    )
 }
 
 /// Records use, at most once a minute per key, so signed requests do not all write.
-pub async fn touch_access_key<'e, E: Executor<'e, Database = Any>>(e: E, access_key_id: &str, now_ms: i64) -> Result<(), sqlx::Error> {
+pub async fn touch_access_key<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    access_key_id: &str,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE access_keys SET last_used_at = $1 WHERE access_key_id = $2 AND (last_used_at IS NULL OR last_used_at < $3)",
     )

@@ -40,7 +40,8 @@ pub const SETTINGS: &[SettingDef] = &[
 ];
 
 fn not_found(id: &str) -> ServiceError {
-    ServiceError::not_found(format!("The service setting {id} was not found.")).with_exception("ServiceSettingNotFound")
+    ServiceError::not_found(format!("The service setting {id} was not found."))
+        .with_exception("ServiceSettingNotFound")
 }
 
 /// Accepts a setting id (`/ssm/…`) or its ARN
@@ -50,27 +51,56 @@ pub fn resolve(input: &str, account_id: &str) -> ServiceResult<&'static SettingD
         None => input,
         Some(rest) => {
             let mut parts = rest.splitn(5, ':');
-            let (partition, service, _region, account, resource) =
-                (parts.next(), parts.next(), parts.next(), parts.next(), parts.next());
+            let (partition, service, _region, account, resource) = (
+                parts.next(),
+                parts.next(),
+                parts.next(),
+                parts.next(),
+                parts.next(),
+            );
             let path = resource.and_then(|r| r.strip_prefix("servicesetting"));
             match (partition, service, account, path) {
-                (Some(p), Some("ssm"), Some(a), Some(path)) if p.starts_with("aws") && a == account_id => path,
+                (Some(p), Some("ssm"), Some(a), Some(path))
+                    if p.starts_with("aws") && a == account_id =>
+                {
+                    path
+                }
                 _ => return Err(not_found(input)),
             }
         }
     };
-    SETTINGS.iter().find(|d| d.id == id).ok_or_else(|| not_found(input))
+    SETTINGS
+        .iter()
+        .find(|d| d.id == id)
+        .ok_or_else(|| not_found(input))
 }
 
 fn arn(def: &SettingDef, actor: &Actor, account_id: &str) -> String {
-    format!("arn:aws:ssm:{}:{account_id}:servicesetting{}", actor.region, def.id)
+    format!(
+        "arn:aws:ssm:{}:{account_id}:servicesetting{}",
+        actor.region, def.id
+    )
 }
 
-async fn current(core: &Core, actor: &Actor, def: &'static SettingDef) -> ServiceResult<ServiceSetting> {
+async fn current(
+    core: &Core,
+    actor: &Actor,
+    def: &'static SettingDef,
+) -> ServiceResult<ServiceSetting> {
     let stored = store::get(core.db().pool(), def.id).await?;
     let (value, at, user, status) = match stored {
-        Some(s) => (s.value, s.last_modified_at, s.last_modified_user, "Customized"),
-        None => (def.default.to_string(), store::account_created_at(core.db().pool()).await?, "System".to_string(), "Default"),
+        Some(s) => (
+            s.value,
+            s.last_modified_at,
+            s.last_modified_user,
+            "Customized",
+        ),
+        None => (
+            def.default.to_string(),
+            store::account_created_at(core.db().pool()).await?,
+            "System".to_string(),
+            "Default",
+        ),
     };
     Ok(ServiceSetting {
         setting_id: def.id.to_string(),
@@ -84,14 +114,28 @@ async fn current(core: &Core, actor: &Actor, def: &'static SettingDef) -> Servic
     })
 }
 
-pub async fn get_service_setting(core: &Core, actor: &Actor, setting_id: &str) -> ServiceResult<ServiceSetting> {
-    core.authorize(actor, Role::Viewer, "GetServiceSetting", setting_id).await?;
+pub async fn get_service_setting(
+    core: &Core,
+    actor: &Actor,
+    setting_id: &str,
+) -> ServiceResult<ServiceSetting> {
+    core.authorize(actor, Role::Viewer, "GetServiceSetting", setting_id)
+        .await?;
     let def = resolve(setting_id, core.account_id())?;
     current(core, actor, def).await
 }
 
-pub async fn list_service_settings(core: &Core, actor: &Actor) -> ServiceResult<Vec<ServiceSetting>> {
-    core.authorize(actor, Role::Viewer, "ListServiceSettings", "service-settings").await?;
+pub async fn list_service_settings(
+    core: &Core,
+    actor: &Actor,
+) -> ServiceResult<Vec<ServiceSetting>> {
+    core.authorize(
+        actor,
+        Role::Viewer,
+        "ListServiceSettings",
+        "service-settings",
+    )
+    .await?;
     let mut out = Vec::with_capacity(SETTINGS.len());
     for def in SETTINGS {
         out.push(current(core, actor, def).await?);
@@ -99,31 +143,67 @@ pub async fn list_service_settings(core: &Core, actor: &Actor) -> ServiceResult<
     Ok(out)
 }
 
-pub async fn update_service_setting(core: &Core, actor: &Actor, setting_id: &str, value: &str) -> ServiceResult<()> {
-    core.authorize(actor, Role::Admin, "UpdateServiceSetting", setting_id).await?;
+pub async fn update_service_setting(
+    core: &Core,
+    actor: &Actor,
+    setting_id: &str,
+    value: &str,
+) -> ServiceResult<()> {
+    core.authorize(actor, Role::Admin, "UpdateServiceSetting", setting_id)
+        .await?;
     let def = resolve(setting_id, core.account_id())?;
     if !def.allowed.contains(&value) {
         return Err(ServiceError::invalid_field(
             "value",
-            format!("The value {value:?} is not valid for {}. Valid values: {}.", def.id, def.allowed.join(", ")),
+            format!(
+                "The value {value:?} is not valid for {}. Valid values: {}.",
+                def.id,
+                def.allowed.join(", ")
+            ),
         ));
     }
     let now = core.now_ms();
     let mut tx = core.db().begin().await?;
-    let before = store::get(&mut *tx, def.id).await?.map(|s| s.value).unwrap_or_else(|| def.default.to_string());
+    let before = store::get(&mut *tx, def.id)
+        .await?
+        .map(|s| s.value)
+        .unwrap_or_else(|| def.default.to_string());
     store::upsert(&mut *tx, def.id, value, now, &actor.arn(core.account_id())).await?;
-    audit::record(&mut *tx, actor, now, "UpdateServiceSetting", def.id, Outcome::Success, &format!("{before} -> {value}")).await?;
+    audit::record(
+        &mut *tx,
+        actor,
+        now,
+        "UpdateServiceSetting",
+        def.id,
+        Outcome::Success,
+        &format!("{before} -> {value}"),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
-pub async fn reset_service_setting(core: &Core, actor: &Actor, setting_id: &str) -> ServiceResult<ServiceSetting> {
-    core.authorize(actor, Role::Admin, "ResetServiceSetting", setting_id).await?;
+pub async fn reset_service_setting(
+    core: &Core,
+    actor: &Actor,
+    setting_id: &str,
+) -> ServiceResult<ServiceSetting> {
+    core.authorize(actor, Role::Admin, "ResetServiceSetting", setting_id)
+        .await?;
     let def = resolve(setting_id, core.account_id())?;
     let now = core.now_ms();
     let mut tx = core.db().begin().await?;
     store::delete(&mut *tx, def.id).await?;
-    audit::record(&mut *tx, actor, now, "ResetServiceSetting", def.id, Outcome::Success, &format!("-> {}", def.default)).await?;
+    audit::record(
+        &mut *tx,
+        actor,
+        now,
+        "ResetServiceSetting",
+        def.id,
+        Outcome::Success,
+        &format!("-> {}", def.default),
+    )
+    .await?;
     tx.commit().await?;
     current(core, actor, def).await
 }
@@ -131,7 +211,10 @@ pub async fn reset_service_setting(core: &Core, actor: &Actor, setting_id: &str)
 /// A setting's effective value, for other services (no role check: internal use).
 pub async fn value(core: &Core, setting_id: &str) -> ServiceResult<String> {
     let def = resolve(setting_id, core.account_id())?;
-    Ok(store::get(core.db().pool(), def.id).await?.map(|s| s.value).unwrap_or_else(|| def.default.to_string()))
+    Ok(store::get(core.db().pool(), def.id)
+        .await?
+        .map(|s| s.value)
+        .unwrap_or_else(|| def.default.to_string()))
 }
 
 #[cfg(test)]
