@@ -11,9 +11,13 @@ const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 // A fresh SQLite data directory for every run, so the first start creates the admin
 // with ADMIN_PASSWORD and no state leaks between runs. The config file is evaluated
-// in the runner and again in each worker; only the runner's directory is used by the
-// web server, so create it only there (workers see BOSUN_E2E_DATA_DIR set).
-const dataDir = process.env.BOSUN_E2E_DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-e2e-'));
+// in the runner and again in each worker process (which Playwright marks with
+// TEST_WORKER_INDEX); only the runner creates the directory, the workers inherit its
+// name. global-teardown.ts removes it.
+const dataDir =
+  process.env.TEST_WORKER_INDEX !== undefined && process.env.BOSUN_E2E_DATA_DIR
+    ? process.env.BOSUN_E2E_DATA_DIR
+    : fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-e2e-'));
 process.env.BOSUN_E2E_DATA_DIR = dataDir;
 
 // Never let Playwright fetch browsers: we use Debian's Chromium.

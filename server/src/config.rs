@@ -15,18 +15,23 @@ pub enum LogFormat {
 #[derive(Clone, Debug, Args)]
 pub struct StorageArgs {
     /// Data directory: the SQLite file and key material (created 0700 on first start).
-    #[arg(long, env = "BOSUN_DATA_DIR", default_value = "./bosun-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "BOSUN_DATA_DIR",
+        default_value = "./bosun-data"
+    )]
     pub data_dir: PathBuf,
     /// A postgres:// URL switches storage to PostgreSQL; default is SQLite in the data dir.
-    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
     /// The master key file (32 bytes or 64 hex digits) that seals stored secrets.
     /// Default: <data-dir>/keys/master.key, created on first start. Replicas sharing a
     /// PostgreSQL database must share this key.
-    #[arg(long, env = "BOSUN_MASTER_KEY_FILE")]
+    #[arg(long, global = true, env = "BOSUN_MASTER_KEY_FILE")]
     pub master_key_file: Option<PathBuf>,
     /// Overrides the 12-digit account id chosen at first start.
-    #[arg(long, env = "BOSUN_ACCOUNT_ID")]
+    #[arg(long, global = true, env = "BOSUN_ACCOUNT_ID")]
     pub account_id: Option<String>,
 }
 

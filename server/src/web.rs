@@ -144,6 +144,8 @@ pub fn router(state: AppState) -> Router {
         .layer(session_layer)
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(middleware::from_fn(security_headers))
+        // A panic in a handler is a bug; the client still gets a 500, never a reset.
+        .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
 }
