@@ -84,11 +84,23 @@ pub fn http_status(kind: ErrorKind) -> u16 {
 
 /// The one conversion from service errors. It also sets the response's status (when a
 /// request is being answered), so scripts and logs see 4xx for the caller's mistakes
-/// rather than server functions' default 500.
+/// rather than server functions' default 500 — except for plain HTML form posts (no
+/// JavaScript yet), which must stay the redirect back to the form that carries the
+/// error.
 #[cfg(feature = "ssr")]
 impl From<bosun_core::ServiceError> for AppError {
     fn from(e: bosun_core::ServiceError) -> Self {
-        if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        use leptos::prelude::use_context;
+        let plain_form_post = use_context::<http::request::Parts>().is_some_and(|p| {
+            p.headers
+                .get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"))
+        });
+        if let (false, Some(res)) = (
+            plain_form_post,
+            use_context::<leptos_axum::ResponseOptions>(),
+        ) {
             if let Ok(status) = http::StatusCode::from_u16(http_status(e.kind)) {
                 res.set_status(status);
             }

@@ -61,9 +61,24 @@ export function sidebar(page: Page) {
   return page.getByRole('navigation', { name: 'Main' });
 }
 
-/** Expects a toast with `text` in the status region. */
+/** The toast region (role=status, aria-live). */
+export function toasts(page: Page) {
+  return page.locator('.toasts');
+}
+
+/** Expects a toast with `text` in the status region (the newest, if several say so). */
 export async function expectToast(page: Page, text: string): Promise<void> {
-  await expect(page.locator('.toasts').getByText(text, { exact: true })).toBeVisible();
+  await expect(toasts(page).getByText(text, { exact: true }).last()).toBeVisible();
+}
+
+/** Closes every toast with its Dismiss button, so the next action's toast stands alone. */
+export async function dismissToasts(page: Page): Promise<void> {
+  const close = toasts(page).getByRole('button', { name: 'Dismiss' });
+  for (let i = 0; i < 10 && (await close.count()) > 0; i++) {
+    // A toast may leave by itself (after 6 s) while we reach for it.
+    await close.first().click({ timeout: 2_000 }).catch(() => undefined);
+  }
+  await expect(close).toHaveCount(0);
 }
 
 /** The row of the users table that lists `name`. */

@@ -12,6 +12,7 @@ import {
   sidebar,
   uniqueName,
   userRow,
+  dismissToasts,
   expectToast,
   waitForHydration,
 } from './fixtures';
@@ -126,6 +127,7 @@ test('disabling a user ends their session and stops sign-in; enabling lets them 
     await expectToast(page, 'Role changed.');
     await expect(row.getByRole('combobox', { name: `Role of ${name}` })).toHaveValue('operator');
 
+    await dismissToasts(page);
     await row.getByRole('button', { name: `Disable ${name}` }).click();
     await expectToast(page, 'User updated.');
     await expect(row).toContainText('disabled');
@@ -141,6 +143,7 @@ test('disabling a user ends their session and stops sign-in; enabling lets them 
     await user.getByRole('button', { name: 'Sign in' }).click();
     await expect(user.getByRole('alert')).toHaveText('Incorrect user name or password.');
 
+    await dismissToasts(page);
     await row.getByRole('button', { name: `Enable ${name}` }).click();
     await expectToast(page, 'User updated.');
     await expect(row).toContainText('active');

@@ -49,7 +49,7 @@ impl Assets {
 
     /// Whether the wasm bundle is available (embedded or in the site folder).
     pub fn has_bundle(&self) -> bool {
-        let wasm = format!("pkg/{}.wasm", app::OUTPUT_NAME);
+        let wasm = format!("pkg/{}_bg.wasm", app::OUTPUT_NAME);
         match &self.dir {
             Some(d) => d.join(&wasm).is_file(),
             None => self.files.contains_key(&wasm),

@@ -166,34 +166,7 @@ where
     };
     let body = move || {
         let row = row.clone();
-        Suspend::new(async move {
-            match data.await {
-                Err(e) => view! {
-                    <tr>
-                        <td colspan=ncols>
-                            <div class="table-error" role="alert">{e.message}</div>
-                        </td>
-                    </tr>
-                }
-                .into_any(),
-                Ok(page) if page.items.is_empty() => view! {
-                    <tr>
-                        <td colspan=ncols>
-                            <div class="table-empty">
-                                <p class="table-empty-title">{empty}</p>
-                            </div>
-                        </td>
-                    </tr>
-                }
-                .into_any(),
-                Ok(page) => page
-                    .items
-                    .into_iter()
-                    .map(row.clone())
-                    .collect_view()
-                    .into_any(),
-            }
-        })
+        Suspend::new(async move { rows(data.await.map(|p| p.items), ncols, empty, row) })
     };
     let pagination = move || {
         Suspend::new(async move {
@@ -274,6 +247,77 @@ where
                 </table>
             </div>
             <Suspense fallback=|| ()>{pagination}</Suspense>
+        </div>
+    }
+}
+
+/// The rows of a table body: the error state, the empty state, or one row per item.
+fn rows<T, R, IV>(
+    result: Result<Vec<T>, AppError>,
+    ncols: usize,
+    empty: &'static str,
+    row: R,
+) -> AnyView
+where
+    R: Fn(T) -> IV,
+    IV: IntoView + 'static,
+{
+    match result {
+        Err(e) => view! {
+            <tr>
+                <td colspan=ncols>
+                    <div class="table-error" role="alert">{e.message}</div>
+                </td>
+            </tr>
+        }
+        .into_any(),
+        Ok(items) if items.is_empty() => view! {
+            <tr>
+                <td colspan=ncols>
+                    <div class="table-empty">
+                        <p class="table-empty-title">{empty}</p>
+                    </div>
+                </td>
+            </tr>
+        }
+        .into_any(),
+        Ok(items) => items.into_iter().map(row).collect_view().into_any(),
+    }
+}
+
+/// A table over a short, complete list (no pagination): headers, loading, error and
+/// empty states, rows.
+#[component]
+pub fn ListTable<T, R, IV>(
+    label: &'static str,
+    headers: Vec<&'static str>,
+    data: Resource<Result<Vec<T>, AppError>>,
+    row: R,
+    #[prop(default = "Nothing to show yet.")] empty: &'static str,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
+    R: Fn(T) -> IV + Clone + Send + Sync + 'static,
+    IV: IntoView + 'static,
+{
+    let ncols = headers.len();
+    view! {
+        <div class="data-table">
+            <div class="table-scroll">
+                <table aria-label=label>
+                    <thead>
+                        <tr>{headers.into_iter().map(|h| view! { <th scope="col">{h}</th> }).collect_view()}</tr>
+                    </thead>
+                    <tbody>
+                        <Suspense fallback=move || view! { <tr><td colspan=ncols><div class="spinner" aria-label="Loading"></div></td></tr> }>
+                            {move || {
+                                let row = row.clone();
+                                Suspend::new(async move { rows(data.await, ncols, empty, row) })
+                            }}
+                        </Suspense>
+                    </tbody>
+                </table>
+            </div>
         </div>
     }
 }

@@ -4,6 +4,7 @@
 use crate::components::form::{action_error, Field, FormError};
 use crate::components::format::datetime;
 use crate::components::layout::{use_session_user, PageHeader};
+use crate::components::table::ListTable;
 use crate::components::toast::toast_result;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
@@ -120,48 +121,28 @@ pub fn AccountPage() -> impl IntoView {
                 </div>
             </section>
         </div>
-        <div class="data-table">
-            <div class="table-scroll">
-                <table aria-label="Your access keys">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Access key ID"</th>
-                            <th scope="col">"Description"</th>
-                            <th scope="col">"Created"</th>
-                            <th scope="col">"Last used"</th>
-                            <th scope="col">"Actions"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        <Suspense fallback=|| view! { <tr><td colspan="5"><div class="spinner" aria-label="Loading"></div></td></tr> }>
-                            {move || Suspend::new(async move {
-                                match keys.await {
-                                    Err(e) => view! { <tr><td colspan="5"><div class="table-error" role="alert">{e.message}</div></td></tr> }.into_any(),
-                                    Ok(list) if list.is_empty() => view! { <tr><td colspan="5"><div class="table-empty"><p class="table-empty-title">"You have no access keys."</p></div></td></tr> }.into_any(),
-                                    Ok(list) => list
-                                        .into_iter()
-                                        .map(|k| { let (id_input, id_label) = (k.access_key_id.clone(), format!("Delete {}", k.access_key_id)); view! {
-                                            <tr>
-                                                <td class="mono">{k.access_key_id.clone()}</td>
-                                                <td>{k.description.clone()}</td>
-                                                <td>{datetime(Some(k.created_at))}</td>
-                                                <td>{datetime(k.last_used_at)}</td>
-                                                <td>
-                                                    <ActionForm action=delete attr:class="inline-form">
-                                                        <input type="hidden" name="access_key_id" value=id_input />
-                                                        <button type="submit" class="btn btn-sm btn-danger" aria-label=id_label>"Delete"</button>
-                                                    </ActionForm>
-                                                </td>
-                                            </tr>
-                                        }})
-                                        .collect_view()
-                                        .into_any(),
-                                }
-                            })}
-                        </Suspense>
-                    </tbody>
-                </table>
-            </div>
-        </div>
+        <ListTable
+            label="Your access keys"
+            headers=vec!["Access key ID", "Description", "Created", "Last used", "Actions"]
+            data=keys
+            empty="You have no access keys."
+            row=move |k: AccessKeySummary| {
+                let (id_input, id_label) = (k.access_key_id.clone(), format!("Delete {}", k.access_key_id));
+                view! {
+                    <tr>
+                        <td class="mono">{k.access_key_id}</td>
+                        <td>{k.description}</td>
+                        <td>{datetime(Some(k.created_at))}</td>
+                        <td>{datetime(k.last_used_at)}</td>
+                        <td>
+                            <ActionForm action=delete attr:class="inline-form">
+                                <input type="hidden" name="access_key_id" value=id_input />
+                                <button type="submit" class="btn btn-sm btn-danger" aria-label=id_label>"Delete"</button>
+                            </ActionForm>
+                        </td>
+                    </tr>
+                }
+            }
+        />
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::components::format::datetime;
 use crate::components::layout::{is_admin, Forbidden, PageHeader};
+use crate::components::table::ListTable;
 use crate::components::toast::toast_result;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
@@ -57,71 +58,54 @@ pub fn SettingsPage() -> impl IntoView {
     });
     view! {
         <PageHeader title="Service settings" subtitle="Account-wide switches, as AWS Systems Manager names them. The AWS API reads and changes the same values." />
-        <div class="data-table">
-            <div class="table-scroll">
-                <table aria-label="Service settings">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Setting"</th>
-                            <th scope="col">"Value"</th>
-                            <th scope="col">"Status"</th>
-                            <th scope="col">"Last modified"</th>
-                            <th scope="col">"Change"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        <Suspense fallback=|| view! { <tr><td colspan="5"><div class="spinner" aria-label="Loading"></div></td></tr> }>
-                            {move || Suspend::new(async move {
-                                match list.await {
-                                    Err(e) => view! { <tr><td colspan="5"><div class="table-error" role="alert">{e.message}</div></td></tr> }.into_any(),
-                                    Ok(items) => items
-                                        .into_iter()
-                                        .map(|s| {
-                                            let status = if s.status == "Default" { "badge badge-muted" } else { "badge badge-info" };
-                                            let current = s.setting_value.clone();
-                                            let label = format!("New value for {}", s.setting_id);
-                                            let (id_update, id_reset) = (s.setting_id.clone(), s.setting_id.clone());
-                                            let allowed = s.allowed_values.clone();
-                                            let is_default = s.status == "Default";
-                                            view! {
-                                                <tr data-setting=s.setting_id.clone()>
-                                                    <td>
-                                                        <div class="mono">{s.setting_id.clone()}</div>
-                                                        <div class="muted">{s.description.clone()}</div>
-                                                    </td>
-                                                    <td class="mono" data-testid="setting-value">{s.setting_value.clone()}</td>
-                                                    <td><span class=status>{s.status.clone()}</span></td>
-                                                    <td>
-                                                        <div>{datetime(Some(s.last_modified_date))}</div>
-                                                        <div class="muted mono">{s.last_modified_user.clone()}</div>
-                                                    </td>
-                                                    <td>
-                                                        <div class="btn-row">
-                                                            <ActionForm action=update attr:class="inline-form">
-                                                                <input type="hidden" name="setting_id" value=id_update />
-                                                                <select name="value" aria-label=label>
-                                                                    {allowed.into_iter().map(|v| { let sel = v == current; let text = v.clone(); view! { <option value=v selected=sel>{text}</option> } }).collect_view()}
-                                                                </select>
-                                                                <button type="submit" class="btn btn-sm btn-primary">"Save"</button>
-                                                            </ActionForm>
-                                                            <ActionForm action=reset attr:class="inline-form">
-                                                                <input type="hidden" name="setting_id" value=id_reset />
-                                                                <button type="submit" class="btn btn-sm" disabled=is_default>"Reset"</button>
-                                                            </ActionForm>
-                                                        </div>
-                                                    </td>
-                                                </tr>
-                                            }
-                                        })
-                                        .collect_view()
-                                        .into_any(),
-                                }
-                            })}
-                        </Suspense>
-                    </tbody>
-                </table>
-            </div>
-        </div>
+        <ListTable
+            label="Service settings"
+            headers=vec!["Setting", "Value", "Status", "Last modified", "Change"]
+            data=list
+            row=move |s: ServiceSetting| {
+                let status = if s.status == "Default" { "badge badge-muted" } else { "badge badge-info" };
+                let current = s.setting_value.clone();
+                let label = format!("New value for {}", s.setting_id);
+                let (id_row, id_update, id_reset) = (s.setting_id.clone(), s.setting_id.clone(), s.setting_id.clone());
+                let is_default = s.status == "Default";
+                let options = s
+                    .allowed_values
+                    .into_iter()
+                    .map(|v| {
+                        let selected = v == current;
+                        let text = v.clone();
+                        view! { <option value=v selected=selected>{text}</option> }
+                    })
+                    .collect_view();
+                view! {
+                    <tr data-setting=id_row>
+                        <td>
+                            <div class="mono">{s.setting_id}</div>
+                            <div class="muted">{s.description}</div>
+                        </td>
+                        <td class="mono" data-testid="setting-value">{s.setting_value}</td>
+                        <td><span class=status>{s.status}</span></td>
+                        <td>
+                            <div>{datetime(Some(s.last_modified_date))}</div>
+                            <div class="muted mono">{s.last_modified_user}</div>
+                        </td>
+                        <td>
+                            <div class="btn-row">
+                                <ActionForm action=update attr:class="inline-form">
+                                    <input type="hidden" name="setting_id" value=id_update />
+                                    <select name="value" aria-label=label>{options}</select>
+                                    <button type="submit" class="btn btn-sm btn-primary">"Save"</button>
+                                </ActionForm>
+                                <ActionForm action=reset attr:class="inline-form">
+                                    <input type="hidden" name="setting_id" value=id_reset />
+                                    <button type="submit" class="btn btn-sm" disabled=is_default>"Reset"</button>
+                                </ActionForm>
+                            </div>
+                        </td>
+                    </tr>
+                }
+            }
+        />
     }
     .into_any()
 }
