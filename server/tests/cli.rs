@@ -180,3 +180,89 @@ async fn first_start_admin_cli_and_access_key_round_trip() {
     assert!(!lines.iter().any(|l| l.contains("password")), "{lines:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Secrets never reach the log, at any level: run with RUST_LOG=trace, sign in with a
+/// password, sign API calls with a key (good and bad), then search the whole log.
+#[tokio::test]
+async fn secrets_never_appear_in_logs_even_at_trace() {
+    let dir = data_dir();
+    let log_path = dir.join("server.log");
+    let admin_password = "the admin password is secret 42";
+    let mut child = Command::new(BIN)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+            "--data-dir",
+        ])
+        .arg(&dir)
+        .env_remove("DATABASE_URL")
+        .env("BOSUN_ADMIN_PASSWORD", admin_password)
+        .env("RUST_LOG", "trace")
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log_path).expect("log file"))
+        .spawn()
+        .expect("spawn serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let url = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            l.strip_prefix("Bosun is listening on ")
+                .map(|u| u.trim().to_string())
+        })
+        .expect("listening line");
+    let _server = Server(child);
+
+    let http = reqwest::Client::new();
+    for password in [admin_password, "a wrong password 123"] {
+        let res = http
+            .post(format!("{url}/api/login"))
+            .header("origin", &url)
+            .form(&[("username", "admin"), ("password", password)])
+            .send()
+            .await
+            .expect("login");
+        let _ = res.text().await;
+    }
+    let (ok, out, _) = bosun(
+        &dir,
+        &["access-key", "create", "--user", "admin", "--json"],
+        None,
+    );
+    assert!(ok);
+    let key: serde_json::Value = serde_json::from_str(out.trim()).expect("json");
+    let (id, secret) = (
+        key["AccessKeyId"].as_str().expect("id"),
+        key["SecretAccessKey"].as_str().expect("secret"),
+    );
+    for s in [secret, "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"] {
+        let config = aws_sdk_ssm::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new(id, s, None, None, "cli"))
+            .endpoint_url(&url)
+            .http_client(aws_smithy_http_client::Builder::new().build_http())
+            .build();
+        let _ = aws_sdk_ssm::Client::from_conf(config)
+            .update_service_setting()
+            .setting_id("/ssm/parameter-store/high-throughput-enabled")
+            .setting_value("true")
+            .send()
+            .await;
+    }
+    // Give the server a moment to flush its last lines, then read everything.
+    let _ = http.get(format!("{url}/healthz")).send().await;
+    let log = std::fs::read_to_string(&log_path).expect("log");
+    assert!(
+        log.len() > 1000,
+        "trace logging produced output ({} bytes)",
+        log.len()
+    );
+    for needle in [admin_password, "a wrong password 123", secret] {
+        assert!(!log.contains(needle), "a secret leaked into the log");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
