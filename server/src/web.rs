@@ -307,7 +307,10 @@ async fn identity(State(state): State<AppState>, mut req: Request, next: Next) -
             let epoch = session.get::<i64>(EPOCH_KEY).await.ok().flatten();
             if let (Some(user_id), Some(epoch)) = (user_id, epoch) {
                 match accounts::principal_for_session(&state.core, &user_id, epoch).await {
-                    Ok(Some(p)) => principal = Some(p),
+                    Ok(Some(p)) => {
+                        principal = Some(p);
+                        keep_alive(&session, state.core.now_ms()).await;
+                    }
                     Ok(None) => {
                         let _ = session.flush().await;
                     }
@@ -326,6 +329,25 @@ async fn identity(State(state): State<AppState>, mut req: Request, next: Next) -
         client_addr: addr,
     });
     next.run(req).await
+}
+
+/// The session key holding when the session last had its expiry pushed back.
+const SEEN_KEY: &str = "bosun.seen";
+
+/// Sessions end after `--session-idle-minutes` without requests. tower-sessions only
+/// writes a session (and so its expiry) when it changes; touching a timestamp here at
+/// most once a minute moves the expiry forward while the user is active, without a
+/// database write on every request.
+async fn keep_alive(session: &Session, now_ms: i64) {
+    let seen = session
+        .get::<i64>(SEEN_KEY)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(0);
+    if now_ms - seen >= 60_000 {
+        let _ = session.insert(SEEN_KEY, now_ms).await;
+    }
 }
 
 trait IntoResponseWith {
