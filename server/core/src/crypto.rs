@@ -209,6 +209,18 @@ fn random_from(alphabet: &[u8], len: usize) -> String {
         .collect()
 }
 
+/// A random token of `len` characters from [A-Za-z0-9] (≈5.95 bits each).
+pub fn random_token(len: usize) -> String {
+    random_from(ALNUM, len)
+}
+
+/// Lowercase hex SHA-256, for high-entropy secrets (activation codes) that are looked
+/// up by id and compared in constant time.
+pub fn sha256_hex(data: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(data))
+}
+
 /// A random password for the first admin: 24 characters from 62 (≈143 bits).
 pub fn random_password() -> String {
     random_from(ALNUM, 24)

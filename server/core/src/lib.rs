@@ -16,6 +16,8 @@ pub mod types;
 #[cfg(feature = "backend")]
 pub mod accounts;
 #[cfg(feature = "backend")]
+pub mod activations;
+#[cfg(feature = "backend")]
 pub mod audit;
 #[cfg(feature = "backend")]
 pub mod clock;
@@ -31,6 +33,8 @@ pub mod error;
 pub mod sessions;
 #[cfg(feature = "backend")]
 pub mod settings;
+#[cfg(feature = "backend")]
+pub mod tags;
 #[cfg(feature = "test-support")]
 pub mod testing;
 #[cfg(feature = "backend")]

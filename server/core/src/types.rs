@@ -142,6 +142,46 @@ pub struct ServiceSetting {
     pub description: String,
 }
 
+/// A resource tag (AWS `Tag`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tag {
+    pub key: String,
+    pub value: String,
+}
+
+/// A hybrid activation as DescribeActivations and the console show it. The code is not
+/// here: it exists in clear only in [`NewActivation`], once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Activation {
+    pub activation_id: String,
+    pub description: String,
+    pub default_instance_name: String,
+    pub iam_role: String,
+    pub registration_limit: i64,
+    pub registrations_count: i64,
+    /// Unix milliseconds.
+    pub expiration_date: i64,
+    pub expired: bool,
+    pub created_date: i64,
+    pub tags: Vec<Tag>,
+}
+
+/// What CreateActivation returns: the id and the code, shown once.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewActivation {
+    pub activation_id: String,
+    pub activation_code: String,
+}
+
+impl fmt::Debug for NewActivation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewActivation")
+            .field("activation_id", &self.activation_id)
+            .field("activation_code", &"<redacted>")
+            .finish()
+    }
+}
+
 /// A page of a server-side paginated, sorted, filtered list.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Page<T> {

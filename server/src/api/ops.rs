@@ -2,7 +2,8 @@
 //! output. Operations of the model not listed here answer `UnsupportedOperationException`.
 
 use super::error::ApiError;
-use bosun_core::types::ServiceSetting;
+use bosun_core::activations::{self, CreateActivation};
+use bosun_core::types::{Activation, ServiceSetting, Tag};
 use bosun_core::{settings, Actor, Core};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::Value;
@@ -32,6 +33,9 @@ pub async fn call(
         "GetServiceSetting" => get_service_setting(core, actor, input(body)?).await,
         "UpdateServiceSetting" => update_service_setting(core, actor, input(body)?).await,
         "ResetServiceSetting" => reset_service_setting(core, actor, input(body)?).await,
+        "CreateActivation" => create_activation(core, actor, input(body)?).await,
+        "DescribeActivations" => describe_activations(core, actor, input(body)?).await,
+        "DeleteActivation" => delete_activation(core, actor, input(body)?).await,
         other => Err(ApiError::not_implemented(other)),
     }
 }
@@ -115,4 +119,184 @@ async fn reset_service_setting(
     output(ServiceSettingResult {
         service_setting: s.into(),
     })
+}
+
+#[derive(Deserialize, Serialize, Clone)]
+#[serde(rename_all = "PascalCase")]
+struct TagIo {
+    key: String,
+    value: String,
+}
+
+impl From<TagIo> for Tag {
+    fn from(t: TagIo) -> Self {
+        Tag {
+            key: t.key,
+            value: t.value,
+        }
+    }
+}
+
+impl From<Tag> for TagIo {
+    fn from(t: Tag) -> Self {
+        TagIo {
+            key: t.key,
+            value: t.value,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CreateActivationInput {
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    default_instance_name: Option<String>,
+    iam_role: String,
+    #[serde(default)]
+    registration_limit: Option<i64>,
+    /// Epoch seconds.
+    #[serde(default)]
+    expiration_date: Option<f64>,
+    #[serde(default)]
+    tags: Vec<TagIo>,
+    #[serde(default)]
+    registration_metadata: Vec<TagIo>,
+}
+
+async fn create_activation(
+    core: &Core,
+    actor: &Actor,
+    i: CreateActivationInput,
+) -> Result<Value, ApiError> {
+    let created = activations::create_activation(
+        core,
+        actor,
+        CreateActivation {
+            description: i.description.unwrap_or_default(),
+            default_instance_name: i.default_instance_name.unwrap_or_default(),
+            iam_role: i.iam_role,
+            registration_limit: i.registration_limit,
+            expiration_date: i.expiration_date.map(|s| (s * 1000.0) as i64),
+            tags: i.tags.into_iter().map(Tag::from).collect(),
+            registration_metadata: i
+                .registration_metadata
+                .into_iter()
+                .map(|m| (m.key, m.value))
+                .collect(),
+        },
+    )
+    .await
+    .map_err(ApiError::from_service)?;
+    output(
+        serde_json::json!({ "ActivationId": created.activation_id, "ActivationCode": created.activation_code }),
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ActivationFilterIo {
+    #[serde(default)]
+    filter_key: Option<String>,
+    #[serde(default)]
+    filter_values: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct DescribeActivationsInput {
+    #[serde(default)]
+    filters: Vec<ActivationFilterIo>,
+    #[serde(default)]
+    max_results: Option<i64>,
+    #[serde(default)]
+    next_token: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ActivationOut {
+    activation_id: String,
+    description: String,
+    default_instance_name: String,
+    iam_role: String,
+    registration_limit: i64,
+    registrations_count: i64,
+    expiration_date: f64,
+    expired: bool,
+    created_date: f64,
+    tags: Vec<TagIo>,
+}
+
+impl From<Activation> for ActivationOut {
+    fn from(a: Activation) -> Self {
+        ActivationOut {
+            activation_id: a.activation_id,
+            description: a.description,
+            default_instance_name: a.default_instance_name,
+            iam_role: a.iam_role,
+            registration_limit: a.registration_limit,
+            registrations_count: a.registrations_count,
+            expiration_date: epoch_seconds(a.expiration_date),
+            expired: a.expired,
+            created_date: epoch_seconds(a.created_date),
+            tags: a.tags.into_iter().map(TagIo::from).collect(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct DescribeActivationsOut {
+    activation_list: Vec<ActivationOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_token: Option<String>,
+}
+
+async fn describe_activations(
+    core: &Core,
+    actor: &Actor,
+    i: DescribeActivationsInput,
+) -> Result<Value, ApiError> {
+    let mut filters = Vec::new();
+    for f in i.filters {
+        let Some(key) = f.filter_key else {
+            return Err(ApiError::new(
+                "InvalidFilter",
+                "Each filter needs a FilterKey.",
+            ));
+        };
+        filters.push((key, f.filter_values));
+    }
+    let (list, next) = activations::describe_activations(
+        core,
+        actor,
+        &filters,
+        i.max_results,
+        i.next_token.as_deref(),
+    )
+    .await
+    .map_err(ApiError::from_service)?;
+    output(DescribeActivationsOut {
+        activation_list: list.into_iter().map(ActivationOut::from).collect(),
+        next_token: next,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct DeleteActivationInput {
+    activation_id: String,
+}
+
+async fn delete_activation(
+    core: &Core,
+    actor: &Actor,
+    i: DeleteActivationInput,
+) -> Result<Value, ApiError> {
+    activations::delete_activation(core, actor, &i.activation_id)
+        .await
+        .map_err(ApiError::from_service)?;
+    output(serde_json::json!({}))
 }

@@ -1,0 +1,150 @@
+//! SQL for activations.
+
+use crate::db::Row;
+use sqlx::{Any, Executor, Row as _};
+
+pub struct ActivationRow {
+    pub id: String,
+    pub description: String,
+    pub default_instance_name: String,
+    pub iam_role: String,
+    pub registration_limit: i64,
+    pub registrations_count: i64,
+    pub expires_at: i64,
+    pub created_at: i64,
+}
+
+pub struct NewActivationRow<'a> {
+    pub id: &'a str,
+    pub code_hash: &'a str,
+    pub description: &'a str,
+    pub default_instance_name: &'a str,
+    pub iam_role: &'a str,
+    pub registration_limit: i64,
+    pub registration_metadata: &'a str,
+    pub expires_at: i64,
+    pub created_at: i64,
+}
+
+const COLUMNS: &str =
+    "id, description, default_instance_name, iam_role, registration_limit, registrations_count, expires_at, created_at";
+
+fn from_row(r: &Row) -> Result<ActivationRow, sqlx::Error> {
+    Ok(ActivationRow {
+        id: r.try_get("id")?,
+        description: r.try_get("description")?,
+        default_instance_name: r.try_get("default_instance_name")?,
+        iam_role: r.try_get("iam_role")?,
+        registration_limit: r.try_get("registration_limit")?,
+        registrations_count: r.try_get("registrations_count")?,
+        expires_at: r.try_get("expires_at")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+pub async fn insert<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    a: &NewActivationRow<'_>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO activations (id, code_hash, description, default_instance_name, iam_role, registration_limit, \
+         registrations_count, registration_metadata, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9)",
+    )
+    .bind(a.id)
+    .bind(a.code_hash)
+    .bind(a.description)
+    .bind(a.default_instance_name)
+    .bind(a.iam_role)
+    .bind(a.registration_limit)
+    .bind(a.registration_metadata)
+    .bind(a.expires_at)
+    .bind(a.created_at)
+    .execute(e)
+    .await?;
+    Ok(())
+}
+
+/// Filters: ids (any of), default instance names (any of), IAM roles (any of); empty
+/// lists do not filter.
+#[derive(Default, Debug, Clone)]
+pub struct Filter {
+    pub ids: Vec<String>,
+    pub default_instance_names: Vec<String>,
+    pub iam_roles: Vec<String>,
+    /// Free text over id, description and default name (console).
+    pub text: Option<String>,
+}
+
+fn where_clause(f: &Filter) -> (String, Vec<String>) {
+    let mut conditions = Vec::new();
+    let mut binds = Vec::new();
+    for (column, values) in [
+        ("id", &f.ids),
+        ("default_instance_name", &f.default_instance_names),
+        ("iam_role", &f.iam_roles),
+    ] {
+        if values.is_empty() {
+            continue;
+        }
+        let mut slots = Vec::new();
+        for v in values {
+            binds.push(v.clone());
+            slots.push(format!("${}", binds.len()));
+        }
+        conditions.push(format!("{column} IN ({})", slots.join(", ")));
+    }
+    if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        binds.push(crate::db::like_pattern(&text.to_lowercase()));
+        let n = binds.len();
+        conditions.push(format!(
+            "(LOWER(id) LIKE ${n} ESCAPE '\\' OR LOWER(description) LIKE ${n} ESCAPE '\\' OR LOWER(default_instance_name) LIKE ${n} ESCAPE '\\')"
+        ));
+    }
+    let clause = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    };
+    (clause, binds)
+}
+
+pub async fn count<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    f: &Filter,
+) -> Result<i64, sqlx::Error> {
+    let (clause, binds) = where_clause(f);
+    let sql = format!("SELECT COUNT(*) FROM activations {clause}");
+    let mut q = sqlx::query_scalar(&sql);
+    for b in binds {
+        q = q.bind(b);
+    }
+    q.fetch_one(e).await
+}
+
+/// Newest first; `order` is a column this module chose, never caller text.
+pub async fn list<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    f: &Filter,
+    order: &'static str,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<ActivationRow>, sqlx::Error> {
+    let (clause, binds) = where_clause(f);
+    let sql = format!("SELECT {COLUMNS} FROM activations {clause} ORDER BY {order}, id LIMIT {limit} OFFSET {offset}");
+    let mut q = sqlx::query(&sql);
+    for b in binds {
+        q = q.bind(b);
+    }
+    q.fetch_all(e).await?.iter().map(from_row).collect()
+}
+
+pub async fn delete<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    id: &str,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM activations WHERE id = $1")
+        .bind(id)
+        .execute(e)
+        .await?
+        .rows_affected())
+}
