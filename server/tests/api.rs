@@ -273,13 +273,13 @@ async fn validation_errors_follow_the_model() {
 
     // An operation of the model that Bosun does not implement yet says so by name.
     let e = ssm
-        .describe_activations()
+        .describe_instance_information()
         .send()
         .await
         .expect_err("not yet");
     let (code, msg) = aws_error(&e);
     assert_eq!(code, "UnsupportedOperationException");
-    assert!(msg.contains("DescribeActivations"), "{msg}");
+    assert!(msg.contains("DescribeInstanceInformation"), "{msg}");
     srv.stop().await;
 }
 
