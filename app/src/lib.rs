@@ -18,8 +18,9 @@ pub mod ssr;
 use crate::components::layout::ConsoleLayout;
 use crate::components::toast::provide_toasts;
 use crate::pages::{
-    account::AccountPage, audit::AuditPage, home::HomePage, login::LoginPage, not_found::NotFound,
-    settings::SettingsPage, users::UsersPage,
+    account::AccountPage, activations::ActivationsPage, audit::AuditPage, fleet::FleetPage,
+    home::HomePage, login::LoginPage, not_found::NotFound, settings::SettingsPage,
+    users::UsersPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -73,6 +74,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("") view=ConsoleLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/fleet") view=FleetPage ssr=SsrMode::Async />
+                    <Route path=path!("/activations") view=ActivationsPage ssr=SsrMode::Async />
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async />
                     <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />

@@ -75,3 +75,22 @@ pub async fn establish_session(
         .map_err(failed)?;
     Ok(())
 }
+
+/// The origin the browser used to reach this server (`http://host:port`), for commands
+/// the console shows. `https` when the request came through TLS (X-Forwarded-Proto).
+pub fn origin() -> String {
+    let Some(parts) = use_context::<http::request::Parts>() else {
+        return "http://127.0.0.1:8080".into();
+    };
+    let host = parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1:8080");
+    let https = parts
+        .headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        == Some("https");
+    format!("{}://{host}", if https { "https" } else { "http" })
+}

@@ -14,6 +14,7 @@
 pub mod api;
 pub mod assets;
 pub mod config;
+pub mod link;
 pub mod metrics;
 pub mod telemetry;
 pub mod web;
@@ -100,11 +101,27 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
+    let lost = bosun_core::nodes::reset_links_at_start(&core).await?;
+    if lost > 0 {
+        tracing::info!(
+            nodes = lost,
+            "nodes marked ConnectionLost until their agents reconnect"
+        );
+    }
     let state = AppState::new(core.clone(), &args)?;
     web::spawn_housekeeping(&state);
     let app = router(state);
     tracing::info!(%addr, backend = core.db().backend().as_str(), account = core.account_id(), "bosun listening");
     println!("Bosun is listening on http://{addr}");
+    let links_core = core.clone();
+    let shutdown = async move {
+        shutdown.await;
+        // Agent links are long-lived upgraded connections that graceful shutdown does
+        // not wait for: tell them to go (they reconnect to the next server).
+        links_core
+            .links()
+            .cut_all(bosun_core::links::CutReason::ShuttingDown);
+    };
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

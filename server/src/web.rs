@@ -130,6 +130,7 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .route("/", post(api::handle))
+        .route(bosun_protocol::WS_PATH, get(crate::link::agent_ws))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -300,7 +301,10 @@ async fn identity(State(state): State<AppState>, mut req: Request, next: Next) -
     let mut principal = None;
     let path = req.uri().path();
     let static_path = path.starts_with("/pkg/")
-        || matches!(path, "/healthz" | "/readyz" | "/metrics" | "/favicon.svg");
+        || matches!(
+            path,
+            "/healthz" | "/readyz" | "/metrics" | "/favicon.svg" | bosun_protocol::WS_PATH
+        );
     if !static_path && !api::is_api_request(&req) {
         if let Some(session) = req.extensions().get::<Session>().cloned() {
             let user_id = session.get::<String>(USER_ID_KEY).await.ok().flatten();
@@ -363,9 +367,10 @@ impl IntoResponseWith for String {
 /// Routes anyone may reach. Everything else needs a session (or, for the API, a
 /// signature checked by the API handler).
 fn is_public(method: &Method, path: &str) -> bool {
+    // The agent link authenticates inside its protocol (activation code or signature).
     matches!(
         path,
-        "/healthz" | "/readyz" | "/metrics" | "/favicon.svg" | "/login"
+        "/healthz" | "/readyz" | "/metrics" | "/favicon.svg" | "/login" | bosun_protocol::WS_PATH
     ) || path.starts_with("/pkg/")
         || (method == Method::POST && path == "/api/login")
 }
@@ -507,5 +512,6 @@ mod tests {
         assert!(!is_public(&Method::POST, "/api/create_user"));
         assert!(!is_public(&Method::GET, "/users"));
         assert!(!is_public(&Method::GET, "/"));
+        assert!(is_public(&Method::GET, "/agent/ws"));
     }
 }

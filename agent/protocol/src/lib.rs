@@ -28,6 +28,7 @@ pub const CHALLENGE_BYTES: usize = 32;
 /// Bounds on node-reported strings, so hostile agents cannot bloat the database.
 pub const MAX_INFO_FIELD_CHARS: usize = 256;
 pub const MAX_IP_ADDRESSES: usize = 64;
+pub const MAX_IP_ADDRESS_CHARS: usize = 64;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
@@ -57,7 +58,9 @@ pub enum AgentMessage {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+// No deny_unknown_fields here: a newer server may add optional fields that older
+// agents must be able to ignore. (The server is strict about what agents send.)
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {
     Welcome {
         protocol: u32,
@@ -150,8 +153,8 @@ impl InstanceInfo {
         }
         self.ip_addresses.truncate(MAX_IP_ADDRESSES);
         for ip in &mut self.ip_addresses {
-            if ip.chars().count() > 64 {
-                *ip = ip.chars().take(64).collect();
+            if ip.chars().count() > MAX_IP_ADDRESS_CHARS {
+                *ip = ip.chars().take(MAX_IP_ADDRESS_CHARS).collect();
             }
         }
         self

@@ -88,6 +88,11 @@ pub fn use_session_user() -> Option<SessionUser> {
     use_context::<SessionUser>()
 }
 
+/// Whether the signed-in user may change fleet resources (operator or admin).
+pub fn can_operate() -> bool {
+    use_session_user().is_some_and(|u| u.role.at_least(Role::Operator))
+}
+
 /// Whether the signed-in user is an admin (pages hide what the service would refuse).
 pub fn is_admin() -> bool {
     use_session_user().is_some_and(|u| u.role == Role::Admin)

@@ -1,7 +1,9 @@
 //! One module per console page, each with the server functions it calls.
 
 pub mod account;
+pub mod activations;
 pub mod audit;
+pub mod fleet;
 pub mod home;
 pub mod login;
 pub mod not_found;

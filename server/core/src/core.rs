@@ -27,6 +27,7 @@ struct Inner {
     master_key: MasterKey,
     account_id: String,
     throttle: LoginThrottle,
+    links: crate::links::NodeLinks,
 }
 
 impl Core {
@@ -55,6 +56,7 @@ impl Core {
             master_key,
             account_id,
             throttle: LoginThrottle::default(),
+            links: crate::links::NodeLinks::default(),
         })))
     }
 
@@ -81,6 +83,11 @@ impl Core {
 
     pub fn throttle(&self) -> &LoginThrottle {
         &self.0.throttle
+    }
+
+    /// The node links this process holds.
+    pub fn links(&self) -> &crate::links::NodeLinks {
+        &self.0.links
     }
 
     /// Checks that `actor` holds at least `role`. A refusal is audited (outcome `denied`)
@@ -156,6 +163,18 @@ impl Actor {
             role: Role::Admin,
             source: Source::Cli,
             client_addr: "local".into(),
+            region: DEFAULT_REGION.into(),
+        }
+    }
+
+    /// A node acting through its agent link (registration, status reports).
+    pub fn node(instance_id: &str, client_addr: &str) -> Actor {
+        Actor {
+            user_id: None,
+            name: format!("node:{instance_id}"),
+            role: Role::Viewer,
+            source: Source::Agent,
+            client_addr: client_addr.to_string(),
             region: DEFAULT_REGION.into(),
         }
     }

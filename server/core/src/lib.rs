@@ -30,6 +30,10 @@ pub mod db;
 #[cfg(feature = "backend")]
 pub mod error;
 #[cfg(feature = "backend")]
+pub mod links;
+#[cfg(feature = "backend")]
+pub mod nodes;
+#[cfg(feature = "backend")]
 pub mod sessions;
 #[cfg(feature = "backend")]
 pub mod settings;

@@ -55,6 +55,7 @@ pub enum Source {
     Console,
     Api,
     Cli,
+    Agent,
     System,
 }
 
@@ -64,6 +65,7 @@ impl Source {
             Source::Console => "console",
             Source::Api => "api",
             Source::Cli => "cli",
+            Source::Agent => "agent",
             Source::System => "system",
         }
     }
@@ -180,6 +182,29 @@ impl fmt::Debug for NewActivation {
             .field("activation_code", &"<redacted>")
             .finish()
     }
+}
+
+/// A managed node (SSM `InstanceInformation`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManagedNode {
+    pub instance_id: String,
+    pub name: String,
+    /// `Online`, `ConnectionLost` or `Inactive`.
+    pub ping_status: String,
+    pub last_ping_at: Option<i64>,
+    pub registered_at: i64,
+    pub activation_id: String,
+    pub iam_role: String,
+    pub hostname: String,
+    pub computer_name: String,
+    pub ip_addresses: Vec<String>,
+    pub platform_name: String,
+    pub platform_version: String,
+    pub platform_type: String,
+    pub kernel: String,
+    pub architecture: String,
+    pub agent_version: String,
+    pub tags: Vec<Tag>,
 }
 
 /// A page of a server-side paginated, sorted, filtered list.

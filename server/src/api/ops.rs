@@ -3,8 +3,8 @@
 
 use super::error::ApiError;
 use bosun_core::activations::{self, CreateActivation};
-use bosun_core::types::{Activation, ServiceSetting, Tag};
-use bosun_core::{settings, Actor, Core};
+use bosun_core::types::{Activation, ManagedNode, ServiceSetting, Tag};
+use bosun_core::{nodes, settings, tags, Actor, Core};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::Value;
 
@@ -36,6 +36,13 @@ pub async fn call(
         "CreateActivation" => create_activation(core, actor, input(body)?).await,
         "DescribeActivations" => describe_activations(core, actor, input(body)?).await,
         "DeleteActivation" => delete_activation(core, actor, input(body)?).await,
+        "DescribeInstanceInformation" => {
+            describe_instance_information(core, actor, input(body)?).await
+        }
+        "DeregisterManagedInstance" => deregister_managed_instance(core, actor, input(body)?).await,
+        "AddTagsToResource" => add_tags_to_resource(core, actor, input(body)?).await,
+        "RemoveTagsFromResource" => remove_tags_from_resource(core, actor, input(body)?).await,
+        "ListTagsForResource" => list_tags_for_resource(core, actor, input(body)?).await,
         other => Err(ApiError::not_implemented(other)),
     }
 }
@@ -299,4 +306,184 @@ async fn delete_activation(
         .await
         .map_err(ApiError::from_service)?;
     output(serde_json::json!({}))
+}
+
+#[derive(Deserialize)]
+struct InstanceInformationFilterIo {
+    key: String,
+    #[serde(rename = "valueSet", default)]
+    value_set: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct StringFilterIo {
+    key: String,
+    #[serde(default)]
+    values: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct DescribeInstanceInformationInput {
+    #[serde(default)]
+    instance_information_filter_list: Vec<InstanceInformationFilterIo>,
+    #[serde(default)]
+    filters: Vec<StringFilterIo>,
+    #[serde(default)]
+    max_results: Option<i64>,
+    #[serde(default)]
+    next_token: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct InstanceInformationOut {
+    instance_id: String,
+    ping_status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_ping_date_time: Option<f64>,
+    agent_version: String,
+    is_latest_version: bool,
+    platform_type: String,
+    platform_name: String,
+    platform_version: String,
+    activation_id: String,
+    iam_role: String,
+    registration_date: f64,
+    resource_type: &'static str,
+    name: String,
+    #[serde(rename = "IPAddress", skip_serializing_if = "Option::is_none")]
+    ip_address: Option<String>,
+    computer_name: String,
+}
+
+impl From<ManagedNode> for InstanceInformationOut {
+    fn from(n: ManagedNode) -> Self {
+        InstanceInformationOut {
+            is_latest_version: n.agent_version == env!("CARGO_PKG_VERSION"),
+            ip_address: n.ip_addresses.first().cloned(),
+            instance_id: n.instance_id,
+            ping_status: n.ping_status,
+            last_ping_date_time: n.last_ping_at.map(epoch_seconds),
+            agent_version: n.agent_version,
+            platform_type: n.platform_type,
+            platform_name: n.platform_name,
+            platform_version: n.platform_version,
+            activation_id: n.activation_id,
+            iam_role: n.iam_role,
+            registration_date: epoch_seconds(n.registered_at),
+            resource_type: "ManagedInstance",
+            name: n.name,
+            computer_name: n.computer_name,
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct DescribeInstanceInformationOut {
+    instance_information_list: Vec<InstanceInformationOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_token: Option<String>,
+}
+
+async fn describe_instance_information(
+    core: &Core,
+    actor: &Actor,
+    i: DescribeInstanceInformationInput,
+) -> Result<Value, ApiError> {
+    let filters: Vec<(String, Vec<String>)> = i
+        .instance_information_filter_list
+        .into_iter()
+        .map(|f| (f.key, f.value_set))
+        .chain(i.filters.into_iter().map(|f| (f.key, f.values)))
+        .collect();
+    let (list, next) = nodes::describe_instance_information(
+        core,
+        actor,
+        &filters,
+        i.max_results,
+        i.next_token.as_deref(),
+    )
+    .await
+    .map_err(ApiError::from_service)?;
+    output(DescribeInstanceInformationOut {
+        instance_information_list: list.into_iter().map(InstanceInformationOut::from).collect(),
+        next_token: next,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct InstanceIdInput {
+    instance_id: String,
+}
+
+async fn deregister_managed_instance(
+    core: &Core,
+    actor: &Actor,
+    i: InstanceIdInput,
+) -> Result<Value, ApiError> {
+    nodes::deregister_managed_instance(core, actor, &i.instance_id)
+        .await
+        .map_err(ApiError::from_service)?;
+    output(serde_json::json!({}))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct AddTagsInput {
+    resource_type: String,
+    resource_id: String,
+    tags: Vec<TagIo>,
+}
+
+async fn add_tags_to_resource(
+    core: &Core,
+    actor: &Actor,
+    i: AddTagsInput,
+) -> Result<Value, ApiError> {
+    let tags: Vec<Tag> = i.tags.into_iter().map(Tag::from).collect();
+    tags::add_tags_to_resource(core, actor, &i.resource_type, &i.resource_id, &tags)
+        .await
+        .map_err(ApiError::from_service)?;
+    output(serde_json::json!({}))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RemoveTagsInput {
+    resource_type: String,
+    resource_id: String,
+    tag_keys: Vec<String>,
+}
+
+async fn remove_tags_from_resource(
+    core: &Core,
+    actor: &Actor,
+    i: RemoveTagsInput,
+) -> Result<Value, ApiError> {
+    tags::remove_tags_from_resource(core, actor, &i.resource_type, &i.resource_id, &i.tag_keys)
+        .await
+        .map_err(ApiError::from_service)?;
+    output(serde_json::json!({}))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListTagsInput {
+    resource_type: String,
+    resource_id: String,
+}
+
+async fn list_tags_for_resource(
+    core: &Core,
+    actor: &Actor,
+    i: ListTagsInput,
+) -> Result<Value, ApiError> {
+    let list = tags::list_tags_for_resource(core, actor, &i.resource_type, &i.resource_id)
+        .await
+        .map_err(ApiError::from_service)?;
+    output(serde_json::json!({ "TagList": list.into_iter().map(TagIo::from).collect::<Vec<_>>() }))
 }

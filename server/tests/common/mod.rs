@@ -112,6 +112,30 @@ impl TestServer {
         aws_sdk_ssm::Client::from_conf(config.build())
     }
 
+    /// Stops the HTTP server and starts it again on the same address and database
+    /// (a server restart, as agents see it).
+    pub async fn restart(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+        let listener = tokio::net::TcpListener::bind(self.addr)
+            .await
+            .expect("bind the same address again");
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        self.task = Some(tokio::spawn(bosun_server::run(
+            self.core.clone(),
+            serve_args(None),
+            listener,
+            async move {
+                let _ = rx.await;
+            },
+        )));
+        self.shutdown = Some(tx);
+    }
+
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());

@@ -7,7 +7,10 @@
 //! The AddTagsToResource / RemoveTagsFromResource / ListTagsForResource operations
 //! plug resource types in as they appear (managed nodes first).
 
+mod service;
 pub mod store;
+
+pub use service::{add_tags_to_resource, list_tags_for_resource, remove_tags_from_resource};
 
 use crate::error::{ServiceError, ServiceResult};
 use crate::types::Tag;

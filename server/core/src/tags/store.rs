@@ -59,3 +59,18 @@ pub async fn delete_all<'e, E: Executor<'e, Database = Any>>(
         .await?;
     Ok(())
 }
+
+pub async fn delete_key<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    resource_type: &str,
+    resource_id: &str,
+    key: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM tags WHERE resource_type = $1 AND resource_id = $2 AND key = $3")
+        .bind(resource_type)
+        .bind(resource_id)
+        .bind(key)
+        .execute(e)
+        .await?;
+    Ok(())
+}

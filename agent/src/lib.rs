@@ -1,0 +1,125 @@
+//! `bosun-agent` as a library: enrolment ([`register()`]) and the node's session with the
+//! server ([`run()`]). The binary (`main.rs`) is only the command line around these two;
+//! the server's integration tests call them in-process.
+//!
+//! Everything goes over one WebSocket per connection to `<server>/agent/ws`, speaking
+//! [`bosun_protocol`]:
+//!
+//! - **register**: `Hello` → `Welcome`, `Register{activation, public key}` → `Registered{id}`,
+//!   then the node's state is written (see `state`) and the connection closed.
+//! - **run**: `Hello` → `Welcome{challenge}`, `Authenticate{id, signature}` →
+//!   `Authenticated{heartbeat_seconds}`, then `InstanceInfo` once and `Heartbeat{seq}`
+//!   every `heartbeat_seconds` (the first right away; `seq` starts at 1 on each
+//!   connection), each answered by `HeartbeatAck{seq}`. Two unanswered heartbeats in a
+//!   row mean the connection is dead. Any ending is retried with backoff
+//!   ([`BackoffConfig`]) unless the error [is permanent](AgentError::is_permanent).
+//!
+//! Invariants: the agent never touches the database and links neither leptos nor sqlx;
+//! the private key and the activation code appear in no log line, `Debug` output or
+//! error; shutdown is injected and raced by every wait, so the agent always stops
+//! promptly, saying goodbye with a Close frame when connected.
+
+mod backoff;
+mod error;
+mod identity;
+mod info;
+mod link;
+mod register;
+mod run;
+mod state;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio::sync::mpsc::UnboundedSender;
+
+pub use backoff::BackoffConfig;
+pub use error::AgentError;
+pub use register::register;
+pub use run::run;
+pub use state::{State, DEFAULT_STATE_DIR};
+
+/// What [`register()`] needs.
+#[derive(Clone)]
+pub struct RegisterOptions {
+    /// The server's URL: `http(s)://host[:port]`, or the `ws(s)://` endpoint itself.
+    pub server: String,
+    pub activation_id: String,
+    /// A secret: never logged, and hidden from `Debug`.
+    pub activation_code: String,
+    /// Where the node's state goes (created 0700 if missing).
+    pub state_dir: PathBuf,
+    /// The node's name; the activation's default name when `None`.
+    pub name: Option<String>,
+    /// Replace an existing registration in `state_dir`.
+    pub force: bool,
+    /// Trust only this CA (PEM) for `https`/`wss`, instead of the webpki roots.
+    pub ca_file: Option<PathBuf>,
+}
+
+impl fmt::Debug for RegisterOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RegisterOptions")
+            .field("server", &self.server)
+            .field("activation_id", &self.activation_id)
+            .field("activation_code", &"<redacted>")
+            .field("state_dir", &self.state_dir)
+            .field("name", &self.name)
+            .field("force", &self.force)
+            .field("ca_file", &self.ca_file)
+            .finish()
+    }
+}
+
+/// What [`run()`] needs.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// The state directory a [`register()`] wrote.
+    pub state_dir: PathBuf,
+    /// Trust only this CA (PEM) for `https`/`wss`, instead of the webpki roots.
+    pub ca_file: Option<PathBuf>,
+    /// The reconnect policy; tests shorten it.
+    pub backoff: BackoffConfig,
+    /// Where to report [`AgentEvent`]s, so tests can wait for them instead of sleeping.
+    /// Sending never blocks, and a dropped receiver is ignored.
+    pub events: Option<UnboundedSender<AgentEvent>>,
+}
+
+impl RunOptions {
+    /// The production settings for a state directory: webpki roots, default backoff,
+    /// no events.
+    pub fn new(state_dir: impl Into<PathBuf>) -> Self {
+        RunOptions {
+            state_dir: state_dir.into(),
+            ca_file: None,
+            backoff: BackoffConfig::default(),
+            events: None,
+        }
+    }
+}
+
+/// What [`run()`] reports on [`RunOptions::events`], in order.
+///
+/// A session produces `Connected`, then any number of `HeartbeatAcked`, then exactly
+/// one `Disconnected`. A connection attempt that fails before authenticating produces
+/// only `Disconnected`. Events may be added: match with a wildcard arm.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AgentEvent {
+    /// The server accepted the node's signature; `InstanceInfo` and the first heartbeat
+    /// are sent right after this event.
+    Connected { instance_id: String },
+    /// The server acknowledged heartbeat `seq` of the current connection.
+    HeartbeatAcked { seq: u64 },
+    /// A connection attempt or a session ended. `retry_in` is the backoff delay before
+    /// the next attempt; `None` when the agent stops (shutdown or a permanent error).
+    Disconnected {
+        reason: String,
+        retry_in: Option<Duration>,
+    },
+}

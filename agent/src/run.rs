@@ -1,0 +1,322 @@
+//! The run loop: keep one authenticated session with the server, for as long as the
+//! agent lives.
+//!
+//! Shape (after tokio's mini-redis): shutdown is injected as a future, and every wait
+//! (connecting, each reply, each heartbeat tick, each read, each backoff sleep) races it
+//! in `select!`. A session ends with an error; the loop then sleeps a backoff delay and
+//! reconnects, unless the error is permanent, which ends [`run()`].
+//!
+//! "Healthy" is defined as: the session was authenticated for at least
+//! [`healthy_after`](crate::BackoffConfig::healthy_after). Only such a session resets
+//! the backoff, so a server that accepts and then drops connections at once still sees
+//! the node back off.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bosun_protocol::{AgentMessage, ServerMessage};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use tokio::time::{Instant, MissedTickBehavior};
+
+use crate::backoff::Backoff;
+use crate::error::AgentError;
+use crate::identity::NodeKey;
+use crate::info;
+use crate::link::{tls_config, unexpected, ws_url, Incoming, Link};
+use crate::state::{State, StateDir};
+use crate::{AgentEvent, RunOptions};
+
+/// Runs the node's session until `shutdown` completes (then `Ok`, after a Close frame
+/// when connected) or a permanent error occurs (then that error). Transient failures
+/// are retried forever with [`BackoffConfig`](crate::BackoffConfig)'s delays.
+///
+/// Fails at once, before any connection, when the state directory holds no valid
+/// registration or the CA file cannot be used.
+pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result<(), AgentError> {
+    run_with_rng(opts, shutdown, StdRng::from_entropy()).await
+}
+
+/// [`run()`] with the source of the backoff's jitter given, so tests can predict delays.
+pub(crate) async fn run_with_rng(
+    opts: RunOptions,
+    shutdown: impl Future<Output = ()>,
+    mut rng: impl Rng,
+) -> Result<(), AgentError> {
+    let dir = StateDir::new(&opts.state_dir);
+    let state = State::load(dir.root())?;
+    let key = NodeKey::load(&dir.key_path())?;
+    let node = Node {
+        url: ws_url(&state.server)?,
+        tls: tls_config(opts.ca_file.as_deref())?,
+        instance_id: state.instance_id,
+        key,
+        events: opts.events,
+    };
+    let mut shutdown = Shutdown::new(shutdown);
+    let mut backoff = Backoff::new(opts.backoff);
+    tracing::info!(instance_id = %node.instance_id, server = %node.url, "starting");
+    loop {
+        let (stop, authenticated_for) = node.session(&mut shutdown).await;
+        let error = match stop {
+            Stop::Shutdown => {
+                node.emit(AgentEvent::Disconnected {
+                    reason: "shutting down".into(),
+                    retry_in: None,
+                });
+                tracing::info!("stopped");
+                return Ok(());
+            }
+            Stop::Failed(error) => error,
+        };
+        if error.is_permanent() {
+            node.emit(AgentEvent::Disconnected {
+                reason: error.to_string(),
+                retry_in: None,
+            });
+            return Err(error);
+        }
+        if authenticated_for.is_some_and(|d| d >= opts.backoff.healthy_after) {
+            backoff.reset();
+        }
+        let delay = backoff.next_delay(&mut rng);
+        if authenticated_for.is_some() {
+            tracing::warn!(error = %error, retry_in = ?delay, "disconnected; reconnecting");
+        } else {
+            tracing::warn!(error = %error, retry_in = ?delay, "cannot connect; retrying");
+        }
+        node.emit(AgentEvent::Disconnected {
+            reason: error.to_string(),
+            retry_in: Some(delay),
+        });
+        if race(&mut shutdown, tokio::time::sleep(delay))
+            .await
+            .is_none()
+        {
+            tracing::info!("stopped");
+            return Ok(());
+        }
+    }
+}
+
+/// Why a session ended.
+enum Stop {
+    Shutdown,
+    Failed(AgentError),
+}
+
+impl From<AgentError> for Stop {
+    fn from(e: AgentError) -> Self {
+        Stop::Failed(e)
+    }
+}
+
+/// What every session of this node uses.
+struct Node {
+    instance_id: String,
+    key: NodeKey,
+    url: String,
+    tls: Arc<rustls::ClientConfig>,
+    events: Option<tokio::sync::mpsc::UnboundedSender<AgentEvent>>,
+}
+
+impl Node {
+    fn emit(&self, event: AgentEvent) {
+        if let Some(events) = &self.events {
+            let _ = events.send(event);
+        }
+    }
+
+    /// One connection, from connecting to its end. Returns why it ended and, if it got
+    /// that far, how long it was authenticated.
+    async fn session<F: Future<Output = ()>>(
+        &self,
+        shutdown: &mut Shutdown<F>,
+    ) -> (Stop, Option<Duration>) {
+        let mut link = match race(shutdown, Link::connect(&self.url, &self.tls)).await {
+            None => return (Stop::Shutdown, None),
+            Some(Err(e)) => return (Stop::Failed(e), None),
+            Some(Ok(link)) => link,
+        };
+        let mut authenticated_at = None;
+        let stop = match self
+            .converse(&mut link, shutdown, &mut authenticated_at)
+            .await
+        {
+            Ok(never) => match never {},
+            Err(stop) => stop,
+        };
+        let transport_gone = matches!(
+            stop,
+            Stop::Failed(AgentError::Network(_) | AgentError::HeartbeatTimeout(_))
+        );
+        if !transport_gone {
+            link.close().await;
+        }
+        (stop, authenticated_at.map(|at: Instant| at.elapsed()))
+    }
+
+    /// The protocol of a session; it only ever ends with a [`Stop`].
+    async fn converse<F: Future<Output = ()>>(
+        &self,
+        link: &mut Link,
+        shutdown: &mut Shutdown<F>,
+        authenticated_at: &mut Option<Instant>,
+    ) -> Result<Infallible, Stop> {
+        let challenge = race(shutdown, link.hello()).await.ok_or(Stop::Shutdown)??;
+        let signature = self.key.sign_challenge(&self.instance_id, &challenge)?;
+        let authenticate = AgentMessage::Authenticate {
+            instance_id: self.instance_id.clone(),
+            signature,
+        };
+        race(shutdown, link.send(&authenticate))
+            .await
+            .ok_or(Stop::Shutdown)??;
+        let reply = race(shutdown, link.reply("waiting for authentication"))
+            .await
+            .ok_or(Stop::Shutdown)??;
+        let heartbeat_seconds = match reply {
+            ServerMessage::Authenticated {
+                instance_id,
+                heartbeat_seconds,
+            } if instance_id == self.instance_id => heartbeat_seconds,
+            ServerMessage::Authenticated { .. } => {
+                return Err(AgentError::Protocol("authenticated as another instance".into()).into())
+            }
+            other => return Err(unexpected(&other).into()),
+        };
+        *authenticated_at = Some(Instant::now());
+        tracing::info!(instance_id = %self.instance_id, heartbeat_seconds, "connected");
+        self.emit(AgentEvent::Connected {
+            instance_id: self.instance_id.clone(),
+        });
+
+        // A few small file reads and one getifaddrs call: cheap enough to do inline.
+        let facts = AgentMessage::InstanceInfo(info::collect());
+        race(shutdown, link.send(&facts))
+            .await
+            .ok_or(Stop::Shutdown)??;
+
+        // A server asking for 0 s would make the agent spin; 1 s is the floor.
+        let period = Duration::from_secs(u64::from(heartbeat_seconds.max(1)));
+        let mut ticker = tokio::time::interval(period);
+        ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let (mut sent, mut acked) = (0u64, 0u64);
+        loop {
+            tokio::select! {
+                biased;
+                () = shutdown.wait() => return Err(Stop::Shutdown),
+                _ = ticker.tick() => {
+                    // The previous heartbeat got no answer for a whole period, and the
+                    // one before it neither: the connection is dead even if TCP has not
+                    // noticed.
+                    if sent.saturating_sub(acked) >= 2 {
+                        return Err(AgentError::HeartbeatTimeout(period * 2).into());
+                    }
+                    sent += 1;
+                    race(shutdown, link.send(&AgentMessage::Heartbeat { seq: sent }))
+                        .await
+                        .ok_or(Stop::Shutdown)??;
+                    tracing::trace!(seq = sent, "heartbeat sent");
+                }
+                incoming = link.recv() => match incoming? {
+                    Incoming::Message(ServerMessage::HeartbeatAck { seq }) => {
+                        if seq > acked && seq <= sent {
+                            acked = seq;
+                            self.emit(AgentEvent::HeartbeatAcked { seq });
+                        } else {
+                            tracing::debug!(
+                                seq, sent, acked,
+                                "ignoring an ack of no outstanding heartbeat"
+                            );
+                        }
+                    }
+                    Incoming::Message(ServerMessage::Error { code, message }) => {
+                        return Err(AgentError::rejected(code, &message).into());
+                    }
+                    Incoming::Message(other) => return Err(unexpected(&other).into()),
+                    // A newer server may send message types this agent does not know
+                    // yet; dropping the connection for them would only loop.
+                    Incoming::Undecodable(reason) => {
+                        tracing::warn!(
+                            %reason,
+                            "ignoring a message this agent does not understand"
+                        );
+                    }
+                },
+            }
+        }
+    }
+}
+
+/// The injected shutdown signal, pollable again after it fired.
+struct Shutdown<F> {
+    signal: Pin<Box<F>>,
+    fired: bool,
+}
+
+impl<F: Future<Output = ()>> Shutdown<F> {
+    fn new(signal: F) -> Self {
+        Shutdown {
+            signal: Box::pin(signal),
+            fired: false,
+        }
+    }
+
+    /// Completes when shutdown was requested (at once if it already was). Cancel-safe.
+    async fn wait(&mut self) {
+        if !self.fired {
+            self.signal.as_mut().await;
+            self.fired = true;
+        }
+    }
+}
+
+/// Runs `work` unless shutdown comes first (`None`). Shutdown wins ties.
+async fn race<F: Future<Output = ()>, T>(
+    shutdown: &mut Shutdown<F>,
+    work: impl Future<Output = T>,
+) -> Option<T> {
+    tokio::select! {
+        biased;
+        () = shutdown.wait() => None,
+        value = work => Some(value),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_run_future_is_send_so_tests_can_spawn_it() {
+        fn assert_send<T: Send>(_: &T) {}
+        let fut = run(RunOptions::new("/nonexistent"), async {});
+        assert_send(&fut);
+    }
+
+    #[tokio::test]
+    async fn shutdown_stays_fired_and_wins_races() {
+        let mut shutdown = Shutdown::new(async {});
+        shutdown.wait().await;
+        shutdown.wait().await;
+        assert_eq!(race(&mut shutdown, async { 1 }).await, None);
+
+        let mut never = Shutdown::new(std::future::pending::<()>());
+        assert_eq!(race(&mut never, async { 1 }).await, Some(1));
+    }
+
+    #[tokio::test]
+    async fn run_without_a_registration_fails_permanently() {
+        let tmp = crate::state::tests::TempDir::new("unregistered");
+        let err = run(RunOptions::new(tmp.path()), std::future::pending())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AgentError::NotRegistered(_)), "{err}");
+        assert!(err.is_permanent());
+    }
+}

@@ -1,0 +1,110 @@
+//! Which nodes are connected to this server process, and the means to cut a link.
+//!
+//! The agent link adapter attaches every authenticated connection here; services cut
+//! links (deregistration) without knowing anything about WebSockets. A newer
+//! connection of the same node supersedes the older one. With several replicas each
+//! holds its own registry; cutting a link held by another replica travels through
+//! the database (a later step), and the node's row records the current connection
+//! generation either way.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use tokio::sync::watch;
+
+/// Why a link was cut.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CutReason {
+    Superseded,
+    Deregistered,
+    ShuttingDown,
+}
+
+struct Entry {
+    generation: i64,
+    cut: watch::Sender<Option<CutReason>>,
+}
+
+#[derive(Default)]
+pub struct NodeLinks {
+    inner: Mutex<HashMap<String, Entry>>,
+}
+
+/// A connection's handle: it learns here when it must close.
+pub struct LinkHandle {
+    pub generation: i64,
+    pub cut: watch::Receiver<Option<CutReason>>,
+}
+
+impl NodeLinks {
+    /// Attaches a connection of `instance_id` with `generation`; an older connection of
+    /// the same node is cut as superseded.
+    pub fn attach(&self, instance_id: &str, generation: i64) -> LinkHandle {
+        let (tx, rx) = watch::channel(None);
+        let mut map = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(old) = map.insert(
+            instance_id.to_string(),
+            Entry {
+                generation,
+                cut: tx,
+            },
+        ) {
+            let _ = old.cut.send(Some(CutReason::Superseded));
+        }
+        LinkHandle {
+            generation,
+            cut: rx,
+        }
+    }
+
+    /// Detaches a connection when it ends (only if it is still the current one).
+    pub fn detach(&self, instance_id: &str, generation: i64) {
+        let mut map = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if map
+            .get(instance_id)
+            .is_some_and(|e| e.generation == generation)
+        {
+            map.remove(instance_id);
+        }
+    }
+
+    /// Cuts the node's link, if this process holds one.
+    pub fn cut(&self, instance_id: &str, reason: CutReason) -> bool {
+        let map = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        match map.get(instance_id) {
+            Some(e) => e.cut.send(Some(reason)).is_ok(),
+            None => false,
+        }
+    }
+
+    /// Cuts every link (server shutdown).
+    pub fn cut_all(&self, reason: CutReason) {
+        let map = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        for e in map.values() {
+            let _ = e.cut.send(Some(reason));
+        }
+    }
+
+    pub fn connected(&self) -> usize {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn newer_connection_supersedes_and_cut_reaches_the_current_one() {
+        let links = NodeLinks::default();
+        let first = links.attach("mi-1", 1);
+        let second = links.attach("mi-1", 2);
+        assert_eq!(*first.cut.borrow(), Some(CutReason::Superseded));
+        assert_eq!(*second.cut.borrow(), None);
+        links.detach("mi-1", 1); // the old connection ending does not detach the new one
+        assert_eq!(links.connected(), 1);
+        assert!(links.cut("mi-1", CutReason::Deregistered));
+        assert_eq!(*second.cut.borrow(), Some(CutReason::Deregistered));
+        links.detach("mi-1", 2);
+        assert!(!links.cut("mi-1", CutReason::Deregistered));
+    }
+}

@@ -1,0 +1,341 @@
+//! SQL for managed nodes.
+
+use crate::db::Row;
+use crate::types::ManagedNode;
+use bosun_protocol::InstanceInfo;
+use sqlx::{Any, Executor, Row as _};
+
+const COLUMNS: &str = "id, name, activation_id, iam_role, ping_status, last_ping_at, registered_at, hostname, computer_name, \
+     ip_addresses, platform_name, platform_version, platform_type, kernel, architecture, agent_version";
+
+pub fn from_row(r: &Row) -> Result<ManagedNode, sqlx::Error> {
+    let ips: String = r.try_get("ip_addresses")?;
+    Ok(ManagedNode {
+        instance_id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        ping_status: r.try_get("ping_status")?,
+        last_ping_at: r.try_get("last_ping_at")?,
+        registered_at: r.try_get("registered_at")?,
+        activation_id: r.try_get("activation_id")?,
+        iam_role: r.try_get("iam_role")?,
+        hostname: r.try_get("hostname")?,
+        computer_name: r.try_get("computer_name")?,
+        ip_addresses: serde_json::from_str(&ips).unwrap_or_default(),
+        platform_name: r.try_get("platform_name")?,
+        platform_version: r.try_get("platform_version")?,
+        platform_type: r.try_get("platform_type")?,
+        kernel: r.try_get("kernel")?,
+        architecture: r.try_get("architecture")?,
+        agent_version: r.try_get("agent_version")?,
+        tags: Vec::new(),
+    })
+}
+
+pub struct ActivationForRegistration {
+    pub code_hash: String,
+    pub default_instance_name: String,
+    pub iam_role: String,
+    pub registration_limit: i64,
+    pub registrations_count: i64,
+    pub expires_at: i64,
+}
+
+pub async fn activation<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    id: &str,
+) -> Result<Option<ActivationForRegistration>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT code_hash, default_instance_name, iam_role, registration_limit, registrations_count, expires_at \
+         FROM activations WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(e)
+    .await?;
+    row.map(|r| {
+        Ok(ActivationForRegistration {
+            code_hash: r.try_get("code_hash")?,
+            default_instance_name: r.try_get("default_instance_name")?,
+            iam_role: r.try_get("iam_role")?,
+            registration_limit: r.try_get("registration_limit")?,
+            registrations_count: r.try_get("registrations_count")?,
+            expires_at: r.try_get("expires_at")?,
+        })
+    })
+    .transpose()
+}
+
+/// Takes one registration if any is left; false when the limit is reached.
+pub async fn take_registration<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    id: &str,
+) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query(
+        "UPDATE activations SET registrations_count = registrations_count + 1 \
+         WHERE id = $1 AND registrations_count < registration_limit",
+    )
+    .bind(id)
+    .execute(e)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub struct NewNode<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub activation_id: &'a str,
+    pub iam_role: &'a str,
+    pub public_key: &'a str,
+    pub now_ms: i64,
+}
+
+pub async fn insert<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    n: &NewNode<'_>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO managed_instances (id, name, activation_id, iam_role, public_key, ping_status, registered_at) \
+         VALUES ($1, $2, $3, $4, $5, 'ConnectionLost', $6)",
+    )
+    .bind(n.id)
+    .bind(n.name)
+    .bind(n.activation_id)
+    .bind(n.iam_role)
+    .bind(n.public_key)
+    .bind(n.now_ms)
+    .execute(e)
+    .await?;
+    Ok(())
+}
+
+/// The node's public key and status.
+pub async fn credentials<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    id: &str,
+) -> Result<Option<(String, String)>, sqlx::Error> {
+    let row = sqlx::query("SELECT public_key, ping_status FROM managed_instances WHERE id = $1")
+        .bind(id)
+        .fetch_optional(e)
+        .await?;
+    row.map(|r| Ok((r.try_get("public_key")?, r.try_get("ping_status")?)))
+        .transpose()
+}
+
+/// Marks the node Online under a new connection generation; returns the generation, or
+/// None when the node is Inactive (deregistered) or unknown.
+pub async fn connect<'e, E: Executor<'e, Database = Any> + Copy>(
+    e: E,
+    id: &str,
+    now_ms: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    let r = sqlx::query(
+        "UPDATE managed_instances SET ping_status = 'Online', last_ping_at = $1, connection_generation = connection_generation + 1 \
+         WHERE id = $2 AND ping_status <> 'Inactive'",
+    )
+    .bind(now_ms)
+    .bind(id)
+    .execute(e)
+    .await?;
+    if r.rows_affected() == 0 {
+        return Ok(None);
+    }
+    let generation: i64 =
+        sqlx::query_scalar("SELECT connection_generation FROM managed_instances WHERE id = $1")
+            .bind(id)
+            .fetch_one(e)
+            .await?;
+    Ok(Some(generation))
+}
+
+pub async fn save_info<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    id: &str,
+    generation: i64,
+    info: &InstanceInfo,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE managed_instances SET hostname = $1, computer_name = $2, ip_addresses = $3, platform_name = $4, \
+         platform_version = $5, platform_type = $6, kernel = $7, architecture = $8, agent_version = $9 \
+         WHERE id = $10 AND connection_generation = $11 AND ping_status = 'Online'",
+    )
+    .bind(&info.hostname)
+    .bind(&info.computer_name)
+    .bind(serde_json::to_string(&info.ip_addresses).unwrap_or_else(|_| "[]".into()))
+    .bind(&info.platform_name)
+    .bind(&info.platform_version)
+    .bind(&info.platform_type)
+    .bind(&info.kernel)
+    .bind(&info.architecture)
+    .bind(&info.agent_version)
+    .bind(id)
+    .bind(generation)
+    .execute(e)
+    .await?;
+    Ok(())
+}
+
+pub async fn ping<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    id: &str,
+    generation: i64,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE managed_instances SET last_ping_at = $1 WHERE id = $2 AND connection_generation = $3 AND ping_status = 'Online'")
+        .bind(now_ms)
+        .bind(id)
+        .bind(generation)
+        .execute(e)
+        .await?;
+    Ok(())
+}
+
+/// The connection ended: ConnectionLost, if it was the current one and the node is not
+/// Inactive.
+pub async fn disconnect<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    id: &str,
+    generation: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE managed_instances SET ping_status = 'ConnectionLost' \
+         WHERE id = $1 AND connection_generation = $2 AND ping_status = 'Online'",
+    )
+    .bind(id)
+    .bind(generation)
+    .execute(e)
+    .await?;
+    Ok(())
+}
+
+/// At server start: this process holds no connections yet, so nothing it recorded as
+/// Online is (with one replica). Multi-replica ownership arrives with the scheduler work.
+pub async fn mark_all_lost<'e, E: Executor<'e, Database = Any>>(e: E) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE managed_instances SET ping_status = 'ConnectionLost' WHERE ping_status = 'Online'",
+    )
+    .execute(e)
+    .await?
+    .rows_affected())
+}
+
+pub async fn deregister<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    id: &str,
+    now_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query(
+        "UPDATE managed_instances SET ping_status = 'Inactive', deregistered_at = $1 WHERE id = $2 AND ping_status <> 'Inactive'",
+    )
+    .bind(now_ms)
+    .bind(id)
+    .execute(e)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+#[derive(Default, Debug, Clone)]
+pub struct Filter {
+    pub ids: Vec<String>,
+    pub ping_statuses: Vec<String>,
+    pub platform_types: Vec<String>,
+    pub agent_versions: Vec<String>,
+    pub activation_ids: Vec<String>,
+    pub iam_roles: Vec<String>,
+    /// tag:KEY → any of the values.
+    pub tags: Vec<(String, Vec<String>)>,
+    /// tag-key → any of the keys present.
+    pub tag_keys: Vec<String>,
+    pub text: Option<String>,
+}
+
+fn where_clause(f: &Filter) -> (String, Vec<String>) {
+    let mut conditions = vec!["1 = 1".to_string()];
+    let mut binds: Vec<String> = Vec::new();
+    let slots = |binds: &mut Vec<String>, values: &[String]| -> String {
+        values
+            .iter()
+            .map(|v| {
+                binds.push(v.clone());
+                format!("${}", binds.len())
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for (column, values) in [
+        ("id", &f.ids),
+        ("ping_status", &f.ping_statuses),
+        ("platform_type", &f.platform_types),
+        ("agent_version", &f.agent_versions),
+        ("activation_id", &f.activation_ids),
+        ("iam_role", &f.iam_roles),
+    ] {
+        if !values.is_empty() {
+            let s = slots(&mut binds, values);
+            conditions.push(format!("{column} IN ({s})"));
+        }
+    }
+    for (key, values) in &f.tags {
+        binds.push(key.clone());
+        let k = binds.len();
+        let s = slots(&mut binds, values);
+        conditions.push(format!(
+            "EXISTS (SELECT 1 FROM tags t WHERE t.resource_type = 'ManagedInstance' AND t.resource_id = managed_instances.id \
+             AND t.key = ${k} AND t.value IN ({s}))"
+        ));
+    }
+    if !f.tag_keys.is_empty() {
+        let s = slots(&mut binds, &f.tag_keys);
+        conditions.push(format!(
+            "EXISTS (SELECT 1 FROM tags t WHERE t.resource_type = 'ManagedInstance' AND t.resource_id = managed_instances.id AND t.key IN ({s}))"
+        ));
+    }
+    if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        binds.push(crate::db::like_pattern(&text.to_lowercase()));
+        let n = binds.len();
+        conditions.push(format!(
+            "(LOWER(id) LIKE ${n} ESCAPE '\\' OR LOWER(name) LIKE ${n} ESCAPE '\\' OR LOWER(hostname) LIKE ${n} ESCAPE '\\' \
+             OR LOWER(ip_addresses) LIKE ${n} ESCAPE '\\' OR LOWER(platform_name) LIKE ${n} ESCAPE '\\')"
+        ));
+    }
+    (format!("WHERE {}", conditions.join(" AND ")), binds)
+}
+
+pub async fn count<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    f: &Filter,
+) -> Result<i64, sqlx::Error> {
+    let (clause, binds) = where_clause(f);
+    let sql = format!("SELECT COUNT(*) FROM managed_instances {clause}");
+    let mut q = sqlx::query_scalar(&sql);
+    for b in binds {
+        q = q.bind(b);
+    }
+    q.fetch_one(e).await
+}
+
+pub async fn list<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    f: &Filter,
+    order: &'static str,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<ManagedNode>, sqlx::Error> {
+    let (clause, binds) = where_clause(f);
+    let sql = format!("SELECT {COLUMNS} FROM managed_instances {clause} ORDER BY {order}, id LIMIT {limit} OFFSET {offset}");
+    let mut q = sqlx::query(&sql);
+    for b in binds {
+        q = q.bind(b);
+    }
+    q.fetch_all(e).await?.iter().map(from_row).collect()
+}
+
+/// Counts by ping status (for the Fleet page header).
+pub async fn counts_by_status<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    sqlx::query("SELECT ping_status, COUNT(*) AS n FROM managed_instances GROUP BY ping_status")
+        .fetch_all(e)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("ping_status")?, r.try_get("n")?)))
+        .collect()
+}

@@ -1,0 +1,278 @@
+//! The agent link adapter: `GET /agent/ws`, one WebSocket per node, speaking
+//! `bosun_protocol`. This module only moves messages; registration, authentication and
+//! status are `bosun_core::nodes` services.
+//!
+//! Timing: the agent must say Hello and then Register or Authenticate within
+//! [`HANDSHAKE_TIMEOUT`]; once authenticated the server pings every [`PING_EVERY`] and
+//! closes a link that has been silent for [`SILENCE_LIMIT`] (a half-open TCP
+//! connection), so a lost node shows `ConnectionLost` within that bound; a closed
+//! socket shows it at once.
+
+use crate::web::AppState;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
+use axum::response::Response;
+use bosun_core::links::CutReason;
+use bosun_core::nodes::{self, NodeSession};
+use bosun_core::{crypto, Core, ServiceError};
+use bosun_protocol::{
+    decode_agent_message, encode, AgentMessage, ErrorCode, ServerMessage, CHALLENGE_BYTES,
+    MAX_FRAME_BYTES, PROTOCOL_VERSION,
+};
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::time::{timeout, Instant};
+
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+pub const PING_EVERY: Duration = Duration::from_secs(10);
+pub const SILENCE_LIMIT: Duration = Duration::from_secs(30);
+pub const HEARTBEAT_SECONDS: u32 = 15;
+
+pub async fn agent_ws(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let addr = peer.ip().to_string();
+    let core = state.core.clone();
+    ws.max_message_size(MAX_FRAME_BYTES)
+        .max_frame_size(MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| serve(core, socket, addr))
+}
+
+async fn send(socket: &mut WebSocket, message: &ServerMessage) -> bool {
+    socket
+        .send(Message::Text(Utf8Bytes::from(encode(message))))
+        .await
+        .is_ok()
+}
+
+/// Sends an error and closes: the end of every refused connection.
+async fn refuse(socket: &mut WebSocket, code: ErrorCode, message: &str) {
+    let _ = send(
+        socket,
+        &ServerMessage::Error {
+            code,
+            message: message.to_string(),
+        },
+    )
+    .await;
+    let _ = socket
+        .send(Message::Close(Some(CloseFrame {
+            code: 1008,
+            reason: Utf8Bytes::from_static("refused"),
+        })))
+        .await;
+}
+
+/// The next protocol message, or why there is none.
+enum Next {
+    Message(AgentMessage),
+    Bad(String),
+    Closed,
+}
+
+async fn next_message(socket: &mut WebSocket) -> Next {
+    loop {
+        match socket.recv().await {
+            Some(Ok(Message::Text(text))) => {
+                return match decode_agent_message(text.as_str()) {
+                    Ok(m) => Next::Message(m),
+                    Err(e) => Next::Bad(e.to_string()),
+                }
+            }
+            Some(Ok(Message::Binary(_))) => {
+                return Next::Bad("binary frames are not part of the protocol".into())
+            }
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Next::Closed,
+        }
+    }
+}
+
+async fn serve(core: Core, mut socket: WebSocket, addr: String) {
+    let challenge = crypto::random_hex(CHALLENGE_BYTES);
+    match timeout(HANDSHAKE_TIMEOUT, next_message(&mut socket)).await {
+        Ok(Next::Message(AgentMessage::Hello { protocol, .. })) if protocol == PROTOCOL_VERSION => {
+        }
+        Ok(Next::Message(AgentMessage::Hello { protocol, .. })) => {
+            return refuse(
+                &mut socket,
+                ErrorCode::UnsupportedProtocol,
+                &format!("this server speaks protocol {PROTOCOL_VERSION}, not {protocol}"),
+            )
+            .await;
+        }
+        Ok(Next::Message(_)) => {
+            return refuse(
+                &mut socket,
+                ErrorCode::BadMessage,
+                "the first message must be hello",
+            )
+            .await
+        }
+        Ok(Next::Bad(why)) => return refuse(&mut socket, ErrorCode::BadMessage, &why).await,
+        Ok(Next::Closed) => return,
+        Err(_) => return refuse(&mut socket, ErrorCode::BadMessage, "no hello in time").await,
+    }
+    if !send(
+        &mut socket,
+        &ServerMessage::Welcome {
+            protocol: PROTOCOL_VERSION,
+            challenge: challenge.clone(),
+        },
+    )
+    .await
+    {
+        return;
+    }
+    match timeout(HANDSHAKE_TIMEOUT, next_message(&mut socket)).await {
+        Ok(Next::Message(AgentMessage::Register {
+            activation_id,
+            activation_code,
+            public_key,
+            name,
+        })) => {
+            match nodes::register_node(
+                &core,
+                &activation_id,
+                &activation_code,
+                &public_key,
+                name.as_deref(),
+                &addr,
+            )
+            .await
+            {
+                Ok(instance_id) => {
+                    tracing::info!(%instance_id, %activation_id, %addr, "node registered");
+                    let _ = send(&mut socket, &ServerMessage::Registered { instance_id }).await;
+                    let _ = socket.send(Message::Close(None)).await;
+                }
+                Err(e) => {
+                    tracing::info!(%activation_id, %addr, reason = %e.message, "registration refused");
+                    refuse(&mut socket, registration_error(&e), &e.message).await;
+                }
+            }
+        }
+        Ok(Next::Message(AgentMessage::Authenticate {
+            instance_id,
+            signature,
+        })) => match nodes::authenticate_node(&core, &instance_id, &challenge, &signature).await {
+            Ok(session) => run_session(&core, socket, session, &addr).await,
+            Err(e) => {
+                tracing::info!(%instance_id, %addr, reason = %e.message, "node authentication refused");
+                refuse(&mut socket, ErrorCode::AuthenticationFailed, &e.message).await;
+            }
+        },
+        Ok(Next::Message(_)) => {
+            refuse(
+                &mut socket,
+                ErrorCode::BadMessage,
+                "expected register or authenticate",
+            )
+            .await
+        }
+        Ok(Next::Bad(why)) => refuse(&mut socket, ErrorCode::BadMessage, &why).await,
+        Ok(Next::Closed) => {}
+        Err(_) => {
+            refuse(
+                &mut socket,
+                ErrorCode::BadMessage,
+                "no register or authenticate in time",
+            )
+            .await
+        }
+    }
+}
+
+fn registration_error(e: &ServiceError) -> ErrorCode {
+    match e.exception {
+        Some("InvalidActivationId") => ErrorCode::InvalidActivationId,
+        Some("InvalidActivation") => ErrorCode::InvalidActivation,
+        _ if e.kind == bosun_core::types::ErrorKind::Internal => ErrorCode::Unavailable,
+        _ => ErrorCode::BadMessage,
+    }
+}
+
+async fn run_session(core: &Core, mut socket: WebSocket, session: NodeSession, addr: &str) {
+    let id = session.instance_id.clone();
+    let mut link = core.links().attach(&id, session.generation);
+    tracing::info!(instance_id = %id, %addr, generation = session.generation, "node online");
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+    let mut last_heard = Instant::now();
+    let ended = if !send(
+        &mut socket,
+        &ServerMessage::Authenticated {
+            instance_id: id.clone(),
+            heartbeat_seconds: HEARTBEAT_SECONDS,
+        },
+    )
+    .await
+    {
+        "send failed".to_string()
+    } else {
+        loop {
+            tokio::select! {
+                changed = link.cut.changed() => {
+                    let reason = if changed.is_ok() { *link.cut.borrow() } else { Some(CutReason::ShuttingDown) };
+                    let (code, message) = match reason {
+                        Some(CutReason::Superseded) => (ErrorCode::Superseded, "a newer connection of this node took over"),
+                        Some(CutReason::Deregistered) => (ErrorCode::AuthenticationFailed, "this node was deregistered"),
+                        _ => (ErrorCode::Unavailable, "the server is shutting down"),
+                    };
+                    refuse(&mut socket, code, message).await;
+                    break format!("cut: {message}");
+                }
+                _ = ping.tick() => {
+                    if last_heard.elapsed() >= SILENCE_LIMIT {
+                        break "silent (half-open link)".to_string();
+                    }
+                    if socket.send(Message::Ping(Default::default())).await.is_err() {
+                        break "ping failed".to_string();
+                    }
+                }
+                frame = socket.recv() => {
+                    last_heard = Instant::now();
+                    match frame {
+                        Some(Ok(Message::Text(text))) => match decode_agent_message(text.as_str()) {
+                            Ok(AgentMessage::Heartbeat { seq }) => {
+                                if let Err(e) = nodes::heartbeat(core, &session).await {
+                                    tracing::warn!(instance_id = %id, error = %e.message, "heartbeat not recorded");
+                                }
+                                if !send(&mut socket, &ServerMessage::HeartbeatAck { seq }).await {
+                                    break "send failed".to_string();
+                                }
+                            }
+                            Ok(AgentMessage::InstanceInfo(info)) => {
+                                if let Err(e) = nodes::report_instance_info(core, &session, info).await {
+                                    tracing::warn!(instance_id = %id, error = %e.message, "instance information not recorded");
+                                }
+                            }
+                            Ok(_) => {
+                                refuse(&mut socket, ErrorCode::BadMessage, "unexpected message after authentication").await;
+                                break "protocol violation".to_string();
+                            }
+                            Err(e) => {
+                                refuse(&mut socket, ErrorCode::BadMessage, &e.to_string()).await;
+                                break "bad frame".to_string();
+                            }
+                        },
+                        Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                        Some(Ok(Message::Binary(_))) => {
+                            refuse(&mut socket, ErrorCode::BadMessage, "binary frames are not part of the protocol").await;
+                            break "bad frame".to_string();
+                        }
+                        Some(Ok(Message::Close(_))) | None => break "closed by the node".to_string(),
+                        Some(Err(e)) => break format!("transport error: {e}"),
+                    }
+                }
+            }
+        }
+    };
+    core.links().detach(&id, session.generation);
+    if let Err(e) = nodes::link_closed(core, &session).await {
+        tracing::warn!(instance_id = %id, error = %e.message, "could not record the lost link");
+    }
+    tracing::info!(instance_id = %id, reason = %ended, "node link ended");
+}

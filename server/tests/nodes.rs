@@ -1,0 +1,337 @@
+//! Managed nodes with the real agent (the bosun-agent library) over a real WebSocket
+//! to the real server: registration, limits, ping status, deregistration, impostors,
+//! and reconnection after a server restart.
+
+mod common;
+
+use aws_sdk_ssm::types::InstanceInformationStringFilter;
+use bosun_agent::{AgentEvent, BackoffConfig, RegisterOptions, RunOptions};
+use bosun_core::activations::{self, CreateActivation};
+use bosun_core::testing::TestDb;
+use bosun_core::types::{NewActivation, Role};
+use bosun_core::Actor;
+use common::{aws_error, TestServer};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
+
+fn state_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("bosun-agent-test-{}", uuid::Uuid::new_v4()))
+}
+
+async fn activation(srv: &TestServer, limit: i64) -> NewActivation {
+    activations::create_activation(
+        &srv.core,
+        &Actor::cli(),
+        CreateActivation {
+            iam_role: "SSMServiceRole".into(),
+            default_instance_name: "web".into(),
+            registration_limit: Some(limit),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("activation")
+}
+
+fn register_opts(srv: &TestServer, a: &NewActivation, dir: &Path) -> RegisterOptions {
+    RegisterOptions {
+        server: srv.url.clone(),
+        activation_id: a.activation_id.clone(),
+        activation_code: a.activation_code.clone(),
+        state_dir: dir.to_path_buf(),
+        name: None,
+        force: false,
+        ca_file: None,
+    }
+}
+
+/// Starts the agent's run loop; returns its task and event stream.
+fn start_agent(
+    dir: &Path,
+) -> (
+    tokio::task::JoinHandle<Result<(), bosun_agent::AgentError>>,
+    UnboundedReceiver<AgentEvent>,
+    tokio::sync::oneshot::Sender<()>,
+) {
+    let (tx, rx) = unbounded_channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let mut opts = RunOptions::new(dir.to_path_buf());
+    opts.backoff = BackoffConfig {
+        base: Duration::from_millis(50),
+        cap: Duration::from_millis(400),
+        healthy_after: Duration::from_secs(30),
+    };
+    opts.events = Some(tx);
+    let task = tokio::spawn(bosun_agent::run(opts, async move {
+        let _ = stop_rx.await;
+    }));
+    (task, rx, stop_tx)
+}
+
+async fn next_event(
+    rx: &mut UnboundedReceiver<AgentEvent>,
+    want: impl Fn(&AgentEvent) -> bool,
+) -> AgentEvent {
+    let wait = async {
+        loop {
+            match rx.recv().await {
+                Some(e) if want(&e) => return e,
+                Some(_) => continue,
+                None => panic!("the agent stopped sending events"),
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), wait)
+        .await
+        .expect("agent event in time")
+}
+
+async fn status(srv: &TestServer, id: &str) -> String {
+    sqlx::query_scalar("SELECT ping_status FROM managed_instances WHERE id = $1")
+        .bind(id)
+        .fetch_one(srv.core.db().pool())
+        .await
+        .expect("node row")
+}
+
+/// Waits until the node's status is `want` (the server changes it when the link ends;
+/// there is no event to await from outside the server).
+async fn wait_status(srv: &TestServer, id: &str, want: &str, within: Duration) {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let now = status(srv, id).await;
+        if now == want {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{id} is {now}, expected {want} within {within:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_node_registers_comes_online_reports_itself_and_is_deregistered() {
+    for db in TestDb::all().await {
+        let srv = TestServer::start(db).await;
+        let a = activation(&srv, 2).await;
+        let dir = state_dir();
+        let id = bosun_agent::register(&register_opts(&srv, &a, &dir))
+            .await
+            .expect("register");
+        assert!(bosun_protocol::is_managed_instance_id(&id), "{id}");
+        assert_eq!(
+            status(&srv, &id).await,
+            "ConnectionLost",
+            "registered, not yet connected"
+        );
+
+        let (task, mut events, _stop) = start_agent(&dir);
+        next_event(&mut events, |e| matches!(e, AgentEvent::Connected { .. })).await;
+        assert_eq!(status(&srv, &id).await, "Online");
+        next_event(&mut events, |e| {
+            matches!(e, AgentEvent::HeartbeatAcked { .. })
+        })
+        .await;
+
+        let key = srv.user_with_key("fleet-op", Role::Operator).await;
+        let ssm = srv.ssm(&key.access_key_id, &key.secret_access_key);
+        let out = ssm
+            .describe_instance_information()
+            .filters(
+                InstanceInformationStringFilter::builder()
+                    .key("PingStatus")
+                    .values("Online")
+                    .build()
+                    .expect("filter"),
+            )
+            .send()
+            .await
+            .expect("describe");
+        let info = &out.instance_information_list()[0];
+        assert_eq!(info.instance_id(), Some(id.as_str()));
+        assert_eq!(info.name(), Some("web"), "the activation's default name");
+        assert_eq!(info.platform_type().map(|p| p.as_str()), Some("Linux"));
+        assert_eq!(info.agent_version(), Some(env!("CARGO_PKG_VERSION")));
+        assert_eq!(info.activation_id(), Some(a.activation_id.as_str()));
+        assert!(info.last_ping_date_time().is_some());
+        assert!(
+            info.computer_name().is_some_and(|c| !c.is_empty()),
+            "instance information arrived"
+        );
+
+        // Tags through the shared facility, and a filter by tag.
+        ssm.add_tags_to_resource()
+            .resource_type(aws_sdk_ssm::types::ResourceTypeForTagging::ManagedInstance)
+            .resource_id(&id)
+            .tags(
+                aws_sdk_ssm::types::Tag::builder()
+                    .key("Patch Group")
+                    .value("web")
+                    .build()
+                    .expect("tag"),
+            )
+            .send()
+            .await
+            .expect("tag");
+        let tagged = ssm
+            .describe_instance_information()
+            .filters(
+                InstanceInformationStringFilter::builder()
+                    .key("tag:Patch Group")
+                    .values("web")
+                    .build()
+                    .expect("filter"),
+            )
+            .send()
+            .await
+            .expect("describe by tag");
+        assert_eq!(tagged.instance_information_list().len(), 1);
+        let listed = ssm
+            .list_tags_for_resource()
+            .resource_type(aws_sdk_ssm::types::ResourceTypeForTagging::ManagedInstance)
+            .resource_id(&id)
+            .send()
+            .await
+            .expect("list tags");
+        assert_eq!(listed.tag_list().len(), 1);
+
+        // Deregistration cuts the live link at once, and the agent stops for good.
+        ssm.deregister_managed_instance()
+            .instance_id(&id)
+            .send()
+            .await
+            .expect("deregister");
+        let ended = tokio::time::timeout(Duration::from_secs(30), task)
+            .await
+            .expect("agent stops")
+            .expect("join");
+        let err = ended.expect_err("a deregistered node's agent ends with an error");
+        assert!(err.is_permanent(), "{err}");
+        assert_eq!(status(&srv, &id).await, "Inactive");
+        let e = ssm
+            .deregister_managed_instance()
+            .instance_id(&id)
+            .send()
+            .await
+            .expect_err("already");
+        assert_eq!(aws_error(&e).0, "InvalidInstanceId");
+        let _ = std::fs::remove_dir_all(&dir);
+        srv.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn activations_refuse_wrong_codes_expiry_and_exhaustion() {
+    let srv = TestServer::start(TestDb::sqlite().await).await;
+    let a = activation(&srv, 1).await;
+
+    let wrong = NewActivation {
+        activation_code: "x".repeat(20),
+        ..a.clone()
+    };
+    let e = bosun_agent::register(&register_opts(&srv, &wrong, &state_dir()))
+        .await
+        .expect_err("wrong code");
+    assert!(
+        e.is_permanent() && e.to_string().contains("does not match"),
+        "{e}"
+    );
+
+    let unknown = NewActivation {
+        activation_id: uuid::Uuid::new_v4().to_string(),
+        ..a.clone()
+    };
+    let e = bosun_agent::register(&register_opts(&srv, &unknown, &state_dir()))
+        .await
+        .expect_err("unknown id");
+    assert!(
+        e.is_permanent() && e.to_string().contains("does not exist"),
+        "{e}"
+    );
+
+    bosun_agent::register(&register_opts(&srv, &a, &state_dir()))
+        .await
+        .expect("first registration");
+    let e = bosun_agent::register(&register_opts(&srv, &a, &state_dir()))
+        .await
+        .expect_err("limit reached");
+    assert!(e.to_string().contains("registration limit"), "{e}");
+
+    let b = activation(&srv, 5).await;
+    sqlx::query("UPDATE activations SET expires_at = 0 WHERE id = $1")
+        .bind(&b.activation_id)
+        .execute(srv.core.db().pool())
+        .await
+        .expect("expire");
+    let e = bosun_agent::register(&register_opts(&srv, &b, &state_dir()))
+        .await
+        .expect_err("expired");
+    assert!(e.to_string().contains("expired"), "{e}");
+    srv.stop().await;
+}
+
+#[tokio::test]
+async fn a_node_cannot_claim_another_nodes_id() {
+    let srv = TestServer::start(TestDb::sqlite().await).await;
+    let a = activation(&srv, 2).await;
+    let (dir_a, dir_b) = (state_dir(), state_dir());
+    let id_a = bosun_agent::register(&register_opts(&srv, &a, &dir_a))
+        .await
+        .expect("a");
+    let id_b = bosun_agent::register(&register_opts(&srv, &a, &dir_b))
+        .await
+        .expect("b");
+    assert_ne!(id_a, id_b);
+    // Node B's state, edited to claim A's id, with B's own key.
+    let path = dir_b.join("state.json");
+    let text = std::fs::read_to_string(&path)
+        .expect("state")
+        .replace(&id_b, &id_a);
+    std::fs::write(&path, text).expect("write");
+    let (task, _events, _stop) = start_agent(&dir_b);
+    let ended = tokio::time::timeout(Duration::from_secs(30), task)
+        .await
+        .expect("agent stops")
+        .expect("join");
+    assert!(ended.expect_err("refused").is_permanent());
+    assert_eq!(
+        status(&srv, &id_a).await,
+        "ConnectionLost",
+        "A was never connected"
+    );
+    srv.stop().await;
+}
+
+#[tokio::test]
+async fn connection_lost_when_the_agent_dies_and_back_online_after_a_server_restart() {
+    let mut srv = TestServer::start(TestDb::sqlite().await).await;
+    let a = activation(&srv, 2).await;
+    let dir = state_dir();
+    let id = bosun_agent::register(&register_opts(&srv, &a, &dir))
+        .await
+        .expect("register");
+
+    // Killed agent (its task dropped mid-connection): ConnectionLost within 10 s.
+    let (task, mut events, _stop) = start_agent(&dir);
+    next_event(&mut events, |e| matches!(e, AgentEvent::Connected { .. })).await;
+    task.abort();
+    wait_status(&srv, &id, "ConnectionLost", Duration::from_secs(10)).await;
+
+    // A running agent survives a server restart: it reconnects by itself.
+    let (_task, mut events, stop) = start_agent(&dir);
+    next_event(&mut events, |e| matches!(e, AgentEvent::Connected { .. })).await;
+    srv.restart().await;
+    next_event(&mut events, |e| {
+        matches!(e, AgentEvent::Disconnected { .. })
+    })
+    .await;
+    next_event(&mut events, |e| matches!(e, AgentEvent::Connected { .. })).await;
+    assert_eq!(status(&srv, &id).await, "Online");
+    let _ = stop.send(());
+    wait_status(&srv, &id, "ConnectionLost", Duration::from_secs(10)).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    srv.stop().await;
+}
