@@ -18,7 +18,7 @@ test.describe('sign-in', () => {
     await expect(page.getByText('Signed in as')).toBeVisible();
     await expect(page.getByText('sqlite', { exact: true })).toBeVisible();
     // An admin sees every section.
-    for (const section of ['Overview', 'Service settings', 'Users', 'Audit log', 'My account']) {
+    for (const section of ['Overview', 'Fleet', 'Activations', 'Service settings', 'Users', 'Audit log', 'My account']) {
       await expect(sidebar(page).getByRole('link', { name: section, exact: true })).toBeVisible();
     }
   });

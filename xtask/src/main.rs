@@ -562,6 +562,9 @@ fn test() -> Result<()> {
     )?;
 
     let bin = build(false)?;
+    step("agent (debug)");
+    status(cargo().args(["build", "-p", "bosun-agent", "--bin", "bosun-agent"]))?;
+    let agent_bin = target_dir().join("debug").join("bosun-agent");
 
     step("Playwright (Chromium)");
     let e2e = ws.join("end2end");
@@ -577,6 +580,7 @@ fn test() -> Result<()> {
             .args(["playwright", "test"])
             .current_dir(&e2e)
             .env("BOSUN_BIN", &bin)
+            .env("BOSUN_AGENT_BIN", &agent_bin)
             .env("CHROMIUM_PATH", &chromium)
             .env("BOSUN_TEST_DATABASE_URL", &pg_url),
     )?;

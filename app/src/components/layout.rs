@@ -26,6 +26,18 @@ pub const NAV: &[NavItem] = &[
         role: Role::Viewer,
     },
     NavItem {
+        path: "/fleet",
+        label: "Fleet",
+        group: "Fleet",
+        role: Role::Viewer,
+    },
+    NavItem {
+        path: "/activations",
+        label: "Activations",
+        group: "Fleet",
+        role: Role::Viewer,
+    },
+    NavItem {
         path: "/settings",
         label: "Service settings",
         group: "Administration",
@@ -263,5 +275,9 @@ mod tests {
             vec![("/", "Overview"), ("/users", "Users")]
         );
         assert_eq!(breadcrumbs("/usersx"), vec![("/", "Overview")]);
+        assert_eq!(
+            breadcrumbs("/fleet"),
+            vec![("/", "Overview"), ("/fleet", "Fleet")]
+        );
     }
 }

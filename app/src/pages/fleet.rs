@@ -171,36 +171,30 @@ pub fn FleetPage() -> impl IntoView {
         );
         let tag_label = format!("Tag {}", n.instance_id);
         view! {
-            <tr data-node=n.instance_id.clone()>
-                <td><span class=dot aria-hidden="true"></span>" "<span class=badge data-testid="ping-status">{n.ping_status.clone()}</span></td>
-                <td>{n.name.clone()}</td>
-                <td class="mono">{n.instance_id.clone()}</td>
-                <td>{platform}</td>
-                <td class="mono">{n.ip_addresses.first().cloned().unwrap_or_default()}</td>
-                <td class="mono">{n.agent_version.clone()}</td>
-                <td>{datetime(n.last_ping_at)}</td>
-                <td class="wrap">{tags}</td>
-                <td>
-                    {(operate && !inactive).then(|| view! {
-                        <div class="btn-row">
-                            <ActionForm action=tag attr:class="inline-form">
-                                <input type="hidden" name="instance_id" value=id_tag />
-                                <input name="key" placeholder="key" aria-label=format!("{tag_label}: key") required size="8" />
-                                <input name="value" placeholder="value" aria-label=format!("{tag_label}: value") size="8" />
-                                <button type="submit" class="btn btn-sm">"Tag"</button>
-                            </ActionForm>
-                            <ActionForm action=deregister attr:class="inline-form">
-                                <input type="hidden" name="instance_id" value=id_dereg />
-                                <button type="submit" class="btn btn-sm btn-danger" aria-label=dereg_label
-                                    onclick="return confirm('Deregister this node? Its agent is disconnected at once and cannot reconnect.')">
-                                    "Deregister"
-                                </button>
-                            </ActionForm>
-                        </div>
-                    })}
-                </td>
-            </tr>
-        }
+                    <tr data-node=n.instance_id.clone()>
+                        <td><span class=dot aria-hidden="true"></span>" "<span class=badge data-testid="ping-status">{n.ping_status.clone()}</span></td>
+                        <td>{n.name.clone()}</td>
+                        <td class="mono">{n.instance_id.clone()}</td>
+                        <td>{platform}</td>
+                        <td class="mono">{n.ip_addresses.first().cloned().unwrap_or_default()}</td>
+                        <td class="mono">{n.agent_version.clone()}</td>
+                        <td>{datetime(n.last_ping_at)}</td>
+                        <td class="wrap">{tags}</td>
+                        <td>
+                            {(operate && !inactive).then(|| view! {
+                                <div class="btn-row">
+                                    <ActionForm action=tag attr:class="inline-form">
+                                        <input type="hidden" name="instance_id" value=id_tag />
+                                        <input name="key" placeholder="key" aria-label=format!("{tag_label}: key") required size="8" />
+                                        <input name="value" placeholder="value" aria-label=format!("{tag_label}: value") size="8" />
+                                        <button type="submit" class="btn btn-sm">"Tag"</button>
+                                    </ActionForm>
+        <DeregisterButton instance_id=id_dereg label=dereg_label action=deregister />
+                                </div>
+                            })}
+                        </td>
+                    </tr>
+                }
     };
     let counts = move || {
         counts_data.get().and_then(|r| r.ok()).map(|counts| {
@@ -234,5 +228,37 @@ pub fn FleetPage() -> impl IntoView {
                 <input type="text" name="tag" aria-label="Tag (key or key=value)" placeholder="tag key or key=value" value=move || query.get().filter("tag").map(str::to_string).unwrap_or_default() />
             }
         />
+    }
+}
+
+/// Deregistering is final, so it takes two clicks: the first asks, the second does it.
+#[component]
+fn DeregisterButton(
+    instance_id: String,
+    label: String,
+    action: ServerAction<DeregisterNode>,
+) -> impl IntoView {
+    let confirming = RwSignal::new(false);
+    let confirm_label = format!("Confirm: {label}");
+    move || {
+        if confirming.get() {
+            let (id, confirm) = (instance_id.clone(), confirm_label.clone());
+            view! {
+                <ActionForm action=action attr:class="inline-form">
+                    <input type="hidden" name="instance_id" value=id />
+                    <button type="submit" class="btn btn-sm btn-danger" aria-label=confirm>"Confirm deregister"</button>
+                    <button type="button" class="btn btn-sm" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                </ActionForm>
+            }
+            .into_any()
+        } else {
+            let l = label.clone();
+            view! {
+                <button type="button" class="btn btn-sm btn-danger" aria-label=l on:click=move |_| confirming.set(true)>
+                    "Deregister…"
+                </button>
+            }
+            .into_any()
+        }
     }
 }

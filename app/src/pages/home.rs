@@ -16,14 +16,7 @@ pub struct ConsoleInfo {
 #[server(prefix = "/api", endpoint = "console_info")]
 pub async fn get_console_info() -> Result<ConsoleInfo, AppError> {
     let (core, _actor) = crate::ssr::actor()?;
-    let endpoint = use_context::<http::request::Parts>()
-        .and_then(|p| {
-            p.headers
-                .get(http::header::HOST)
-                .and_then(|h| h.to_str().ok())
-                .map(|h| format!("http://{h}"))
-        })
-        .unwrap_or_else(|| "http://127.0.0.1:8080".into());
+    let endpoint = crate::ssr::origin();
     Ok(ConsoleInfo {
         account_id: core.account_id().to_string(),
         version: env!("CARGO_PKG_VERSION").to_string(),
