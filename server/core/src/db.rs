@@ -109,6 +109,49 @@ impl Db {
     }
 }
 
+/// `SELECT COUNT(*) FROM {table} {clause}` with text binds for the clause's `$n`.
+pub async fn count_where<'e, E>(
+    e: E,
+    table: &'static str,
+    clause: &str,
+    binds: Vec<String>,
+) -> Result<i64, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let sql = format!("SELECT COUNT(*) FROM {table} {clause}");
+    let mut q = sqlx::query_scalar(&sql);
+    for b in binds {
+        q = q.bind(b);
+    }
+    q.fetch_one(e).await
+}
+
+/// One page of `SELECT {columns_from} {clause} ORDER BY {order}, id`, with text binds
+/// (`columns_from` is `"a, b FROM t"`). Everything but the binds comes from the calling
+/// store, never from input.
+pub async fn page_where<'e, E>(
+    e: E,
+    columns_from: &str,
+    clause: &str,
+    binds: Vec<String>,
+    order: &'static str,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<Row>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let sql = format!(
+        "SELECT {columns_from} {clause} ORDER BY {order}, id LIMIT {limit} OFFSET {offset}"
+    );
+    let mut q = sqlx::query(&sql);
+    for b in binds {
+        q = q.bind(b);
+    }
+    q.fetch_all(e).await
+}
+
 /// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
 pub fn like_pattern(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);

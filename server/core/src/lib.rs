@@ -34,6 +34,8 @@ pub mod links;
 #[cfg(feature = "backend")]
 pub mod nodes;
 #[cfg(feature = "backend")]
+pub mod paging;
+#[cfg(feature = "backend")]
 pub mod sessions;
 #[cfg(feature = "backend")]
 pub mod settings;

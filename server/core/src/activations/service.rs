@@ -200,13 +200,7 @@ pub async fn describe_activations(
         target.extend(values.iter().cloned());
     }
     let limit = max_results.unwrap_or(50).clamp(1, 50);
-    let offset = match next_token {
-        None => 0,
-        Some(t) => decode_token(t).ok_or_else(|| {
-            ServiceError::validation("The NextToken is not valid.")
-                .with_exception("InvalidNextToken")
-        })?,
-    };
+    let offset = crate::paging::offset_of("activations", next_token)?;
     let rows = store::list(core.db().pool(), &f, "created_at DESC", limit + 1, offset).await?;
     let more = rows.len() as i64 > limit;
     let now = core.now_ms();
@@ -214,7 +208,10 @@ pub async fn describe_activations(
     for row in rows.into_iter().take(usize::try_from(limit).unwrap_or(50)) {
         out.push(to_activation(core, row, now).await?);
     }
-    Ok((out, more.then(|| encode_token(offset + limit))))
+    Ok((
+        out,
+        more.then(|| crate::paging::next_token("activations", offset + limit)),
+    ))
 }
 
 /// The console's list: free-text search and pages.
@@ -291,37 +288,9 @@ pub async fn delete_activation(
     Ok(())
 }
 
-const TOKEN_PREFIX: &str = "bosun-v1:";
-
-fn encode_token(offset: i64) -> String {
-    hex::encode(format!("{TOKEN_PREFIX}{offset}"))
-}
-
-fn decode_token(token: &str) -> Option<i64> {
-    let raw = String::from_utf8(hex::decode(token).ok()?).ok()?;
-    raw.strip_prefix(TOKEN_PREFIX)?
-        .parse()
-        .ok()
-        .filter(|n: &i64| *n >= 0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tokens_round_trip_and_reject_garbage() {
-        assert_eq!(decode_token(&encode_token(150)), Some(150));
-        for bad in [
-            "",
-            "zz",
-            "00",
-            &hex::encode("bosun-v1:-3"),
-            &hex::encode("other:5"),
-        ] {
-            assert_eq!(decode_token(bad), None, "{bad}");
-        }
-    }
 
     #[test]
     fn create_rules() {

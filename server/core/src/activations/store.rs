@@ -113,12 +113,7 @@ pub async fn count<'e, E: Executor<'e, Database = Any>>(
     f: &Filter,
 ) -> Result<i64, sqlx::Error> {
     let (clause, binds) = where_clause(f);
-    let sql = format!("SELECT COUNT(*) FROM activations {clause}");
-    let mut q = sqlx::query_scalar(&sql);
-    for b in binds {
-        q = q.bind(b);
-    }
-    q.fetch_one(e).await
+    crate::db::count_where(e, "activations", &clause, binds).await
 }
 
 /// Newest first; `order` is a column this module chose, never caller text.
@@ -130,12 +125,19 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
     offset: i64,
 ) -> Result<Vec<ActivationRow>, sqlx::Error> {
     let (clause, binds) = where_clause(f);
-    let sql = format!("SELECT {COLUMNS} FROM activations {clause} ORDER BY {order}, id LIMIT {limit} OFFSET {offset}");
-    let mut q = sqlx::query(&sql);
-    for b in binds {
-        q = q.bind(b);
-    }
-    q.fetch_all(e).await?.iter().map(from_row).collect()
+    crate::db::page_where(
+        e,
+        &format!("{COLUMNS} FROM activations"),
+        &clause,
+        binds,
+        order,
+        limit,
+        offset,
+    )
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
 }
 
 pub async fn delete<'e, E: Executor<'e, Database = Any>>(

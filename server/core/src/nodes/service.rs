@@ -291,8 +291,6 @@ async fn with_tags(core: &Core, mut nodes: Vec<ManagedNode>) -> ServiceResult<Ve
     Ok(nodes)
 }
 
-const TOKEN_PREFIX: &str = "bosun-nodes-v1:";
-
 /// DescribeInstanceInformation: pages of 5–50 (default 50).
 pub async fn describe_instance_information(
     core: &Core,
@@ -310,26 +308,12 @@ pub async fn describe_instance_information(
     .await?;
     let f = filter_from(filters)?;
     let limit = max_results.unwrap_or(50).clamp(5, 50);
-    let offset = match next_token {
-        None => 0,
-        Some(t) => hex::decode(t)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .and_then(|s| {
-                s.strip_prefix(TOKEN_PREFIX)
-                    .and_then(|n| n.parse::<i64>().ok())
-            })
-            .filter(|n| *n >= 0)
-            .ok_or_else(|| {
-                ServiceError::validation("The NextToken is not valid.")
-                    .with_exception("InvalidNextToken")
-            })?,
-    };
+    let offset = crate::paging::offset_of("nodes", next_token)?;
     let mut rows =
         store::list(core.db().pool(), &f, "registered_at ASC", limit + 1, offset).await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(usize::try_from(limit).unwrap_or(50));
-    let next = more.then(|| hex::encode(format!("{TOKEN_PREFIX}{}", offset + limit)));
+    let next = more.then(|| crate::paging::next_token("nodes", offset + limit));
     Ok((with_tags(core, rows).await?, next))
 }
 

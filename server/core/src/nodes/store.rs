@@ -304,12 +304,7 @@ pub async fn count<'e, E: Executor<'e, Database = Any>>(
     f: &Filter,
 ) -> Result<i64, sqlx::Error> {
     let (clause, binds) = where_clause(f);
-    let sql = format!("SELECT COUNT(*) FROM managed_instances {clause}");
-    let mut q = sqlx::query_scalar(&sql);
-    for b in binds {
-        q = q.bind(b);
-    }
-    q.fetch_one(e).await
+    crate::db::count_where(e, "managed_instances", &clause, binds).await
 }
 
 pub async fn list<'e, E: Executor<'e, Database = Any>>(
@@ -320,12 +315,19 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
     offset: i64,
 ) -> Result<Vec<ManagedNode>, sqlx::Error> {
     let (clause, binds) = where_clause(f);
-    let sql = format!("SELECT {COLUMNS} FROM managed_instances {clause} ORDER BY {order}, id LIMIT {limit} OFFSET {offset}");
-    let mut q = sqlx::query(&sql);
-    for b in binds {
-        q = q.bind(b);
-    }
-    q.fetch_all(e).await?.iter().map(from_row).collect()
+    crate::db::page_where(
+        e,
+        &format!("{COLUMNS} FROM managed_instances"),
+        &clause,
+        binds,
+        order,
+        limit,
+        offset,
+    )
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
 }
 
 /// Counts by ping status (for the Fleet page header).
