@@ -109,6 +109,59 @@ impl Db {
     }
 }
 
+/// Builds a `WHERE` clause with `$n` text binds, for the stores' filtered lists.
+#[derive(Default, Debug)]
+pub struct Where {
+    conditions: Vec<String>,
+    binds: Vec<String>,
+}
+
+impl Where {
+    /// Adds a bind; returns its placeholder.
+    pub fn bind(&mut self, value: impl Into<String>) -> String {
+        self.binds.push(value.into());
+        format!("${}", self.binds.len())
+    }
+
+    /// `column IN (…)`; nothing when `values` is empty.
+    pub fn any_of(&mut self, column: &str, values: &[String]) -> &mut Self {
+        if !values.is_empty() {
+            let slots: Vec<String> = values.iter().map(|v| self.bind(v.clone())).collect();
+            self.conditions
+                .push(format!("{column} IN ({})", slots.join(", ")));
+        }
+        self
+    }
+
+    /// Case-insensitive substring match over any of `columns`; nothing for blank text.
+    pub fn text_in(&mut self, columns: &[&str], text: Option<&str>) -> &mut Self {
+        if let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) {
+            let slot = self.bind(like_pattern(&text.to_lowercase()));
+            let ors: Vec<String> = columns
+                .iter()
+                .map(|c| format!("LOWER({c}) LIKE {slot} ESCAPE '\\'"))
+                .collect();
+            self.conditions.push(format!("({})", ors.join(" OR ")));
+        }
+        self
+    }
+
+    /// A condition written by the store (its placeholders from [`Where::bind`]).
+    pub fn push(&mut self, condition: String) -> &mut Self {
+        self.conditions.push(condition);
+        self
+    }
+
+    pub fn finish(self) -> (String, Vec<String>) {
+        let clause = if self.conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.conditions.join(" AND "))
+        };
+        (clause, self.binds)
+    }
+}
+
 /// `SELECT COUNT(*) FROM {table} {clause}` with text binds for the clause's `$n`.
 pub async fn count_where<'e, E>(
     e: E,
@@ -169,6 +222,18 @@ pub fn like_pattern(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn where_builder_numbers_binds_in_order() {
+        let mut w = Where::default();
+        w.any_of("a", &["x".into(), "y".into()])
+            .any_of("b", &[])
+            .text_in(&["c", "d"], Some(" Hi "));
+        let (clause, binds) = w.finish();
+        assert_eq!(clause, "WHERE a IN ($1, $2) AND (LOWER(c) LIKE $3 ESCAPE '\\' OR LOWER(d) LIKE $3 ESCAPE '\\')");
+        assert_eq!(binds, vec!["x".to_string(), "y".into(), "%hi%".into()]);
+        assert_eq!(Where::default().finish(), (String::new(), vec![]));
+    }
 
     #[test]
     fn like_pattern_escapes() {

@@ -27,6 +27,20 @@ pub fn offset_of(scope: &str, token: Option<&str>) -> ServiceResult<i64> {
         })
 }
 
+/// Cuts rows fetched with `limit + 1` to one page and issues the token for the next,
+/// if there is more.
+pub fn split<T>(
+    mut rows: Vec<T>,
+    scope: &str,
+    offset: i64,
+    limit: i64,
+) -> (Vec<T>, Option<String>) {
+    let keep = usize::try_from(limit).unwrap_or(0);
+    let more = rows.len() > keep;
+    rows.truncate(keep);
+    (rows, more.then(|| next_token(scope, offset + limit)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -45,5 +59,14 @@ mod tests {
             let e = offset_of("a", Some(bad)).expect_err(bad);
             assert_eq!(e.exception, Some("InvalidNextToken"), "{bad}");
         }
+    }
+
+    #[test]
+    fn split_keeps_a_page_and_says_whether_more_follow() {
+        let (page, next) = split(vec![1, 2, 3], "a", 10, 2);
+        assert_eq!(page, vec![1, 2]);
+        assert_eq!(offset_of("a", next.as_deref()).ok(), Some(12));
+        let (page, next) = split(vec![1, 2], "a", 0, 2);
+        assert_eq!((page, next), (vec![1, 2], None));
     }
 }

@@ -202,16 +202,13 @@ pub async fn describe_activations(
     let limit = max_results.unwrap_or(50).clamp(1, 50);
     let offset = crate::paging::offset_of("activations", next_token)?;
     let rows = store::list(core.db().pool(), &f, "created_at DESC", limit + 1, offset).await?;
-    let more = rows.len() as i64 > limit;
+    let (rows, next) = crate::paging::split(rows, "activations", offset, limit);
     let now = core.now_ms();
-    let mut out = Vec::new();
-    for row in rows.into_iter().take(usize::try_from(limit).unwrap_or(50)) {
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
         out.push(to_activation(core, row, now).await?);
     }
-    Ok((
-        out,
-        more.then(|| crate::paging::next_token("activations", offset + limit)),
-    ))
+    Ok((out, next))
 }
 
 /// The console's list: free-text search and pages.

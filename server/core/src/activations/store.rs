@@ -76,36 +76,15 @@ pub struct Filter {
 }
 
 fn where_clause(f: &Filter) -> (String, Vec<String>) {
-    let mut conditions = Vec::new();
-    let mut binds = Vec::new();
-    for (column, values) in [
-        ("id", &f.ids),
-        ("default_instance_name", &f.default_instance_names),
-        ("iam_role", &f.iam_roles),
-    ] {
-        if values.is_empty() {
-            continue;
-        }
-        let mut slots = Vec::new();
-        for v in values {
-            binds.push(v.clone());
-            slots.push(format!("${}", binds.len()));
-        }
-        conditions.push(format!("{column} IN ({})", slots.join(", ")));
-    }
-    if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        binds.push(crate::db::like_pattern(&text.to_lowercase()));
-        let n = binds.len();
-        conditions.push(format!(
-            "(LOWER(id) LIKE ${n} ESCAPE '\\' OR LOWER(description) LIKE ${n} ESCAPE '\\' OR LOWER(default_instance_name) LIKE ${n} ESCAPE '\\')"
-        ));
-    }
-    let clause = if conditions.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", conditions.join(" AND "))
-    };
-    (clause, binds)
+    let mut w = crate::db::Where::default();
+    w.any_of("id", &f.ids)
+        .any_of("default_instance_name", &f.default_instance_names)
+        .any_of("iam_role", &f.iam_roles)
+        .text_in(
+            &["id", "description", "default_instance_name"],
+            f.text.as_deref(),
+        );
+    w.finish()
 }
 
 pub async fn count<'e, E: Executor<'e, Database = Any>>(

@@ -309,11 +309,8 @@ pub async fn describe_instance_information(
     let f = filter_from(filters)?;
     let limit = max_results.unwrap_or(50).clamp(5, 50);
     let offset = crate::paging::offset_of("nodes", next_token)?;
-    let mut rows =
-        store::list(core.db().pool(), &f, "registered_at ASC", limit + 1, offset).await?;
-    let more = rows.len() as i64 > limit;
-    rows.truncate(usize::try_from(limit).unwrap_or(50));
-    let next = more.then(|| crate::paging::next_token("nodes", offset + limit));
+    let rows = store::list(core.db().pool(), &f, "registered_at ASC", limit + 1, offset).await?;
+    let (rows, next) = crate::paging::split(rows, "nodes", offset, limit);
     Ok((with_tags(core, rows).await?, next))
 }
 

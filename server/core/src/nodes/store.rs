@@ -248,55 +248,35 @@ pub struct Filter {
 }
 
 fn where_clause(f: &Filter) -> (String, Vec<String>) {
-    let mut conditions = vec!["1 = 1".to_string()];
-    let mut binds: Vec<String> = Vec::new();
-    let slots = |binds: &mut Vec<String>, values: &[String]| -> String {
-        values
-            .iter()
-            .map(|v| {
-                binds.push(v.clone());
-                format!("${}", binds.len())
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    for (column, values) in [
-        ("id", &f.ids),
-        ("ping_status", &f.ping_statuses),
-        ("platform_type", &f.platform_types),
-        ("agent_version", &f.agent_versions),
-        ("activation_id", &f.activation_ids),
-        ("iam_role", &f.iam_roles),
-    ] {
-        if !values.is_empty() {
-            let s = slots(&mut binds, values);
-            conditions.push(format!("{column} IN ({s})"));
-        }
-    }
+    const TAGS_OF_NODE: &str =
+        "SELECT 1 FROM tags t WHERE t.resource_type = 'ManagedInstance' AND t.resource_id = managed_instances.id";
+    let mut w = crate::db::Where::default();
+    w.any_of("id", &f.ids)
+        .any_of("ping_status", &f.ping_statuses)
+        .any_of("platform_type", &f.platform_types)
+        .any_of("agent_version", &f.agent_versions)
+        .any_of("activation_id", &f.activation_ids)
+        .any_of("iam_role", &f.iam_roles);
     for (key, values) in &f.tags {
-        binds.push(key.clone());
-        let k = binds.len();
-        let s = slots(&mut binds, values);
-        conditions.push(format!(
-            "EXISTS (SELECT 1 FROM tags t WHERE t.resource_type = 'ManagedInstance' AND t.resource_id = managed_instances.id \
-             AND t.key = ${k} AND t.value IN ({s}))"
+        let k = w.bind(key.clone());
+        let slots: Vec<String> = values.iter().map(|v| w.bind(v.clone())).collect();
+        w.push(format!(
+            "EXISTS ({TAGS_OF_NODE} AND t.key = {k} AND t.value IN ({}))",
+            slots.join(", ")
         ));
     }
     if !f.tag_keys.is_empty() {
-        let s = slots(&mut binds, &f.tag_keys);
-        conditions.push(format!(
-            "EXISTS (SELECT 1 FROM tags t WHERE t.resource_type = 'ManagedInstance' AND t.resource_id = managed_instances.id AND t.key IN ({s}))"
+        let slots: Vec<String> = f.tag_keys.iter().map(|v| w.bind(v.clone())).collect();
+        w.push(format!(
+            "EXISTS ({TAGS_OF_NODE} AND t.key IN ({}))",
+            slots.join(", ")
         ));
     }
-    if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        binds.push(crate::db::like_pattern(&text.to_lowercase()));
-        let n = binds.len();
-        conditions.push(format!(
-            "(LOWER(id) LIKE ${n} ESCAPE '\\' OR LOWER(name) LIKE ${n} ESCAPE '\\' OR LOWER(hostname) LIKE ${n} ESCAPE '\\' \
-             OR LOWER(ip_addresses) LIKE ${n} ESCAPE '\\' OR LOWER(platform_name) LIKE ${n} ESCAPE '\\')"
-        ));
-    }
-    (format!("WHERE {}", conditions.join(" AND ")), binds)
+    w.text_in(
+        &["id", "name", "hostname", "ip_addresses", "platform_name"],
+        f.text.as_deref(),
+    );
+    w.finish()
 }
 
 pub async fn count<'e, E: Executor<'e, Database = Any>>(
