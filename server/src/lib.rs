@@ -101,17 +101,20 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
-    let lost = bosun_core::nodes::reset_links_at_start(&core).await?;
+    let lost = bosun_core::cluster::join(&core)
+        .await
+        .context("cannot join the cluster")?;
     if lost > 0 {
         tracing::info!(
             nodes = lost,
-            "nodes marked ConnectionLost until their agents reconnect"
+            "nodes no replica holds marked ConnectionLost until their agents reconnect"
         );
     }
+    let cluster = bosun_core::cluster::spawn(&core);
     let state = AppState::new(core.clone(), &args)?;
     web::spawn_housekeeping(&state);
     let app = router(state);
-    tracing::info!(%addr, backend = core.db().backend().as_str(), account = core.account_id(), "bosun listening");
+    tracing::info!(%addr, backend = core.db().backend().as_str(), account = core.account_id(), replica = core.replica_id(), "bosun listening");
     println!("Bosun is listening on http://{addr}");
     let links_core = core.clone();
     let shutdown = async move {
@@ -122,13 +125,15 @@ pub async fn run(
             .links()
             .cut_all(bosun_core::links::CutReason::ShuttingDown);
     };
-    axum::serve(
+    let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
     .await
-    .context("server error")
+    .context("server error");
+    cluster.stop(&core).await;
+    served
 }
 
 /// Completes on SIGINT or SIGTERM.

@@ -237,8 +237,13 @@ async fn run_session(core: &Core, mut socket: WebSocket, session: NodeSession, a
                     match frame {
                         Some(Ok(Message::Text(text))) => match decode_agent_message(text.as_str()) {
                             Ok(AgentMessage::Heartbeat { seq }) => {
-                                if let Err(e) = nodes::heartbeat(core, &session).await {
-                                    tracing::warn!(instance_id = %id, error = %e.message, "heartbeat not recorded");
+                                match nodes::heartbeat(core, &session).await {
+                                    Ok(true) => {}
+                                    Ok(false) => {
+                                        refuse(&mut socket, ErrorCode::Superseded, "this connection is no longer the node's current one").await;
+                                        break "no longer current".to_string();
+                                    }
+                                    Err(e) => tracing::warn!(instance_id = %id, error = %e.message, "heartbeat not recorded"),
                                 }
                                 if !send(&mut socket, &ServerMessage::HeartbeatAck { seq }).await {
                                     break "send failed".to_string();

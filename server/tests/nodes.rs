@@ -335,3 +335,117 @@ async fn connection_lost_when_the_agent_dies_and_back_online_after_a_server_rest
     let _ = std::fs::remove_dir_all(&dir);
     srv.stop().await;
 }
+
+/// Two replicas over one PostgreSQL database (DESIGN-NOTES §5): a node connected to
+/// replica B is cut at once when replica A deregisters it; a newer connection on one
+/// replica supersedes the node's older connection on the other; a replica that stops
+/// releases the nodes it held.
+#[tokio::test]
+async fn replicas_share_one_database_and_cut_each_others_links() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let a_srv = TestServer::start(db).await;
+    let b_srv = a_srv.replica().await;
+    assert_ne!(a_srv.core.replica_id(), b_srv.core.replica_id());
+    let act = activation(&a_srv, 3).await;
+
+    // Registered through A, connected to B.
+    let dir = state_dir();
+    let mut opts = register_opts(&a_srv, &act, &dir);
+    opts.server = b_srv.url.clone();
+    let id = bosun_agent::register(&opts).await.expect("register via B");
+    let (task, mut events, _stop) = start_agent(&dir);
+    next_event(&mut events, |e| matches!(e, AgentEvent::Connected { .. })).await;
+    wait_status(&a_srv, &id, "Online", Duration::from_secs(5)).await;
+    let holder: Option<String> =
+        sqlx::query_scalar("SELECT connected_replica FROM managed_instances WHERE id = $1")
+            .bind(&id)
+            .fetch_one(a_srv.core.db().pool())
+            .await
+            .expect("row");
+    assert_eq!(holder.as_deref(), Some(b_srv.core.replica_id()));
+
+    // A copy of the node's state pointed at A: its connection supersedes B's at once.
+    let copy = state_dir();
+    std::fs::create_dir_all(&copy).expect("copy dir");
+    for f in ["state.json", "node.key"] {
+        std::fs::copy(dir.join(f), copy.join(f)).expect("copy state");
+    }
+    let state = copy.join("state.json");
+    let text = std::fs::read_to_string(&state)
+        .expect("state")
+        .replace(&b_srv.url, &a_srv.url);
+    std::fs::write(&state, text).expect("write");
+    let (copy_task, mut copy_events, _copy_stop) = start_agent(&copy);
+    next_event(&mut copy_events, |e| {
+        matches!(e, AgentEvent::Connected { .. })
+    })
+    .await;
+    // Within seconds, so by the notice and not by the next heartbeat (15 s).
+    let superseded = tokio::time::timeout(
+        Duration::from_secs(5),
+        next_event(&mut events, |e| {
+            matches!(e, AgentEvent::Disconnected { .. })
+        }),
+    )
+    .await
+    .expect("B cut its link at once");
+    assert!(
+        format!("{superseded:?}").contains("newer connection"),
+        "B cut the older link: {superseded:?}"
+    );
+    copy_task.abort();
+    let _ = std::fs::remove_dir_all(&copy);
+
+    // The first agent is back (on B); A deregisters the node and B's link ends at once.
+    next_event(&mut events, |e| matches!(e, AgentEvent::Connected { .. })).await;
+    let (key, secret) = {
+        let k = a_srv.user_with_key("ops", Role::Operator).await;
+        (k.access_key_id, k.secret_access_key)
+    };
+    a_srv
+        .ssm(&key, &secret)
+        .deregister_managed_instance()
+        .instance_id(&id)
+        .send()
+        .await
+        .expect("deregister through A");
+    let cut = tokio::time::timeout(
+        Duration::from_secs(5),
+        next_event(&mut events, |e| {
+            matches!(e, AgentEvent::Disconnected { .. })
+        }),
+    )
+    .await
+    .expect("B cut its link at once");
+    assert!(
+        format!("{cut:?}").contains("deregistered"),
+        "B cut the link when A deregistered: {cut:?}"
+    );
+    let ended = tokio::time::timeout(Duration::from_secs(30), task)
+        .await
+        .expect("agent stops")
+        .expect("join");
+    assert!(ended.expect_err("refused for good").is_permanent());
+    assert_eq!(status(&a_srv, &id).await, "Inactive");
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // A replica that stops releases its nodes and its row.
+    let dir2 = state_dir();
+    let mut opts = register_opts(&a_srv, &act, &dir2);
+    opts.server = b_srv.url.clone();
+    let id2 = bosun_agent::register(&opts).await.expect("register");
+    let (task2, mut events2, _stop2) = start_agent(&dir2);
+    next_event(&mut events2, |e| matches!(e, AgentEvent::Connected { .. })).await;
+    let b_id = b_srv.core.replica_id().to_string();
+    b_srv.stop().await;
+    task2.abort();
+    assert_eq!(status(&a_srv, &id2).await, "ConnectionLost");
+    let replicas = bosun_core::cluster::replicas(&a_srv.core)
+        .await
+        .expect("replicas");
+    assert!(replicas.iter().all(|(r, _, _)| *r != b_id), "{replicas:?}");
+    let _ = std::fs::remove_dir_all(&dir2);
+    a_srv.stop().await;
+}

@@ -28,6 +28,7 @@ struct Inner {
     account_id: String,
     throttle: LoginThrottle,
     links: crate::links::NodeLinks,
+    replica_id: String,
 }
 
 impl Core {
@@ -57,6 +58,7 @@ impl Core {
             account_id,
             throttle: LoginThrottle::default(),
             links: crate::links::NodeLinks::default(),
+            replica_id: format!("r-{}", crate::crypto::random_hex(8)),
         })))
     }
 
@@ -88,6 +90,11 @@ impl Core {
     /// The node links this process holds.
     pub fn links(&self) -> &crate::links::NodeLinks {
         &self.0.links
+    }
+
+    /// This process's replica id (random per process; see `cluster`).
+    pub fn replica_id(&self) -> &str {
+        &self.0.replica_id
     }
 
     /// Checks that `actor` holds at least `role`. A refusal is audited (outcome `denied`)

@@ -25,10 +25,19 @@ impl Backend {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// The URL it was opened with (PostgreSQL's LISTEN needs its own connection). It may
+    /// hold a password, so `Debug` leaves it out.
+    url: std::sync::Arc<str>,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").field("backend", &self.backend).finish_non_exhaustive()
+    }
 }
 
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
@@ -72,7 +81,11 @@ impl Db {
             Backend::Postgres => options.max_connections(16),
         };
         let pool = options.connect(url).await?;
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            url: url.into(),
+        })
     }
 
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
@@ -88,6 +101,11 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The connection URL (may hold a password: never log it).
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {

@@ -22,6 +22,8 @@ pub mod audit;
 #[cfg(feature = "backend")]
 pub mod clock;
 #[cfg(feature = "backend")]
+pub mod cluster;
+#[cfg(feature = "backend")]
 mod core;
 #[cfg(feature = "backend")]
 pub mod crypto;

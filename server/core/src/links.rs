@@ -3,16 +3,16 @@
 //! The agent link adapter attaches every authenticated connection here; services cut
 //! links (deregistration) without knowing anything about WebSockets. A newer
 //! connection of the same node supersedes the older one. With several replicas each
-//! holds its own registry; cutting a link held by another replica travels through
-//! the database (a later step), and the node's row records the current connection
-//! generation either way.
+//! holds its own registry; a cut meant for a link another replica holds travels as a
+//! `cluster` notice, and the node's row records the current connection generation and
+//! its replica either way.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use tokio::sync::watch;
 
 /// Why a link was cut.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CutReason {
     Superseded,
     Deregistered,
@@ -76,6 +76,16 @@ impl NodeLinks {
         }
     }
 
+    /// Cuts the node's link if this process holds one older than `generation` (a newer
+    /// connection reached another replica).
+    pub fn cut_older(&self, instance_id: &str, generation: i64, reason: CutReason) -> bool {
+        let map = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        match map.get(instance_id) {
+            Some(e) if e.generation < generation => e.cut.send(Some(reason)).is_ok(),
+            _ => false,
+        }
+    }
+
     /// Cuts every link (server shutdown).
     pub fn cut_all(&self, reason: CutReason) {
         let map = self.inner.lock().unwrap_or_else(|p| p.into_inner());
@@ -106,5 +116,17 @@ mod tests {
         assert_eq!(*second.cut.borrow(), Some(CutReason::Deregistered));
         links.detach("mi-1", 2);
         assert!(!links.cut("mi-1", CutReason::Deregistered));
+    }
+
+    #[test]
+    fn only_older_links_are_cut_for_a_newer_generation() {
+        let links = NodeLinks::default();
+        let current = links.attach("mi-1", 5);
+        assert!(!links.cut_older("mi-1", 5, CutReason::Superseded));
+        assert!(!links.cut_older("mi-1", 4, CutReason::Superseded));
+        assert_eq!(*current.cut.borrow(), None);
+        assert!(links.cut_older("mi-1", 6, CutReason::Superseded));
+        assert_eq!(*current.cut.borrow(), Some(CutReason::Superseded));
+        assert!(!links.cut_older("mi-2", 1, CutReason::Superseded));
     }
 }

@@ -387,3 +387,74 @@ async fn service_settings_update_reset_and_roles() {
         t.cleanup().await;
     }
 }
+
+/// Replica bookkeeping on both databases: a replica that stops moving is declared dead
+/// by a live one, which releases the nodes it held; nodes held by live replicas stay
+/// Online; a clean leave releases one's own nodes.
+#[tokio::test]
+async fn dead_replicas_release_their_nodes() {
+    use bosun_core::cluster;
+    use bosun_core::nodes::store as nodes;
+    for t in TestDb::all().await {
+        let clock = ManualClock::new(time::OffsetDateTime::now_utc());
+        let a = testing::core_with_clock(&t.db, Arc::new(clock.clone())).await;
+        let b = testing::core_with_clock(&t.db, Arc::new(clock.clone())).await;
+        cluster::join(&a).await.expect("a joins");
+        if t.backend() == bosun_core::db::Backend::Postgres {
+            // (On SQLite a joining replica is the only one; b joining would evict a.)
+            cluster::join(&b).await.expect("b joins");
+        }
+        let now = clock.now_ms();
+        for (id, core) in [("mi-0000000000000000a", &a), ("mi-0000000000000000b", &b)] {
+            nodes::insert(
+                t.db.pool(),
+                &nodes::NewNode {
+                    id,
+                    name: id,
+                    activation_id: "act",
+                    iam_role: "role",
+                    public_key: "00",
+                    now_ms: now,
+                },
+            )
+            .await
+            .expect("insert");
+            nodes::connect(t.db.pool(), id, core.replica_id(), now)
+                .await
+                .expect("connect")
+                .expect("generation");
+        }
+        let status = |id: &'static str| {
+            let pool = t.db.pool().clone();
+            async move {
+                sqlx::query_scalar::<_, String>(
+                    "SELECT ping_status FROM managed_instances WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .expect("status")
+            }
+        };
+        if t.backend() == bosun_core::db::Backend::Postgres {
+            // Both alive: a's beat releases nothing.
+            assert_eq!(cluster::beat(&a).await.expect("beat"), 0);
+            assert_eq!(status("mi-0000000000000000b").await, "Online");
+        }
+        // b goes silent; a keeps beating past the limit and releases b's node only.
+        clock.advance(time::Duration::milliseconds(cluster::STALE_AFTER_MS + 1));
+        assert_eq!(cluster::beat(&a).await.expect("beat"), 1);
+        assert_eq!(status("mi-0000000000000000b").await, "ConnectionLost");
+        assert_eq!(status("mi-0000000000000000a").await, "Online");
+        let live = cluster::replicas(&a).await.expect("replicas");
+        assert_eq!(
+            live.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(),
+            vec![a.replica_id()]
+        );
+        // A clean stop releases a's own node.
+        cluster::leave(&a).await.expect("leave");
+        assert_eq!(status("mi-0000000000000000a").await, "ConnectionLost");
+        assert!(cluster::replicas(&a).await.expect("replicas").is_empty());
+        t.cleanup().await;
+    }
+}

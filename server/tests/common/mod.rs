@@ -77,6 +77,43 @@ impl TestServer {
         }
     }
 
+    /// A second replica: another server (its own `Core`, pool and replica id) over the
+    /// same database and master key, as a second process would be.
+    pub async fn replica(&self) -> TestServer {
+        let db = bosun_core::db::Db::connect(self.core.db().url())
+            .await
+            .expect("connect the replica");
+        let core = Core::open(
+            db,
+            self.core.master_key().clone(),
+            std::sync::Arc::new(bosun_core::clock::SystemClock),
+            bosun_core::CoreConfig::default(),
+        )
+        .await
+        .expect("open the replica");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(bosun_server::run(
+            core.clone(),
+            serve_args(None),
+            listener,
+            async move {
+                let _ = rx.await;
+            },
+        ));
+        TestServer {
+            addr,
+            url: format!("http://{addr}"),
+            core,
+            db: None,
+            shutdown: Some(tx),
+            task: Some(task),
+        }
+    }
+
     /// Adds a user with `role` and returns an access key for them.
     pub async fn user_with_key(&self, name: &str, role: Role) -> NewAccessKey {
         accounts::create_user(&self.core, &Actor::cli(), name, role, PASSWORD)
@@ -143,8 +180,9 @@ impl TestServer {
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
-        if let Some(db) = self.db.take() {
-            db.cleanup().await;
+        match self.db.take() {
+            Some(db) => db.cleanup().await,
+            None => self.core.db().close().await,
         }
     }
 }

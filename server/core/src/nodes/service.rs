@@ -139,9 +139,24 @@ pub async fn authenticate_node(
         &signature,
     )
     .map_err(|_| denied())?;
-    let generation = store::connect(core.db().pool(), instance_id, core.now_ms())
-        .await?
-        .ok_or_else(denied)?;
+    let generation = store::connect(
+        core.db().pool(),
+        instance_id,
+        core.replica_id(),
+        core.now_ms(),
+    )
+    .await?
+    .ok_or_else(denied)?;
+    // An older connection of this node, on any replica, is superseded.
+    crate::cluster::publish(
+        core,
+        crate::cluster::Notice::CutLink {
+            instance_id: instance_id.to_string(),
+            below_generation: generation,
+            reason: CutReason::Superseded,
+        },
+    )
+    .await;
     Ok(NodeSession {
         instance_id: instance_id.to_string(),
         generation,
@@ -163,25 +178,22 @@ pub async fn report_instance_info(
     Ok(())
 }
 
-pub async fn heartbeat(core: &Core, session: &NodeSession) -> ServiceResult<()> {
-    store::ping(
+/// Records a heartbeat. `false`: this connection is no longer the node's current one
+/// and must end (it was superseded or deregistered, possibly through a replica whose
+/// notice this one missed).
+pub async fn heartbeat(core: &Core, session: &NodeSession) -> ServiceResult<bool> {
+    Ok(store::ping(
         core.db().pool(),
         &session.instance_id,
         session.generation,
         core.now_ms(),
     )
-    .await?;
-    Ok(())
+    .await?)
 }
 
 pub async fn link_closed(core: &Core, session: &NodeSession) -> ServiceResult<()> {
     store::disconnect(core.db().pool(), &session.instance_id, session.generation).await?;
     Ok(())
-}
-
-/// At start-up, before accepting links: nothing is connected to this process yet.
-pub async fn reset_links_at_start(core: &Core) -> ServiceResult<u64> {
-    Ok(store::mark_all_lost(core.db().pool()).await?)
 }
 
 /// DeregisterManagedInstance (operator): the node becomes Inactive, its link is cut at
@@ -218,7 +230,15 @@ pub async fn deregister_managed_instance(
     )
     .await?;
     tx.commit().await?;
-    core.links().cut(instance_id, CutReason::Deregistered);
+    crate::cluster::publish(
+        core,
+        crate::cluster::Notice::CutLink {
+            instance_id: instance_id.to_string(),
+            below_generation: i64::MAX,
+            reason: CutReason::Deregistered,
+        },
+    )
+    .await;
     Ok(())
 }
 

@@ -120,18 +120,20 @@ pub async fn credentials<'e, E: Executor<'e, Database = Any>>(
         .transpose()
 }
 
-/// Marks the node Online under a new connection generation; returns the generation, or
-/// None when the node is Inactive (deregistered) or unknown.
+/// Marks the node Online under a new connection generation held by `replica`; returns
+/// the generation, or None when the node is Inactive (deregistered) or unknown.
 pub async fn connect<'e, E: Executor<'e, Database = Any> + Copy>(
     e: E,
     id: &str,
+    replica: &str,
     now_ms: i64,
 ) -> Result<Option<i64>, sqlx::Error> {
     let r = sqlx::query(
-        "UPDATE managed_instances SET ping_status = 'Online', last_ping_at = $1, connection_generation = connection_generation + 1 \
-         WHERE id = $2 AND ping_status <> 'Inactive'",
+        "UPDATE managed_instances SET ping_status = 'Online', last_ping_at = $1, connection_generation = connection_generation + 1, \
+         connected_replica = $2 WHERE id = $3 AND ping_status <> 'Inactive'",
     )
     .bind(now_ms)
+    .bind(replica)
     .bind(id)
     .execute(e)
     .await?;
@@ -173,19 +175,21 @@ pub async fn save_info<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
+/// Records a heartbeat; false when this connection is no longer the node's current
+/// one (superseded, deregistered, or released as lost).
 pub async fn ping<'e, E: Executor<'e, Database = Any>>(
     e: E,
     id: &str,
     generation: i64,
     now_ms: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE managed_instances SET last_ping_at = $1 WHERE id = $2 AND connection_generation = $3 AND ping_status = 'Online'")
+) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query("UPDATE managed_instances SET last_ping_at = $1 WHERE id = $2 AND connection_generation = $3 AND ping_status = 'Online'")
         .bind(now_ms)
         .bind(id)
         .bind(generation)
         .execute(e)
         .await?;
-    Ok(())
+    Ok(r.rows_affected() == 1)
 }
 
 /// The connection ended: ConnectionLost, if it was the current one and the node is not
@@ -196,7 +200,7 @@ pub async fn disconnect<'e, E: Executor<'e, Database = Any>>(
     generation: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE managed_instances SET ping_status = 'ConnectionLost' \
+        "UPDATE managed_instances SET ping_status = 'ConnectionLost', connected_replica = NULL \
          WHERE id = $1 AND connection_generation = $2 AND ping_status = 'Online'",
     )
     .bind(id)
@@ -206,24 +210,14 @@ pub async fn disconnect<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
-/// At server start: this process holds no connections yet, so nothing it recorded as
-/// Online is (with one replica). Multi-replica ownership arrives with the scheduler work.
-pub async fn mark_all_lost<'e, E: Executor<'e, Database = Any>>(e: E) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query(
-        "UPDATE managed_instances SET ping_status = 'ConnectionLost' WHERE ping_status = 'Online'",
-    )
-    .execute(e)
-    .await?
-    .rows_affected())
-}
-
 pub async fn deregister<'e, E: Executor<'e, Database = Any>>(
     e: E,
     id: &str,
     now_ms: i64,
 ) -> Result<bool, sqlx::Error> {
     let r = sqlx::query(
-        "UPDATE managed_instances SET ping_status = 'Inactive', deregistered_at = $1 WHERE id = $2 AND ping_status <> 'Inactive'",
+        "UPDATE managed_instances SET ping_status = 'Inactive', deregistered_at = $1, connected_replica = NULL \
+         WHERE id = $2 AND ping_status <> 'Inactive'",
     )
     .bind(now_ms)
     .bind(id)
