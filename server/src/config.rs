@@ -57,6 +57,11 @@ pub struct ServeArgs {
     pub site_dir: Option<PathBuf>,
     #[arg(long, env = "BOSUN_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
     pub log_format: LogFormat,
+    /// The bosun-agent binary that `/agent/install.sh` installs on nodes (default:
+    /// `bosun-agent` next to this program). It must be built for this server's
+    /// architecture.
+    #[arg(long, env = "BOSUN_AGENT_BINARY")]
+    pub agent_binary: Option<PathBuf>,
 }
 
 impl ServeArgs {

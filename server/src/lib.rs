@@ -11,6 +11,7 @@
 
 #![recursion_limit = "512"]
 
+pub mod agent_dist;
 pub mod api;
 pub mod assets;
 pub mod config;

@@ -44,6 +44,10 @@ pub struct AppState {
     pub metrics_token: Option<String>,
     /// Allowed clock skew for signed API requests (AWS: 15 minutes).
     pub max_clock_skew: time::Duration,
+    /// `--public-url`, without a trailing slash.
+    pub public_url: Option<String>,
+    /// The agent binary `/agent/install.sh` installs.
+    pub agent_binary: Option<Arc<crate::agent_dist::AgentBinary>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -75,6 +79,12 @@ impl AppState {
             secure_cookies: args.secure_cookies(),
             metrics_token: args.metrics_token.clone(),
             max_clock_skew: time::Duration::minutes(15),
+            public_url: args
+                .public_url
+                .as_deref()
+                .map(|u| u.trim_end_matches('/').to_string()),
+            agent_binary: crate::agent_dist::AgentBinary::locate(args.agent_binary.clone())
+                .map(Arc::new),
         })
     }
 }
@@ -131,6 +141,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/", post(api::handle))
         .route(bosun_protocol::WS_PATH, get(crate::link::agent_ws))
+        .route("/agent/install.sh", get(crate::agent_dist::install_script))
+        .route("/agent/download/{file}", get(crate::agent_dist::download))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -367,11 +379,20 @@ impl IntoResponseWith for String {
 /// Routes anyone may reach. Everything else needs a session (or, for the API, a
 /// signature checked by the API handler).
 fn is_public(method: &Method, path: &str) -> bool {
-    // The agent link authenticates inside its protocol (activation code or signature).
+    // The agent link authenticates inside its protocol (activation code or signature);
+    // the installer and the agent download carry no secret (the activation code is
+    // given to the script by the operator).
     matches!(
         path,
-        "/healthz" | "/readyz" | "/metrics" | "/favicon.svg" | "/login" | bosun_protocol::WS_PATH
+        "/healthz"
+            | "/readyz"
+            | "/metrics"
+            | "/favicon.svg"
+            | "/login"
+            | "/agent/install.sh"
+            | bosun_protocol::WS_PATH
     ) || path.starts_with("/pkg/")
+        || (method == Method::GET && path.starts_with("/agent/download/"))
         || (method == Method::POST && path == "/api/login")
 }
 

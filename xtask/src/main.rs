@@ -48,7 +48,7 @@ fn run() -> Result<()> {
         Some("bench") => bench(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  build [--release]      wasm bundle + site + server (assets embedded)\n  run [--release] [-- ARGS]  build and start `bosun serve ARGS` at http://127.0.0.1:8080\n  watch                  rebuild and restart on changes\n  test                   the whole suite CI runs\n  bench                  SSR latency/throughput and bundle size"
+                "usage: cargo xtask <command>\n\n  build [--release]      wasm bundle + site + server (assets embedded) + agent\n  run [--release] [-- ARGS]  build and start `bosun serve ARGS` at http://127.0.0.1:8080\n  watch                  rebuild and restart on changes\n  test                   the whole suite CI runs\n  bench                  SSR latency/throughput and bundle size"
             );
             std::process::exit(2);
         }
@@ -228,10 +228,29 @@ fn build_server(release: bool, site: &Path) -> Result<PathBuf> {
     Ok(server_binary(release))
 }
 
+/// Builds bosun-agent next to bosun, where the server finds the binary that
+/// `/agent/install.sh` installs.
+fn build_agent(release: bool) -> Result<PathBuf> {
+    step(&format!(
+        "agent ({})",
+        if release { "release" } else { "debug" }
+    ));
+    let mut cmd = cargo();
+    cmd.args(["build", "-p", "bosun-agent", "--bin", "bosun-agent"]);
+    if release {
+        cmd.arg("--release");
+    }
+    status(&mut cmd)?;
+    Ok(target_dir()
+        .join(if release { "release" } else { "debug" })
+        .join("bosun-agent"))
+}
+
 fn build(release: bool) -> Result<PathBuf> {
     let site = build_site(release)?;
     let bin = build_server(release, &site)?;
-    println!("built {}", bin.display());
+    let agent = build_agent(release)?;
+    println!("built {} and {}", bin.display(), agent.display());
     Ok(bin)
 }
 
@@ -540,6 +559,9 @@ fn test() -> Result<()> {
         bail!("bosun-agent depends on {bad}");
     }
 
+    // Integration tests install and run the real agent binary.
+    let agent_bin = build_agent(false)?;
+
     step("unit and integration tests (SQLite and PostgreSQL)");
     status(
         cargo()
@@ -558,13 +580,11 @@ fn test() -> Result<()> {
                 "--features",
                 "app/ssr",
             ])
-            .env("BOSUN_TEST_DATABASE_URL", &pg_url),
+            .env("BOSUN_TEST_DATABASE_URL", &pg_url)
+            .env("BOSUN_AGENT_BIN", &agent_bin),
     )?;
 
     let bin = build(false)?;
-    step("agent (debug)");
-    status(cargo().args(["build", "-p", "bosun-agent", "--bin", "bosun-agent"]))?;
-    let agent_bin = target_dir().join("debug").join("bosun-agent");
 
     step("Playwright (Chromium)");
     let e2e = ws.join("end2end");

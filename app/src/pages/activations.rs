@@ -148,8 +148,12 @@ pub fn ActivationsPage() -> impl IntoView {
     view! {
         <PageHeader title="Activations" subtitle="One-time credentials that enrol machines as managed nodes." />
         {move || created().map(|c| {
-            let register = format!(
-                "sudo bosun-agent register --server {} \\\n    --activation-id {} \\\n    --activation-code {}\nsudo bosun-agent run",
+            let install = format!(
+                "curl -fsSL {}/agent/install.sh | sudo sh -s -- --id {} --code {}",
+                c.server, c.activation_id, c.activation_code
+            );
+            let manual = format!(
+                "sudo bosun-agent register --server {} --activation-id {} --activation-code {}\nsudo bosun-agent run",
                 c.server, c.activation_id, c.activation_code
             );
             view! {
@@ -159,8 +163,12 @@ pub fn ActivationsPage() -> impl IntoView {
                         <dt>"Activation ID"</dt><dd><code class="secret" data-testid="new-activation-id">{c.activation_id.clone()}</code></dd>
                         <dt>"Activation code"</dt><dd><code class="secret" data-testid="new-activation-code">{c.activation_code.clone()}</code></dd>
                     </dl>
-                    <p>"On the machine to enrol:"</p>
-                    <pre><code data-testid="enrol-command">{register}</code></pre>
+                    <p>"On the machine to enrol (Linux, as root; installs bosun-agent and a systemd unit):"</p>
+                    <pre><code data-testid="enrol-command">{install}</code></pre>
+                    <details>
+                        <summary>"Agent already installed?"</summary>
+                        <pre><code data-testid="register-command">{manual}</code></pre>
+                    </details>
                 </div>
             }
         })}

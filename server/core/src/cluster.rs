@@ -185,7 +185,13 @@ pub async fn replicas(core: &Core) -> Result<Vec<(String, i64, i64)>, sqlx::Erro
         .fetch_all(core.db().pool())
         .await?
         .iter()
-        .map(|r| Ok((r.try_get("id")?, r.try_get("started_at")?, r.try_get("seen_at")?)))
+        .map(|r| {
+            Ok((
+                r.try_get("id")?,
+                r.try_get("started_at")?,
+                r.try_get("seen_at")?,
+            ))
+        })
         .collect()
 }
 
@@ -280,7 +286,10 @@ mod tests {
             notice: n.clone(),
         })
         .expect("encode");
-        assert!(text.len() < 8000, "pg_notify payloads are limited to 8000 bytes");
+        assert!(
+            text.len() < 8000,
+            "pg_notify payloads are limited to 8000 bytes"
+        );
         let back: Envelope = serde_json::from_str(&text).expect("decode");
         assert_eq!(back.notice, n);
     }

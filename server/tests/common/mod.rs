@@ -38,6 +38,7 @@ pub fn serve_args(public_url: Option<&str>) -> ServeArgs {
         metrics_token: None,
         site_dir: None,
         log_format: LogFormat::Human,
+        agent_binary: None,
     }
 }
 
