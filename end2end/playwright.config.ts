@@ -8,6 +8,8 @@ import { ADMIN_PASSWORD, BASE_URL, PORT } from './tests/fixtures';
 // (`CARGO_TARGET_DIR=/var/tmp/bosun-target cargo xtask build`).
 const bosunBin = process.env.BOSUN_BIN ?? '/var/tmp/bosun-target/debug/bosun';
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// The agent binary the server's /agent/install.sh hands out (built next to bosun).
+const agentBin = process.env.BOSUN_AGENT_BIN ?? path.join(path.dirname(bosunBin), 'bosun-agent');
 
 // A fresh SQLite data directory for every run, so the first start creates the admin
 // with ADMIN_PASSWORD and no state leaks between runs. The config file is evaluated
@@ -61,7 +63,7 @@ export default defineConfig({
   globalTeardown: './global-teardown.ts',
   projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
   webServer: {
-    command: `"${bosunBin}" serve --listen 127.0.0.1:${PORT} --data-dir "${dataDir}"`,
+    command: `"${bosunBin}" serve --listen 127.0.0.1:${PORT} --data-dir "${dataDir}" --agent-binary "${agentBin}"`,
     url: `${BASE_URL}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,

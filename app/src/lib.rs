@@ -19,7 +19,7 @@ use crate::components::layout::ConsoleLayout;
 use crate::components::toast::provide_toasts;
 use crate::pages::{
     account::AccountPage, activations::ActivationsPage, audit::AuditPage, fleet::FleetPage,
-    home::HomePage, login::LoginPage, not_found::NotFound, settings::SettingsPage,
+    home::HomePage, login::LoginPage, node::NodePage, not_found::NotFound, settings::SettingsPage,
     users::UsersPage,
 };
 use leptos::prelude::*;
@@ -75,6 +75,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=ConsoleLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async />
                     <Route path=path!("/fleet") view=FleetPage ssr=SsrMode::Async />
+                    <Route path=path!("/fleet/:id") view=NodePage ssr=SsrMode::Async />
                     <Route path=path!("/activations") view=ActivationsPage ssr=SsrMode::Async />
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async />

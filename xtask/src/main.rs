@@ -48,7 +48,7 @@ fn run() -> Result<()> {
         Some("bench") => bench(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  build [--release]      wasm bundle + site + server (assets embedded) + agent\n  run [--release] [-- ARGS]  build and start `bosun serve ARGS` at http://127.0.0.1:8080\n  watch                  rebuild and restart on changes\n  test                   the whole suite CI runs\n  bench                  SSR latency/throughput and bundle size"
+                "usage: cargo xtask <command>\n\n  build [--release]      wasm bundle + site + server (assets embedded) + agent\n  run [--release] [-- ARGS]  build and start `bosun serve ARGS` at http://127.0.0.1:8080\n  watch                  rebuild and restart on changes\n  test                   the whole suite CI runs\n  bench                  bundle size, SSR latency/throughput, agent idle cost and server memory per agent"
             );
             std::process::exit(2);
         }
@@ -632,5 +632,23 @@ fn bench() -> Result<()> {
     }
     step("SSR load (wrk, 8 connections, signed-in page)");
     let script = workspace().join("benches/console_ssr.sh");
-    status(Command::new("bash").arg(script).env("BOSUN_BIN", bin))
+    status(Command::new("bash").arg(script).env("BOSUN_BIN", &bin))?;
+
+    step("agents: idle cost, server memory per connected agent (bosun-swarm)");
+    status(cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "bosun-agent",
+        "--bin",
+        "bosun-swarm",
+    ]))?;
+    let release = target_dir().join("release");
+    status(
+        Command::new("bash")
+            .arg(workspace().join("benches/agents.sh"))
+            .env("BOSUN_BIN", &bin)
+            .env("AGENT_BIN", release.join("bosun-agent"))
+            .env("SWARM_BIN", release.join("bosun-swarm")),
+    )
 }

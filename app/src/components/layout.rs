@@ -63,14 +63,19 @@ pub const NAV: &[NavItem] = &[
     },
 ];
 
-/// Breadcrumb trail for a path: Overview, then the section.
-pub fn breadcrumbs(path: &str) -> Vec<(&'static str, &'static str)> {
-    let mut trail = vec![("/", "Overview")];
+/// Breadcrumb trail for a path: Overview, then the section, then (on a page below
+/// the section, such as one node) the last path segment.
+pub fn breadcrumbs(path: &str) -> Vec<(String, String)> {
+    let mut trail = vec![("/".to_string(), "Overview".to_string())];
     if let Some(item) = NAV
         .iter()
         .find(|n| n.path != "/" && (path == n.path || path.starts_with(&format!("{}/", n.path))))
     {
-        trail.push((item.path, item.label));
+        trail.push((item.path.to_string(), item.label.to_string()));
+        let rest = path[item.path.len()..].trim_matches('/');
+        if let Some(last) = rest.rsplit('/').next().filter(|s| !s.is_empty()) {
+            trail.push((path.to_string(), last.to_string()));
+        }
     }
     trail
 }
@@ -269,15 +274,28 @@ mod tests {
 
     #[test]
     fn breadcrumbs_follow_nav() {
-        assert_eq!(breadcrumbs("/"), vec![("/", "Overview")]);
+        let owned = |v: &[(&str, &str)]| {
+            v.iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(breadcrumbs("/"), owned(&[("/", "Overview")]));
         assert_eq!(
             breadcrumbs("/users"),
-            vec![("/", "Overview"), ("/users", "Users")]
+            owned(&[("/", "Overview"), ("/users", "Users")])
         );
-        assert_eq!(breadcrumbs("/usersx"), vec![("/", "Overview")]);
+        assert_eq!(breadcrumbs("/usersx"), owned(&[("/", "Overview")]));
         assert_eq!(
             breadcrumbs("/fleet"),
-            vec![("/", "Overview"), ("/fleet", "Fleet")]
+            owned(&[("/", "Overview"), ("/fleet", "Fleet")])
+        );
+        assert_eq!(
+            breadcrumbs("/fleet/mi-0123456789abcdef0"),
+            owned(&[
+                ("/", "Overview"),
+                ("/fleet", "Fleet"),
+                ("/fleet/mi-0123456789abcdef0", "mi-0123456789abcdef0")
+            ])
         );
     }
 }

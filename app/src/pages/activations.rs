@@ -40,9 +40,10 @@ pub async fn create_activation(
         .trim()
         .parse()
         .map_err(|_| AppError::invalid("registration_limit", "Enter a number from 1 to 1000."))?;
-    let hours: i64 = expires_in_hours.trim().parse().map_err(|_| {
-        AppError::invalid("expires_in_hours", "Enter a number of hours (at most 720).")
-    })?;
+    let hours: i64 = expires_in_hours
+        .trim()
+        .parse()
+        .map_err(|_| AppError::invalid("expires_in_hours", "Enter a whole number of hours."))?;
     let expiration = core.now_ms() + hours.clamp(-1, 1_000_000) * 3_600_000;
     let created = bosun_core::activations::create_activation(
         &core,
@@ -183,7 +184,7 @@ pub fn ActivationsPage() -> impl IntoView {
                         <Field label="Default node name" name="default_instance_name" maxlength=256 autocomplete="off" error=create_error hint="Nodes registered with this activation get this name unless they give their own." />
                         <Field label="IAM role" name="iam_role" required=true maxlength=64 value="SSMServiceRole" error=create_error hint="Recorded on the nodes, as AWS does." />
                         <Field label="Registration limit" name="registration_limit" kind="number" required=true value="1" error=create_error hint="How many machines may register with it (1–1000)." />
-                        <Field label="Expires in (hours)" name="expires_in_hours" kind="number" required=true value="24" error=create_error hint="At most 720 (30 days)." />
+                        <Field label="Expires in (hours)" name="expires_in_hours" kind="number" required=true value="24" error=create_error hint="At most 30 days ahead unless an admin changed the service setting activation-max-expiration-days." />
                         <div class="form-actions"><button type="submit" class="btn btn-primary">"Create activation"</button></div>
                     </ActionForm>
                 </div>

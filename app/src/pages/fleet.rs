@@ -1,13 +1,12 @@
 //! Fleet: every managed node with its ping status, refreshed live; counts by status;
-//! filters by status, platform, tag and free text; deregister and tags per node.
+//! filters by status, platform, tag and free text. Each node links to its page
+//! (`pages/node.rs`: properties, tags, deregister).
 
 use crate::components::format::datetime;
-use crate::components::layout::{can_operate, PageHeader};
+use crate::components::layout::PageHeader;
 use crate::components::table::{use_list_query, Column, DataTable, FilterSelect};
-use crate::components::toast::toast_result;
 use crate::error::AppError;
 use bosun_core::types::{ListQuery, ManagedNode, Page};
-use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 /// How often the Fleet page refreshes itself (status changes appear without reload).
@@ -26,45 +25,10 @@ pub async fn node_counts() -> Result<Vec<(String, i64)>, AppError> {
     Ok(bosun_core::nodes::count_nodes_by_status(&core, &actor).await?)
 }
 
-#[server(prefix = "/api", endpoint = "deregister_node")]
-pub async fn deregister_node(instance_id: String) -> Result<(), AppError> {
-    let (core, actor) = crate::ssr::actor()?;
-    Ok(bosun_core::nodes::deregister_managed_instance(&core, &actor, &instance_id).await?)
-}
-
-#[server(prefix = "/api", endpoint = "tag_node")]
-pub async fn tag_node(instance_id: String, key: String, value: String) -> Result<(), AppError> {
-    let (core, actor) = crate::ssr::actor()?;
-    let tag = bosun_core::types::Tag {
-        key: key.trim().to_string(),
-        value: value.trim().to_string(),
-    };
-    Ok(bosun_core::tags::add_tags_to_resource(
-        &core,
-        &actor,
-        bosun_core::nodes::TAG_RESOURCE_TYPE,
-        &instance_id,
-        &[tag],
-    )
-    .await?)
-}
-
-#[server(prefix = "/api", endpoint = "untag_node")]
-pub async fn untag_node(instance_id: String, key: String) -> Result<(), AppError> {
-    let (core, actor) = crate::ssr::actor()?;
-    Ok(bosun_core::tags::remove_tags_from_resource(
-        &core,
-        &actor,
-        bosun_core::nodes::TAG_RESOURCE_TYPE,
-        &instance_id,
-        &[key],
-    )
-    .await?)
-}
-
 const FILTERS: &[&str] = &["status", "platform", "tag"];
 
-fn status_badge(status: &str) -> (&'static str, &'static str) {
+/// The dot and badge classes of a ping status.
+pub fn status_badge(status: &str) -> (&'static str, &'static str) {
     match status {
         "Online" => ("status-dot ok", "badge badge-success"),
         "ConnectionLost" => ("status-dot bad", "badge badge-danger"),
@@ -74,11 +38,7 @@ fn status_badge(status: &str) -> (&'static str, &'static str) {
 
 #[component]
 pub fn FleetPage() -> impl IntoView {
-    let operate = can_operate();
     let query = use_list_query(FILTERS);
-    let deregister = ServerAction::<DeregisterNode>::new();
-    let tag = ServerAction::<TagNode>::new();
-    let untag = ServerAction::<UntagNode>::new();
     let tick = RwSignal::new(0u64);
     #[cfg(feature = "hydrate")]
     {
@@ -90,37 +50,8 @@ pub fn FleetPage() -> impl IntoView {
             on_cleanup(move || h.clear());
         }
     }
-    let changes = move || {
-        (
-            tick.get(),
-            deregister.version().get(),
-            tag.version().get(),
-            untag.version().get(),
-        )
-    };
-    let nodes = Resource::new(move || (query.get(), changes()), |(q, _)| list_nodes(q));
-    let counts_data = Resource::new(changes, |_| node_counts());
-    Effect::new(move |_| {
-        deregister.value().with(|v| {
-            if let Some(r) = v {
-                toast_result(r, "Node deregistered.")
-            }
-        })
-    });
-    Effect::new(move |_| {
-        tag.value().with(|v| {
-            if let Some(r) = v {
-                toast_result(r, "Tag saved.")
-            }
-        })
-    });
-    Effect::new(move |_| {
-        untag.value().with(|v| {
-            if let Some(r) = v {
-                toast_result(r, "Tag removed.")
-            }
-        })
-    });
+    let nodes = Resource::new(move || (query.get(), tick.get()), |(q, _)| list_nodes(q));
+    let counts_data = Resource::new(move || tick.get(), |_| node_counts());
 
     let columns = vec![
         Column::new("status", "Status").sortable(),
@@ -131,7 +62,6 @@ pub fn FleetPage() -> impl IntoView {
         Column::new("agent", "Agent"),
         Column::new("last_ping", "Last ping").sortable(),
         Column::new("tags", "Tags"),
-        Column::new("actions", "Actions"),
     ];
     let row = move |n: ManagedNode| {
         let (dot, badge) = status_badge(&n.ping_status);
@@ -144,57 +74,24 @@ pub fn FleetPage() -> impl IntoView {
             .tags
             .iter()
             .map(|t| {
-                let (id, key, label) = (
-                    n.instance_id.clone(),
-                    t.key.clone(),
-                    format!("Remove tag {} from {}", t.key, n.instance_id),
-                );
                 view! {
-                    <span class="tag">
-                        <span class="tag-key">{t.key.clone()}</span>"="{t.value.clone()}
-                        {operate.then(|| view! {
-                            <ActionForm action=untag attr:class="inline-form">
-                                <input type="hidden" name="instance_id" value=id />
-                                <input type="hidden" name="key" value=key />
-                                <button type="submit" class="btn-link" aria-label=label>"×"</button>
-                            </ActionForm>
-                        })}
-                    </span>
+                    <span class="tag"><span class="tag-key">{t.key.clone()}</span>"="{t.value.clone()}</span>
                 }
             })
             .collect_view();
-        let inactive = n.ping_status == "Inactive";
-        let (id_tag, id_dereg, dereg_label) = (
-            n.instance_id.clone(),
-            n.instance_id.clone(),
-            format!("Deregister {}", n.instance_id),
-        );
-        let tag_label = format!("Tag {}", n.instance_id);
+        let href = format!("/fleet/{}", n.instance_id);
         view! {
-                    <tr data-node=n.instance_id.clone()>
-                        <td><span class=dot aria-hidden="true"></span>" "<span class=badge data-testid="ping-status">{n.ping_status.clone()}</span></td>
-                        <td>{n.name.clone()}</td>
-                        <td class="mono">{n.instance_id.clone()}</td>
-                        <td>{platform}</td>
-                        <td class="mono">{n.ip_addresses.first().cloned().unwrap_or_default()}</td>
-                        <td class="mono">{n.agent_version.clone()}</td>
-                        <td>{datetime(n.last_ping_at)}</td>
-                        <td class="wrap">{tags}</td>
-                        <td>
-                            {(operate && !inactive).then(|| view! {
-                                <div class="btn-row">
-                                    <ActionForm action=tag attr:class="inline-form">
-                                        <input type="hidden" name="instance_id" value=id_tag />
-                                        <input name="key" placeholder="key" aria-label=format!("{tag_label}: key") required size="8" />
-                                        <input name="value" placeholder="value" aria-label=format!("{tag_label}: value") size="8" />
-                                        <button type="submit" class="btn btn-sm">"Tag"</button>
-                                    </ActionForm>
-        <DeregisterButton instance_id=id_dereg label=dereg_label action=deregister />
-                                </div>
-                            })}
-                        </td>
-                    </tr>
-                }
+            <tr data-node=n.instance_id.clone()>
+                <td><span class=dot aria-hidden="true"></span>" "<span class=badge data-testid="ping-status">{n.ping_status.clone()}</span></td>
+                <td><a href=href>{n.name.clone()}</a></td>
+                <td class="mono">{n.instance_id.clone()}</td>
+                <td>{platform}</td>
+                <td class="mono">{n.ip_addresses.first().cloned().unwrap_or_default()}</td>
+                <td class="mono">{n.agent_version.clone()}</td>
+                <td>{datetime(n.last_ping_at)}</td>
+                <td class="wrap">{tags}</td>
+            </tr>
+        }
     };
     let counts = move || {
         counts_data.get().and_then(|r| r.ok()).map(|counts| {
@@ -228,37 +125,5 @@ pub fn FleetPage() -> impl IntoView {
                 <input type="text" name="tag" aria-label="Tag (key or key=value)" placeholder="tag key or key=value" value=move || query.get().filter("tag").map(str::to_string).unwrap_or_default() />
             }
         />
-    }
-}
-
-/// Deregistering is final, so it takes two clicks: the first asks, the second does it.
-#[component]
-fn DeregisterButton(
-    instance_id: String,
-    label: String,
-    action: ServerAction<DeregisterNode>,
-) -> impl IntoView {
-    let confirming = RwSignal::new(false);
-    let confirm_label = format!("Confirm: {label}");
-    move || {
-        if confirming.get() {
-            let (id, confirm) = (instance_id.clone(), confirm_label.clone());
-            view! {
-                <ActionForm action=action attr:class="inline-form">
-                    <input type="hidden" name="instance_id" value=id />
-                    <button type="submit" class="btn btn-sm btn-danger" aria-label=confirm>"Confirm deregister"</button>
-                    <button type="button" class="btn btn-sm" on:click=move |_| confirming.set(false)>"Cancel"</button>
-                </ActionForm>
-            }
-            .into_any()
-        } else {
-            let l = label.clone();
-            view! {
-                <button type="button" class="btn btn-sm btn-danger" aria-label=l on:click=move |_| confirming.set(true)>
-                    "Deregister…"
-                </button>
-            }
-            .into_any()
-        }
     }
 }

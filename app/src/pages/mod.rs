@@ -6,6 +6,7 @@ pub mod audit;
 pub mod fleet;
 pub mod home;
 pub mod login;
+pub mod node;
 pub mod not_found;
 pub mod settings;
 pub mod users;

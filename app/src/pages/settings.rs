@@ -68,15 +68,21 @@ pub fn SettingsPage() -> impl IntoView {
                 let label = format!("New value for {}", s.setting_id);
                 let (id_row, id_update, id_reset) = (s.setting_id.clone(), s.setting_id.clone(), s.setting_id.clone());
                 let is_default = s.status == "Default";
-                let options = s
-                    .allowed_values
-                    .into_iter()
-                    .map(|v| {
-                        let selected = v == current;
-                        let text = v.clone();
-                        view! { <option value=v selected=selected>{text}</option> }
-                    })
-                    .collect_view();
+                // A setting without a list of values is a whole number.
+                let input = if s.allowed_values.is_empty() {
+                    view! { <input type="number" name="value" value=current step="1" size="6" aria-label=label required /> }.into_any()
+                } else {
+                    let options = s
+                        .allowed_values
+                        .into_iter()
+                        .map(|v| {
+                            let selected = v == current;
+                            let text = v.clone();
+                            view! { <option value=v selected=selected>{text}</option> }
+                        })
+                        .collect_view();
+                    view! { <select name="value" aria-label=label>{options}</select> }.into_any()
+                };
                 view! {
                     <tr data-setting=id_row>
                         <td>
@@ -93,7 +99,7 @@ pub fn SettingsPage() -> impl IntoView {
                             <div class="btn-row">
                                 <ActionForm action=update attr:class="inline-form">
                                     <input type="hidden" name="setting_id" value=id_update />
-                                    <select name="value" aria-label=label>{options}</select>
+                                    {input}
                                     <button type="submit" class="btn btn-sm btn-primary">"Save"</button>
                                 </ActionForm>
                                 <ActionForm action=reset attr:class="inline-form">

@@ -343,6 +343,34 @@ async fn service_settings_update_reset_and_roles() {
             .expect_err("unknown");
         assert_eq!(missing.exception, Some("ServiceSettingNotFound"));
 
+        // A whole-number setting: the activation expiry bound moves with it.
+        let days = settings::ACTIVATION_MAX_EXPIRY_DAYS;
+        let in_60_days = core.now_ms() + 60 * 24 * 3600 * 1000;
+        let create = |expiration| bosun_core::activations::CreateActivation {
+            iam_role: "role".into(),
+            expiration_date: Some(expiration),
+            ..Default::default()
+        };
+        let refused = bosun_core::activations::create_activation(&core, &admin, create(in_60_days))
+            .await
+            .expect_err("beyond 30 days");
+        assert!(
+            refused.message.contains("at most 30 days"),
+            "{}",
+            refused.message
+        );
+        for bad in ["0", "366", "ten", ""] {
+            settings::update_service_setting(&core, &admin, days, bad)
+                .await
+                .expect_err("out of range");
+        }
+        settings::update_service_setting(&core, &admin, days, "90")
+            .await
+            .expect("90 days");
+        bosun_core::activations::create_activation(&core, &admin, create(in_60_days))
+            .await
+            .expect("within 90 days");
+
         accounts::create_user(&core, &admin, "viv", Role::Viewer, PW)
             .await
             .expect("viewer");

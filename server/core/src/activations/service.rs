@@ -5,6 +5,7 @@ use crate::audit::{self, Outcome};
 use crate::core::Actor;
 use crate::crypto;
 use crate::error::{ServiceError, ServiceResult};
+use crate::settings;
 use crate::tags;
 use crate::types::{Activation, ListQuery, NewActivation, Page, Role, Tag};
 use crate::Core;
@@ -12,8 +13,6 @@ use crate::Core;
 /// The resource type activations' tags are stored under.
 pub const TAG_RESOURCE_TYPE: &str = "Activation";
 pub const DEFAULT_EXPIRY_MS: i64 = 24 * 3600 * 1000;
-/// AWS: "You can specify a date up to 30 days in advance."
-pub const MAX_EXPIRY_DAYS: i64 = 30;
 pub const MAX_REGISTRATION_LIMIT: i64 = 1000;
 pub const MAX_DESCRIPTION_CHARS: usize = 256;
 pub const MAX_DEFAULT_NAME_CHARS: usize = 256;
@@ -37,7 +36,8 @@ fn invalid(field: &'static str, message: String) -> ServiceError {
     ServiceError::invalid_field(field, message).with_exception("InvalidParameters")
 }
 
-fn validate(input: &CreateActivation, now_ms: i64) -> ServiceResult<(i64, i64)> {
+/// Checks the input; `max_days` is how far ahead the expiration may be.
+fn validate(input: &CreateActivation, now_ms: i64, max_days: i64) -> ServiceResult<(i64, i64)> {
     if input.description.chars().count() > MAX_DESCRIPTION_CHARS {
         return Err(invalid(
             "description",
@@ -73,10 +73,13 @@ fn validate(input: &CreateActivation, now_ms: i64) -> ServiceResult<(i64, i64)> 
             "The expiration date must be in the future.".into(),
         ));
     }
-    if expires > now_ms + MAX_EXPIRY_DAYS * 24 * 3600 * 1000 {
+    if expires > now_ms + max_days * 24 * 3600 * 1000 {
         return Err(invalid(
             "expiration_date",
-            format!("The expiration date is at most {MAX_EXPIRY_DAYS} days ahead."),
+            format!(
+                "The expiration date is at most {max_days} days ahead (service setting {}).",
+                settings::ACTIVATION_MAX_EXPIRY_DAYS
+            ),
         ));
     }
     tags::validate(&input.tags)?;
@@ -105,7 +108,9 @@ pub async fn create_activation(
     core.authorize(actor, Role::Operator, "CreateActivation", "activation")
         .await?;
     let now = core.now_ms();
-    let (limit, expires) = validate(&input, now)?;
+    // AWS allows 30 days ahead; Bosun makes it a service setting (default 30).
+    let max_days = settings::number(core, settings::ACTIVATION_MAX_EXPIRY_DAYS).await?;
+    let (limit, expires) = validate(&input, now, max_days)?;
     let id = uuid::Uuid::new_v4().to_string();
     let code = crypto::random_token(CODE_CHARS);
     let metadata: Vec<serde_json::Value> = input
@@ -296,7 +301,10 @@ mod tests {
             iam_role: "SSMServiceRole".into(),
             ..Default::default()
         };
-        assert_eq!(validate(&ok, now).ok(), Some((1, now + DEFAULT_EXPIRY_MS)));
+        assert_eq!(
+            validate(&ok, now, 30).ok(),
+            Some((1, now + DEFAULT_EXPIRY_MS))
+        );
         let day = 24 * 3600 * 1000;
         let cases = [
             (
@@ -350,7 +358,7 @@ mod tests {
             ),
         ];
         for (input, field) in cases {
-            let e = validate(&input, now).expect_err(field);
+            let e = validate(&input, now, 30).expect_err(field);
             assert_eq!(
                 (e.field, e.exception),
                 (Some(field), Some("InvalidParameters"))
@@ -360,10 +368,18 @@ mod tests {
             &CreateActivation {
                 expiration_date: Some(now + 30 * day),
                 registration_limit: Some(1000),
-                ..ok
+                ..ok.clone()
             },
-            now
+            now,
+            30
         )
         .is_ok());
+        // The setting moves the bound.
+        let far = CreateActivation {
+            expiration_date: Some(now + 90 * day),
+            ..ok
+        };
+        assert!(validate(&far, now, 30).is_err());
+        assert!(validate(&far, now, 90).is_ok());
     }
 }

@@ -334,6 +334,29 @@ pub async fn describe_instance_information(
     Ok((with_tags(core, rows).await?, next))
 }
 
+/// One node with its tags (the console's node page).
+pub async fn get_node(core: &Core, actor: &Actor, instance_id: &str) -> ServiceResult<ManagedNode> {
+    core.authorize(
+        actor,
+        Role::Viewer,
+        "DescribeInstanceInformation",
+        &format!("managed-instance/{instance_id}"),
+    )
+    .await?;
+    let f = Filter {
+        ids: vec![instance_id.to_string()],
+        ..Filter::default()
+    };
+    let rows = store::list(core.db().pool(), &f, "registered_at ASC", 1, 0).await?;
+    let Some(node) = rows.into_iter().next() else {
+        return Err(ServiceError::not_found(format!(
+            "The managed node {instance_id} does not exist."
+        ))
+        .with_exception("InvalidInstanceId"));
+    };
+    Ok(with_tags(core, vec![node]).await?.remove(0))
+}
+
 /// The Fleet page's list: text search, status and platform filters, sorting.
 pub async fn list_nodes(
     core: &Core,

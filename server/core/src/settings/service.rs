@@ -10,32 +10,47 @@ use crate::Core;
 pub struct SettingDef {
     pub id: &'static str,
     pub default: &'static str,
+    /// The values it may take; empty for a whole-number setting with `range`.
     pub allowed: &'static [&'static str],
+    /// Inclusive bounds of a whole-number setting.
+    pub range: Option<(i64, i64)>,
     pub description: &'static str,
 }
 
 pub const DEFAULT_PARAMETER_TIER: &str = "/ssm/parameter-store/default-parameter-tier";
 pub const HIGH_THROUGHPUT_ENABLED: &str = "/ssm/parameter-store/high-throughput-enabled";
 pub const ACTIVATION_TIER: &str = "/ssm/managed-instance/activation-tier";
+/// Bosun's own setting: how far ahead an activation may expire (AWS fixes 30 days).
+pub const ACTIVATION_MAX_EXPIRY_DAYS: &str = "/ssm/managed-instance/activation-max-expiration-days";
 
 pub const SETTINGS: &[SettingDef] = &[
     SettingDef {
         id: DEFAULT_PARAMETER_TIER,
         default: "Standard",
         allowed: &["Standard", "Advanced", "Intelligent-Tiering"],
+        range: None,
         description: "Tier given to new parameters that do not name one.",
     },
     SettingDef {
         id: HIGH_THROUGHPUT_ENABLED,
         default: "false",
         allowed: &["true", "false"],
+        range: None,
         description: "Raises Parameter Store's request-rate limits.",
     },
     SettingDef {
         id: ACTIVATION_TIER,
         default: "standard",
         allowed: &["standard", "advanced"],
+        range: None,
         description: "Tier of nodes registered through hybrid activations.",
+    },
+    SettingDef {
+        id: ACTIVATION_MAX_EXPIRY_DAYS,
+        default: "30",
+        allowed: &[],
+        range: Some((1, 365)),
+        description: "How many days ahead an activation may expire at most (1–365).",
     },
 ];
 
@@ -152,7 +167,17 @@ pub async fn update_service_setting(
     core.authorize(actor, Role::Admin, "UpdateServiceSetting", setting_id)
         .await?;
     let def = resolve(setting_id, core.account_id())?;
-    if !def.allowed.contains(&value) {
+    if let Some((lo, hi)) = def.range {
+        if !value.parse::<i64>().is_ok_and(|n| (lo..=hi).contains(&n)) {
+            return Err(ServiceError::invalid_field(
+                "value",
+                format!(
+                    "The value {value:?} is not valid for {}: use a whole number from {lo} to {hi}.",
+                    def.id
+                ),
+            ));
+        }
+    } else if !def.allowed.contains(&value) {
         return Err(ServiceError::invalid_field(
             "value",
             format!(
@@ -206,6 +231,20 @@ pub async fn reset_service_setting(
     .await?;
     tx.commit().await?;
     current(core, actor, def).await
+}
+
+/// A whole-number setting's effective value (its default if the stored one is not a
+/// number in range).
+pub async fn number(core: &Core, setting_id: &str) -> ServiceResult<i64> {
+    let def = resolve(setting_id, core.account_id())?;
+    let fallback: i64 = def.default.parse().unwrap_or(0);
+    let (lo, hi) = def.range.unwrap_or((i64::MIN, i64::MAX));
+    Ok(value(core, setting_id)
+        .await?
+        .parse::<i64>()
+        .ok()
+        .filter(|n| (lo..=hi).contains(n))
+        .unwrap_or(fallback))
 }
 
 /// A setting's effective value, for other services (no role check: internal use).
