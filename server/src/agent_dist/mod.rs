@@ -210,7 +210,9 @@ mod tests {
         assert!(s.contains("SERVER='http://bosun.example:8080'"));
         assert!(s.contains(&format!("ARCH='{}'", arch())));
         assert!(s.contains(&format!("SHA256='{}'", "ab".repeat(32))));
-        assert!(!s.contains('@'), "every placeholder is filled");
+        for placeholder in ["@SERVER@", "@ARCH@", "@SHA256@", "@VERSION@"] {
+            assert!(!s.contains(placeholder), "{placeholder} is filled in");
+        }
         assert!(render("http://x'; rm -rf / #", Some(&agent())).is_err());
         assert!(render("ftp://x", Some(&agent())).is_err());
         assert!(render("http://x", None).is_err());
@@ -219,6 +221,6 @@ mod tests {
     #[test]
     fn a_failing_script_quotes_its_message() {
         let s = failing_script("it's broken");
-        assert!(s.contains("'it'\\''s broken'"));
+        assert!(s.contains("it'\\''s broken'"), "{s}");
     }
 }
