@@ -62,6 +62,9 @@ pub struct ServeArgs {
     /// architecture.
     #[arg(long, env = "BOSUN_AGENT_BINARY")]
     pub agent_binary: Option<PathBuf>,
+    /// The agent link's timing (not a flag: tests shorten it).
+    #[arg(skip)]
+    pub link_timings: crate::link::LinkTimings,
 }
 
 impl ServeArgs {

@@ -48,6 +48,7 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// The agent binary `/agent/install.sh` installs.
     pub agent_binary: Option<Arc<crate::agent_dist::AgentBinary>>,
+    pub link_timings: crate::link::LinkTimings,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -85,6 +86,7 @@ impl AppState {
                 .map(|u| u.trim_end_matches('/').to_string()),
             agent_binary: crate::agent_dist::AgentBinary::locate(args.agent_binary.clone())
                 .map(Arc::new),
+            link_timings: args.link_timings,
         })
     }
 }

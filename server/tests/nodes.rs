@@ -449,3 +449,92 @@ async fn replicas_share_one_database_and_cut_each_others_links() {
     let _ = std::fs::remove_dir_all(&dir2);
     a_srv.stop().await;
 }
+
+/// A TCP relay between an agent and the server that can freeze: it keeps both sockets
+/// open but stops moving bytes, which is a half-open link as the server sees it (a
+/// cable pulled, a NAT entry dropped).
+async fn freezable_relay(
+    target: std::net::SocketAddr,
+) -> (std::net::SocketAddr, tokio::sync::watch::Sender<bool>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    async fn pump(
+        mut from: tokio::net::tcp::OwnedReadHalf,
+        mut to: tokio::net::tcp::OwnedWriteHalf,
+        mut frozen: tokio::sync::watch::Receiver<bool>,
+    ) {
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            let n = tokio::select! {
+                r = from.read(&mut buf) => match r { Ok(0) | Err(_) => return, Ok(n) => n },
+                _ = frozen.wait_for(|f| *f) => 0,
+            };
+            if *frozen.borrow() {
+                // Hold both halves open and move nothing, for good.
+                std::future::pending::<()>().await;
+            }
+            if to.write_all(&buf[..n]).await.is_err() {
+                return;
+            }
+        }
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind relay");
+    let addr = listener.local_addr().expect("relay addr");
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        while let Ok((inbound, _)) = listener.accept().await {
+            let Ok(outbound) = tokio::net::TcpStream::connect(target).await else {
+                continue;
+            };
+            let (ir, iw) = inbound.into_split();
+            let (or, ow) = outbound.into_split();
+            tokio::spawn(pump(ir, ow, rx.clone()));
+            tokio::spawn(pump(or, iw, rx.clone()));
+        }
+    });
+    (addr, tx)
+}
+
+/// A half-open link (no close, no RST: bytes just stop) is found by the server's
+/// ping/pong silence check and the node shows ConnectionLost, while the agent itself
+/// has not noticed anything yet. The link timings are shortened for the test; in
+/// production the bound is 25 s.
+#[tokio::test]
+async fn a_half_open_link_is_detected_by_ping_silence() {
+    let mut args = common::serve_args(None);
+    args.link_timings.ping_every = Duration::from_millis(200);
+    args.link_timings.silence_limit = Duration::from_millis(1000);
+    let srv = TestServer::start_with(TestDb::sqlite().await, args).await;
+    let a = activation(&srv, 1).await;
+    let dir = state_dir();
+    let id = bosun_agent::register(&register_opts(&srv, &a, &dir))
+        .await
+        .expect("register");
+    let (relay, freeze) = freezable_relay(srv.addr).await;
+    let state = dir.join("state.json");
+    let text = std::fs::read_to_string(&state)
+        .expect("state")
+        .replace(&srv.url, &format!("http://{relay}"));
+    std::fs::write(&state, text).expect("write");
+
+    let (task, mut events, _stop) = start_agent(&dir);
+    next_event(&mut events, |e| matches!(e, AgentEvent::Connected { .. })).await;
+    wait_status(&srv, &id, "Online", Duration::from_secs(5)).await;
+    // Pings are answered while the relay moves bytes: the link stays Online across
+    // several silence limits.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(status(&srv, &id).await, "Online");
+
+    freeze.send(true).expect("freeze");
+    wait_status(&srv, &id, "ConnectionLost", Duration::from_secs(5)).await;
+    while let Ok(e) = events.try_recv() {
+        assert!(
+            !matches!(e, AgentEvent::Disconnected { .. }),
+            "the server found the dead link on its own, before the agent: {e:?}"
+        );
+    }
+    task.abort();
+    let _ = std::fs::remove_dir_all(&dir);
+    srv.stop().await;
+}

@@ -39,6 +39,7 @@ pub fn serve_args(public_url: Option<&str>) -> ServeArgs {
         site_dir: None,
         log_format: LogFormat::Human,
         agent_binary: None,
+        link_timings: Default::default(),
     }
 }
 
