@@ -174,9 +174,8 @@ fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ProtocolError
         return Err(ProtocolError::TooLarge(text.len()));
     }
     serde_json::from_str(text).map_err(|e| {
-        let mut m = e.to_string();
-        m.truncate(200);
-        ProtocolError::Malformed(m)
+        // The message may quote the input: cut it by characters, never inside one.
+        ProtocolError::Malformed(e.to_string().chars().take(200).collect())
     })
 }
 
@@ -247,6 +246,13 @@ mod tests {
 
     #[test]
     fn hostile_frames_are_refused() {
+        // An error that quotes multi-byte input is cut on a character boundary (a cut
+        // at byte 200 would fall inside an "é" here and panic).
+        let long_variant = format!(r#"{{"type":"{}"}}"#, "é".repeat(300));
+        assert!(matches!(
+            decode_agent_message(&long_variant),
+            Err(ProtocolError::Malformed(_))
+        ));
         let big = format!(
             "{{\"type\":\"heartbeat\",\"seq\":1,\"pad\":\"{}\"}}",
             "x".repeat(MAX_FRAME_BYTES)
