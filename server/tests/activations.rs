@@ -112,6 +112,53 @@ async fn create_describe_and_delete_activations() {
             .expect_err("bad token");
         assert_eq!(aws_error(&e).0, "InvalidNextToken");
 
+        // Activation tags: the service edits them (the console can); the API refuses
+        // the resource type as AWS does (not in the model's ResourceTypeForTagging).
+        bosun_core::tags::add_tags_to_resource(
+            &srv.core,
+            &bosun_core::Actor::cli(),
+            "Activation",
+            &second_id,
+            &[bosun_core::types::Tag {
+                key: "Team".into(),
+                value: "ops".into(),
+            }],
+        )
+        .await
+        .expect("tag an activation");
+        let tagged = ssm
+            .describe_activations()
+            .filters(
+                aws_sdk_ssm::types::DescribeActivationsFilter::builder()
+                    .filter_key(aws_sdk_ssm::types::DescribeActivationsFilterKeys::ActivationIds)
+                    .filter_values(&second_id)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("describe one");
+        assert!(tagged.activation_list()[0]
+            .tags()
+            .iter()
+            .any(|t| t.key() == "Team" && t.value() == "ops"));
+        let e = ssm
+            .add_tags_to_resource()
+            .resource_type(aws_sdk_ssm::types::ResourceTypeForTagging::from(
+                "Activation",
+            ))
+            .resource_id(&second_id)
+            .tags(
+                aws_sdk_ssm::types::Tag::builder()
+                    .key("k")
+                    .value("v")
+                    .build()
+                    .expect("tag"),
+            )
+            .send()
+            .await
+            .expect_err("not a tagging resource type in the model");
+        assert_eq!(aws_error(&e).0, "ValidationException");
+
         ssm.delete_activation()
             .activation_id(&second_id)
             .send()

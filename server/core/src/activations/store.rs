@@ -42,6 +42,17 @@ fn from_row(r: &Row) -> Result<ActivationRow, sqlx::Error> {
     })
 }
 
+pub async fn exists<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    id: &str,
+) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query("SELECT 1 FROM activations WHERE id = $1")
+        .bind(id)
+        .fetch_optional(e)
+        .await?
+        .is_some())
+}
+
 pub async fn insert<'e, E: Executor<'e, Database = Any>>(
     e: E,
     a: &NewActivationRow<'_>,

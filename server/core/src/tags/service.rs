@@ -21,6 +21,12 @@ async fn resource_exists(
         )
         .await?
         .is_some()),
+        // Tags on activations are set at creation (CreateActivation); the service also
+        // edits them (the AWS model's ResourceTypeForTagging has no Activation, so the
+        // API refuses it as AWS does).
+        crate::activations::TAG_RESOURCE_TYPE => {
+            Ok(crate::activations::store::exists(core.db().pool(), resource_id).await?)
+        }
         other => Err(ServiceError::validation(format!(
             "Bosun cannot tag resources of type {other} yet."
         ))
