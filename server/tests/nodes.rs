@@ -538,3 +538,33 @@ async fn a_half_open_link_is_detected_by_ping_silence() {
     let _ = std::fs::remove_dir_all(&dir);
     srv.stop().await;
 }
+
+/// Many machines enrolling at once with one activation: exactly the limit succeeds,
+/// the rest are told the limit is reached, and none sees an internal error (SQLite
+/// write transactions take the write lock up front; PostgreSQL's guarded UPDATE).
+#[tokio::test]
+async fn concurrent_registrations_respect_the_limit_without_errors() {
+    for db in TestDb::all().await {
+        let srv = TestServer::start(db).await;
+        let a = activation(&srv, 10).await;
+        let dirs: Vec<PathBuf> = (0..24).map(|_| state_dir()).collect();
+        let results = futures_util::future::join_all(
+            dirs.iter()
+                .map(|d| async { bosun_agent::register(&register_opts(&srv, &a, d)).await }),
+        )
+        .await;
+        let ok = results.iter().filter(|r| r.is_ok()).count();
+        assert_eq!(ok, 10, "{results:?}");
+        for r in results.iter().filter_map(|r| r.as_ref().err()) {
+            assert_eq!(
+                r.rejection_code(),
+                Some(bosun_protocol::ErrorCode::InvalidActivation),
+                "{r}"
+            );
+        }
+        for d in dirs {
+            let _ = std::fs::remove_dir_all(d);
+        }
+        srv.stop().await;
+    }
+}

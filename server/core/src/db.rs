@@ -110,8 +110,15 @@ impl Db {
         &self.url
     }
 
+    /// Begins a write transaction. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`): a deferred transaction that reads and then writes cannot upgrade its
+    /// lock while another connection writes and fails with "database is locked" at
+    /// once, busy timeout or not. Immediate ones queue on the busy timeout instead.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
-        self.pool.begin().await
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
     }
 
     /// Whether the database answers (for `/readyz`).
