@@ -67,7 +67,7 @@ A=$(activation "$SWARM_COUNT")
 ID=$(echo "$A" | field ActivationId)
 CODE=$(echo "$A" | field ActivationCode)
 # Register first (the registrations are not what is measured), then measure idle → connected.
-BOSUN_ACTIVATION_CODE=$CODE "$SWARM" --server "$URL" --activation-id "$ID" --count "$SWARM_COUNT" --dir "$WORK/swarm" --hold 1 >"$WORK/swarm-register.log"
+BOSUN_ACTIVATION_CODE=$CODE "$SWARM" --server "$URL" --activation-id "$ID" --count "$SWARM_COUNT" --dir "$WORK/swarm" --register-only >"$WORK/swarm-register.log"
 cat "$WORK/swarm-register.log"
 sleep 3
 rss0=$(kb "$SERVER" Rss); pss0=$(kb "$SERVER" Pss)
@@ -82,7 +82,7 @@ rss1=$(kb "$SERVER" Rss); pss1=$(kb "$SERVER" Pss)
 echo "server with $SWARM_COUNT agents: RSS $rss1 kB, PSS $pss1 kB"
 echo "per connected agent: RSS $(( (rss1 - rss0) * 1024 / SWARM_COUNT )) B, PSS $(( (pss1 - pss0) * 1024 / SWARM_COUNT )) B"
 echo "swarm process (client side, $SWARM_COUNT agents): RSS $(kb "$SWARM_PID" Rss) kB"
-ONLINE=$(aws ssm describe-instance-information --endpoint-url "$URL" --filters Key=PingStatus,Values=Online --query 'length(InstanceInformationList)' --output text)
+ONLINE=$(aws ssm describe-instance-information --endpoint-url "$URL" --filters Key=PingStatus,Values=Online --query 'InstanceInformationList[].InstanceId' --output text | wc -w)
 echo "DescribeInstanceInformation (PingStatus=Online) lists $ONLINE nodes"
 wait "$SWARM_PID" || true
 tail -1 "$WORK/swarm.log"

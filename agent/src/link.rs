@@ -119,9 +119,12 @@ pub(crate) struct Link {
 impl Link {
     /// Opens the WebSocket (TCP, TLS for `wss://`, upgrade), within [`CONNECT_TIMEOUT`].
     pub(crate) async fn connect(url: &str, tls: &Arc<ClientConfig>) -> Result<Link, AgentError> {
+        // Small buffers keep an idle agent small; frames are small and sends flush.
         let config = WebSocketConfig::default()
             .max_message_size(Some(MAX_FRAME_BYTES))
-            .max_frame_size(Some(MAX_FRAME_BYTES));
+            .max_frame_size(Some(MAX_FRAME_BYTES))
+            .read_buffer_size(8 * 1024)
+            .write_buffer_size(0);
         let connecting = tokio_tungstenite::connect_async_tls_with_config(
             url,
             Some(config),

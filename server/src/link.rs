@@ -28,6 +28,8 @@ pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 pub const PING_EVERY: Duration = Duration::from_secs(5);
 pub const SILENCE_LIMIT: Duration = Duration::from_secs(20);
 pub const HEARTBEAT_SECONDS: u32 = 15;
+/// Bytes read from a node's socket at a time.
+const LINK_READ_BUFFER: usize = 4 * 1024;
 
 /// The link's timing. Production uses the constants above; tests shorten them to
 /// observe half-open detection without waiting half a minute.
@@ -58,8 +60,13 @@ pub async fn agent_ws(
     let addr = peer.ip().to_string();
     let core = state.core.clone();
     let timings = state.link_timings;
+    // Small buffers: an idle node costs a few KiB, not tungstenite's default 128 KiB
+    // read buffer (measured by benches/agents.sh); frames are small, and each send is
+    // flushed anyway.
     ws.max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
+        .read_buffer_size(LINK_READ_BUFFER)
+        .write_buffer_size(0)
         .on_upgrade(move |socket| serve(core, socket, addr, timings))
 }
 

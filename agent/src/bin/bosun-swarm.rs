@@ -40,6 +40,9 @@ struct Cli {
     /// Seconds to stay connected once all are connected (0: until Ctrl-C).
     #[arg(long, default_value_t = 0)]
     hold: u64,
+    /// Register the missing nodes and exit without connecting them.
+    #[arg(long)]
+    register_only: bool,
 }
 
 fn main() -> ExitCode {
@@ -117,6 +120,9 @@ async fn swarm(cli: Cli) -> ExitCode {
             eprintln!("bosun-swarm: {e}");
             return ExitCode::FAILURE;
         }
+    }
+    if cli.register_only {
+        return ExitCode::SUCCESS;
     }
 
     let (events, mut rx) = tokio::sync::mpsc::unbounded_channel();
