@@ -30,6 +30,8 @@ pub mod crypto;
 #[cfg(feature = "backend")]
 pub mod db;
 #[cfg(feature = "backend")]
+pub mod documents;
+#[cfg(feature = "backend")]
 pub mod error;
 #[cfg(feature = "backend")]
 pub mod links;

@@ -346,3 +346,70 @@ mod tests {
         assert!(!format!("{k:?}").contains("s3cr3t"));
     }
 }
+
+/// A document parameter as DescribeDocument and the console's run form show it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DocumentParameterInfo {
+    pub name: String,
+    /// String, StringList, Integer, Boolean, StringMap or MapList.
+    pub kind: String,
+    pub description: String,
+    /// The default as text (JSON for lists and maps).
+    pub default_value: Option<String>,
+    pub allowed_values: Vec<String>,
+    /// Shown as a multi-line field (`displayType: textarea`).
+    pub textarea: bool,
+}
+
+/// A document (one version of it) as DescribeDocument, ListDocuments and the console
+/// show it. `owner` is the account id for documents made here, `Amazon` for built-ins.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DocumentInfo {
+    pub name: String,
+    pub display_name: String,
+    pub owner: String,
+    pub document_type: String,
+    pub schema_version: String,
+    pub document_format: String,
+    /// The version described.
+    pub document_version: String,
+    pub version_name: Option<String>,
+    pub default_version: String,
+    pub latest_version: String,
+    pub description: String,
+    pub platform_types: Vec<String>,
+    pub parameters: Vec<DocumentParameterInfo>,
+    /// SHA-256 of the content (hex).
+    pub hash: String,
+    pub created_date: i64,
+    pub target_type: String,
+    pub status: String,
+    pub tags: Vec<Tag>,
+}
+
+/// One version of a document (ListDocumentVersions).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DocumentVersionInfo {
+    pub name: String,
+    pub display_name: String,
+    pub document_version: String,
+    pub version_name: Option<String>,
+    pub created_date: i64,
+    pub is_default_version: bool,
+    pub document_format: String,
+    pub status: String,
+}
+
+/// A document's content (GetDocument), in the format asked for.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DocumentContent {
+    pub name: String,
+    pub display_name: String,
+    pub document_version: String,
+    pub version_name: Option<String>,
+    pub document_type: String,
+    pub document_format: String,
+    pub content: String,
+    pub created_date: i64,
+    pub status: String,
+}

@@ -8,18 +8,18 @@ use bosun_core::{nodes, settings, tags, Actor, Core};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::Value;
 
-fn input<T: DeserializeOwned>(v: Value) -> Result<T, ApiError> {
+pub(super) fn input<T: DeserializeOwned>(v: Value) -> Result<T, ApiError> {
     serde_json::from_value(v)
         .map_err(|e| ApiError::new("SerializationException", format!("Invalid request: {e}")))
 }
 
-fn output<T: Serialize>(v: T) -> Result<Value, ApiError> {
+pub(super) fn output<T: Serialize>(v: T) -> Result<Value, ApiError> {
     serde_json::to_value(v)
         .map_err(|_| ApiError::new("InternalServerError", "Could not encode the response."))
 }
 
 /// AWS timestamps on the JSON protocol: epoch seconds.
-fn epoch_seconds(ms: i64) -> f64 {
+pub(super) fn epoch_seconds(ms: i64) -> f64 {
     ms as f64 / 1000.0
 }
 
@@ -43,7 +43,10 @@ pub async fn call(
         "AddTagsToResource" => add_tags_to_resource(core, actor, input(body)?).await,
         "RemoveTagsFromResource" => remove_tags_from_resource(core, actor, input(body)?).await,
         "ListTagsForResource" => list_tags_for_resource(core, actor, input(body)?).await,
-        other => Err(ApiError::not_implemented(other)),
+        other => match super::documents::call(core, actor, other, body).await {
+            Some(result) => result,
+            None => Err(ApiError::not_implemented(other)),
+        },
     }
 }
 
@@ -130,9 +133,9 @@ async fn reset_service_setting(
 
 #[derive(Deserialize, Serialize, Clone)]
 #[serde(rename_all = "PascalCase")]
-struct TagIo {
-    key: String,
-    value: String,
+pub(super) struct TagIo {
+    pub(super) key: String,
+    pub(super) value: String,
 }
 
 impl From<TagIo> for Tag {

@@ -24,6 +24,13 @@ async fn resource_exists(
         // Tags on activations are set at creation (CreateActivation); the service also
         // edits them (the AWS model's ResourceTypeForTagging has no Activation, so the
         // API refuses it as AWS does).
+        crate::documents::TAG_RESOURCE_TYPE => {
+            // Built-in documents cannot be tagged (they are not ours to change).
+            Ok(crate::documents::builtin::get(resource_id).is_none()
+                && crate::documents::store::document(core.db().pool(), resource_id)
+                    .await?
+                    .is_some())
+        }
         crate::activations::TAG_RESOURCE_TYPE => {
             Ok(crate::activations::store::exists(core.db().pool(), resource_id).await?)
         }
