@@ -18,8 +18,17 @@ pub mod ssr;
 use crate::components::layout::ConsoleLayout;
 use crate::components::toast::provide_toasts;
 use crate::pages::{
-    account::AccountPage, activations::ActivationsPage, audit::AuditPage, fleet::FleetPage,
-    home::HomePage, login::LoginPage, node::NodePage, not_found::NotFound, settings::SettingsPage,
+    account::AccountPage,
+    activations::ActivationsPage,
+    audit::AuditPage,
+    document::DocumentPageView,
+    documents::{DocumentsPage, NewDocumentPage},
+    fleet::FleetPage,
+    home::HomePage,
+    login::LoginPage,
+    node::NodePage,
+    not_found::NotFound,
+    settings::SettingsPage,
     users::UsersPage,
 };
 use leptos::prelude::*;
@@ -77,6 +86,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/fleet") view=FleetPage ssr=SsrMode::Async />
                     <Route path=path!("/fleet/:id") view=NodePage ssr=SsrMode::Async />
                     <Route path=path!("/activations") view=ActivationsPage ssr=SsrMode::Async />
+                    <Route path=path!("/documents") view=DocumentsPage ssr=SsrMode::Async />
+                    <Route path=path!("/documents/new") view=NewDocumentPage ssr=SsrMode::Async />
+                    <Route path=path!("/documents/:name") view=DocumentPageView ssr=SsrMode::Async />
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async />
                     <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />

@@ -3,6 +3,7 @@
 
 pub mod form;
 pub mod format;
+pub mod highlight;
 pub mod layout;
 pub mod table;
 pub mod toast;

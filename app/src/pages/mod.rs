@@ -3,6 +3,8 @@
 pub mod account;
 pub mod activations;
 pub mod audit;
+pub mod document;
+pub mod documents;
 pub mod fleet;
 pub mod home;
 pub mod login;

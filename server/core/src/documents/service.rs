@@ -858,3 +858,51 @@ pub async fn list_documents(
 pub async fn exists(core: &Core, name: &str) -> ServiceResult<bool> {
     Ok(builtin::get(name).is_some() || store::document(core.db().pool(), name).await?.is_some())
 }
+
+/// The console's Documents list: owner (`self`/`amazon`) and type filters, text
+/// search over name and description, sorting by name or creation.
+pub async fn list_for_console(
+    core: &Core,
+    actor: &Actor,
+    query: &crate::types::ListQuery,
+) -> ServiceResult<crate::types::Page<DocumentInfo>> {
+    core.authorize(actor, Role::Viewer, "ListDocuments", "documents")
+        .await?;
+    let mut f = DocumentFilter::default();
+    match query.filter("owner") {
+        Some("self") => f.owner = Some(vec!["Self".into()]),
+        Some("amazon") => f.owner = Some(vec!["Amazon".into()]),
+        _ => {}
+    }
+    if let Some(t) = query.filter("type") {
+        f.types.push(t.to_string());
+    }
+    if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        f.keywords.push(q.to_lowercase());
+    }
+    let mut all = all_documents(core, &f).await?;
+    match (query.sort.as_deref(), query.desc) {
+        (Some("created"), desc) => all.sort_by(|a, b| {
+            let o = a.created_date.cmp(&b.created_date);
+            if desc {
+                o.reverse()
+            } else {
+                o
+            }
+        }),
+        (_, true) => all.reverse(),
+        _ => {}
+    }
+    let total = all.len() as i64;
+    let items = all
+        .into_iter()
+        .skip(query.offset().max(0) as usize)
+        .take(query.per_page() as usize)
+        .collect();
+    Ok(crate::types::Page {
+        items,
+        total,
+        page: query.page(),
+        per_page: query.per_page(),
+    })
+}
