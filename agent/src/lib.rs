@@ -21,6 +21,7 @@
 
 mod backoff;
 mod error;
+pub mod exec;
 mod identity;
 mod info;
 mod link;

@@ -226,6 +226,10 @@ pub(crate) fn unexpected(message: &ServerMessage) -> AgentError {
         ServerMessage::Registered { .. } => "registered",
         ServerMessage::Authenticated { .. } => "authenticated",
         ServerMessage::HeartbeatAck { .. } => "heartbeat_ack",
+        ServerMessage::Run(_) => "run",
+        ServerMessage::Cancel { .. } => "cancel",
+        ServerMessage::OutputAck { .. } => "output_ack",
+        ServerMessage::FinishedAck { .. } => "finished_ack",
         ServerMessage::Error { .. } => "error",
     };
     AgentError::Protocol(format!("unexpected {kind} message"))

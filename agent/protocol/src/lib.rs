@@ -17,6 +17,9 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod exec;
+pub use exec::{InvocationResult, OutputChunk, RunInvocation};
+
 /// The protocol version both sides speak.
 pub const PROTOCOL_VERSION: u32 = 1;
 /// Where the server accepts agent connections.
@@ -55,6 +58,14 @@ pub enum AgentMessage {
     Heartbeat {
         seq: u64,
     },
+    /// The invocation is journaled and its first step is starting.
+    InvocationStarted {
+        invocation_id: String,
+    },
+    Output(OutputChunk),
+    /// The invocation ended (also the answer to a `Run` of an invocation that already
+    /// ended on this node: it is never run twice).
+    InvocationFinished(InvocationResult),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,6 +88,22 @@ pub enum ServerMessage {
     },
     HeartbeatAck {
         seq: u64,
+    },
+    /// Run an invocation (or report it, if this node has seen the id before).
+    Run(RunInvocation),
+    /// Stop a running invocation: its process group is killed.
+    Cancel {
+        invocation_id: String,
+    },
+    /// The server stored every output chunk up to `seq`.
+    OutputAck {
+        invocation_id: String,
+        seq: u64,
+    },
+    /// The server stored the invocation's result and all its output: the agent may
+    /// drop its spool (it keeps the id, so the invocation is never run again).
+    FinishedAck {
+        invocation_id: String,
     },
     /// The connection ends after this. `code` is stable (see [`ErrorCode`]).
     Error {

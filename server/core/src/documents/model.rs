@@ -879,47 +879,56 @@ mod tests {
     fn errors_name_the_bad_element() {
         let mut v = shell(json!("{{ commands }}"));
         v["mainSteps"][0]["action"] = json!("aws:runPowerShellScript");
-        assert_eq!(doc(v).unwrap_err().path, "mainSteps[0].action");
+        assert_eq!(doc(v).expect_err("invalid").path, "mainSteps[0].action");
 
         let mut v = shell(json!("{{ commands }}"));
         v["mainSteps"][0]["inputs"]["runComand"] = json!("x");
-        assert_eq!(doc(v).unwrap_err().path, "mainSteps[0].inputs.runComand");
+        assert_eq!(
+            doc(v).expect_err("invalid").path,
+            "mainSteps[0].inputs.runComand"
+        );
 
-        let e = doc(shell(json!("{{ nope }}"))).unwrap_err();
+        let e = doc(shell(json!("{{ nope }}"))).expect_err("invalid");
         assert!(e.message.contains("nope"), "{e}");
 
         let mut v = shell(json!("x"));
         v["parameters"]["commands"]["type"] = json!("Float");
-        assert_eq!(doc(v).unwrap_err().path, "parameters.commands.type");
+        assert_eq!(
+            doc(v).expect_err("invalid").path,
+            "parameters.commands.type"
+        );
 
         let mut v = shell(json!("x"));
         v["parameters"]["commands"]["allowedPattern"] = json!("(");
         assert_eq!(
-            doc(v).unwrap_err().path,
+            doc(v).expect_err("invalid").path,
             "parameters.commands.allowedPattern"
         );
 
         let mut v = shell(json!("x"));
         v["schemaVersion"] = json!("0.3");
-        assert_eq!(doc(v).unwrap_err().path, "schemaVersion");
+        assert_eq!(doc(v).expect_err("invalid").path, "schemaVersion");
 
         let mut v = shell(json!("x"));
         v["mainSteps"] = json!([
             {"action": "aws:runShellScript", "name": "a", "inputs": {"runCommand": "x"}},
             {"action": "aws:runShellScript", "name": "a", "inputs": {"runCommand": "y"}}
         ]);
-        assert_eq!(doc(v).unwrap_err().path, "mainSteps[1].name");
+        assert_eq!(doc(v).expect_err("invalid").path, "mainSteps[1].name");
 
         let mut v = shell(json!("x"));
         v["mainSteps"][0]["inputs"]["timeoutSeconds"] = json!(0);
         assert_eq!(
-            doc(v).unwrap_err().path,
+            doc(v).expect_err("invalid").path,
             "mainSteps[0].inputs.timeoutSeconds"
         );
 
         let mut v = shell(json!("x"));
         v["parameters"]["commands"]["default"] = json!(5);
-        assert_eq!(doc(v).unwrap_err().path, "parameters.commands.default");
+        assert_eq!(
+            doc(v).expect_err("invalid").path,
+            "parameters.commands.default"
+        );
     }
 
     #[test]

@@ -1,0 +1,392 @@
+//! Runs an invocation's steps: each step is `/bin/sh -c <script>` in its own process
+//! group, with its environment and working directory; stdout and stderr are read as
+//! they come and cut into numbered chunks (never inside a UTF-8 character), spooled,
+//! then handed to the link. A step's timeout or a cancel kills the whole process group
+//! at once.
+
+use super::journal::{Journal, JournalError};
+use bosun_protocol::exec::{
+    InvocationResult, OnFailure, Outcome, OutputChunk, StepResult, StepSpec, Stream,
+    MAX_CHUNK_BYTES,
+};
+use bosun_protocol::RunInvocation;
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::sync::{mpsc, watch};
+
+/// After the shell exits, output still in the pipes is read for at most this long
+/// (a background child may keep them open forever).
+const DRAIN_AFTER_EXIT: Duration = Duration::from_secs(1);
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// How many bytes at the end of `b` start a UTF-8 character that is not complete yet.
+fn incomplete_tail(b: &[u8]) -> usize {
+    for k in 1..=b.len().min(3) {
+        let c = b[b.len() - k];
+        if c >= 0xC0 {
+            let need = if c >= 0xF0 {
+                4
+            } else if c >= 0xE0 {
+                3
+            } else {
+                2
+            };
+            return if need > k { k } else { 0 };
+        }
+        if c < 0x80 {
+            return 0;
+        }
+    }
+    0
+}
+
+/// Bytes to text without splitting a character: converts at most `max` bytes from the
+/// front, leaving an incomplete trailing character for later (at end of stream it is
+/// converted too, as U+FFFD). Invalid bytes become U+FFFD.
+fn take_text(pending: &mut Vec<u8>, max: usize, eof: bool) -> String {
+    let cut = if pending.len() > max {
+        max - incomplete_tail(&pending[..max])
+    } else if eof {
+        pending.len()
+    } else {
+        pending.len() - incomplete_tail(pending)
+    };
+    let rest = pending.split_off(cut);
+    let text = String::from_utf8_lossy(pending).into_owned();
+    *pending = rest;
+    text
+}
+
+/// Output is sent when a chunk is full or this long after its first byte: few frames
+/// for chatty commands, and still live (the target is under 100 ms to the browser).
+const FLUSH_AFTER: Duration = Duration::from_millis(20);
+
+struct Emitter<'a> {
+    invocation_id: String,
+    seq: u64,
+    journal: &'a Journal,
+    out: &'a mpsc::Sender<OutputChunk>,
+}
+
+impl Emitter<'_> {
+    async fn emit(&mut self, step: u32, stream: Stream, data: String) -> Result<(), JournalError> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        self.seq += 1;
+        let chunk = OutputChunk {
+            invocation_id: self.invocation_id.clone(),
+            seq: self.seq,
+            step,
+            stream,
+            data,
+        };
+        self.journal.spool(&chunk)?;
+        // A closed link drops live chunks; they are in the spool and sent again.
+        let _ = self.out.send(chunk).await;
+        Ok(())
+    }
+}
+
+/// Reads one pipe to the end, in chunks of at most [`MAX_CHUNK_BYTES`].
+async fn pump(
+    mut pipe: impl AsyncRead + Unpin,
+    stream: Stream,
+    tx: mpsc::Sender<(Stream, Vec<u8>, bool)>,
+) {
+    let mut buf = vec![0u8; MAX_CHUNK_BYTES];
+    loop {
+        match pipe.read(&mut buf).await {
+            Ok(0) | Err(_) => {
+                let _ = tx.send((stream, Vec::new(), true)).await;
+                return;
+            }
+            Ok(n) => {
+                if tx.send((stream, buf[..n].to_vec(), false)).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+fn kill_group(pid: Option<u32>) {
+    if let Some(pid) = pid {
+        let _ = nix::sys::signal::killpg(
+            nix::unistd::Pid::from_raw(pid as i32),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+}
+
+enum Ended {
+    Exited(i32),
+    TimedOut,
+    Cancelled,
+}
+
+async fn run_step(
+    index: u32,
+    step: &StepSpec,
+    emitter: &mut Emitter<'_>,
+    cancel: &mut watch::Receiver<bool>,
+) -> Result<StepResult, JournalError> {
+    let started_at = now_ms();
+    let mut cmd = tokio::process::Command::new("/bin/sh");
+    cmd.arg("-c")
+        .arg(&step.script)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    if let Some(dir) = step.working_directory.as_deref().filter(|d| !d.is_empty()) {
+        cmd.current_dir(dir);
+    }
+    for (k, v) in &step.env {
+        cmd.env(k, v);
+    }
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => {
+            let why = match step.working_directory.as_deref() {
+                Some(d) if !d.is_empty() && !std::path::Path::new(d).is_dir() => {
+                    format!("the working directory {d} does not exist\n")
+                }
+                _ => format!("the step could not start: {e}\n"),
+            };
+            emitter.emit(index, Stream::Stderr, why).await?;
+            return Ok(StepResult {
+                step: index,
+                outcome: Outcome::Failed,
+                exit_code: -1,
+                started_at,
+                ended_at: now_ms(),
+            });
+        }
+    };
+    let pid = child.id();
+    let (tx, mut rx) = mpsc::channel::<(Stream, Vec<u8>, bool)>(8);
+    if let Some(p) = child.stdout.take() {
+        tokio::spawn(pump(p, Stream::Stdout, tx.clone()));
+    }
+    if let Some(p) = child.stderr.take() {
+        tokio::spawn(pump(p, Stream::Stderr, tx.clone()));
+    }
+    drop(tx);
+    let mut pending_out = Vec::new();
+    let mut pending_err = Vec::new();
+    let deadline = tokio::time::sleep(Duration::from_secs(step.timeout_seconds.max(1)));
+    tokio::pin!(deadline);
+    let mut open_pipes = 2u8;
+    let mut ended: Option<Ended> = None;
+    let mut drain_until: Option<tokio::time::Instant> = None;
+    let mut flush_at: Option<tokio::time::Instant> = None;
+    loop {
+        if ended.is_some() && open_pipes == 0 {
+            break;
+        }
+        let drain = async {
+            match drain_until {
+                Some(t) => tokio::time::sleep_until(t).await,
+                None => std::future::pending().await,
+            }
+        };
+        let flush = async {
+            match flush_at {
+                Some(t) => tokio::time::sleep_until(t).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            piece = rx.recv() => match piece {
+                Some((stream, bytes, eof)) => {
+                    let pending = if stream == Stream::Stdout { &mut pending_out } else { &mut pending_err };
+                    pending.extend_from_slice(&bytes);
+                    while pending.len() >= MAX_CHUNK_BYTES {
+                        let text = take_text(pending, MAX_CHUNK_BYTES, false);
+                        emitter.emit(index, stream, text).await?;
+                    }
+                    if eof {
+                        let text = take_text(pending, MAX_CHUNK_BYTES, true);
+                        emitter.emit(index, stream, text).await?;
+                        open_pipes = open_pipes.saturating_sub(1);
+                    } else if !pending.is_empty() && flush_at.is_none() {
+                        flush_at = Some(tokio::time::Instant::now() + FLUSH_AFTER);
+                    }
+                }
+                None => open_pipes = 0,
+            },
+            () = flush => {
+                flush_at = None;
+                let text = take_text(&mut pending_out, MAX_CHUNK_BYTES, false);
+                emitter.emit(index, Stream::Stdout, text).await?;
+                let text = take_text(&mut pending_err, MAX_CHUNK_BYTES, false);
+                emitter.emit(index, Stream::Stderr, text).await?;
+            }
+            status = child.wait(), if ended.is_none() => {
+                let code = status.ok().and_then(|s| s.code()).unwrap_or(-1);
+                ended = Some(Ended::Exited(code));
+                drain_until = Some(tokio::time::Instant::now() + DRAIN_AFTER_EXIT);
+            }
+            () = &mut deadline, if ended.is_none() => {
+                kill_group(pid);
+                let _ = child.wait().await;
+                ended = Some(Ended::TimedOut);
+                drain_until = Some(tokio::time::Instant::now() + DRAIN_AFTER_EXIT);
+            }
+            changed = cancel.changed(), if ended.is_none() => {
+                if changed.is_err() || *cancel.borrow() {
+                    kill_group(pid);
+                    let _ = child.wait().await;
+                    ended = Some(Ended::Cancelled);
+                    drain_until = Some(tokio::time::Instant::now() + DRAIN_AFTER_EXIT);
+                }
+            }
+            () = drain => break,
+        }
+    }
+    // What is left (and an incomplete character, as U+FFFD) goes out now.
+    while !pending_out.is_empty() {
+        let rest = take_text(&mut pending_out, MAX_CHUNK_BYTES, true);
+        emitter.emit(index, Stream::Stdout, rest).await?;
+    }
+    while !pending_err.is_empty() {
+        let rest = take_text(&mut pending_err, MAX_CHUNK_BYTES, true);
+        emitter.emit(index, Stream::Stderr, rest).await?;
+    }
+    let (outcome, exit_code) = match ended {
+        Some(Ended::Exited(0)) => (Outcome::Success, 0),
+        Some(Ended::Exited(code)) => (Outcome::Failed, code),
+        Some(Ended::TimedOut) => (Outcome::TimedOut, -1),
+        Some(Ended::Cancelled) => (Outcome::Cancelled, -1),
+        None => (Outcome::Failed, -1),
+    };
+    Ok(StepResult {
+        step: index,
+        outcome,
+        exit_code,
+        started_at,
+        ended_at: now_ms(),
+    })
+}
+
+/// Runs every step of `run` (already recorded as started in `journal`), streaming
+/// output to `out`, and records the result in the journal before returning it.
+pub async fn execute(
+    run: &RunInvocation,
+    journal: &Journal,
+    out: &mpsc::Sender<OutputChunk>,
+    mut cancel: watch::Receiver<bool>,
+) -> Result<InvocationResult, JournalError> {
+    let mut emitter = Emitter {
+        invocation_id: run.invocation_id.clone(),
+        seq: journal.last_seq(&run.invocation_id)?,
+        journal,
+        out,
+    };
+    let mut results: Vec<StepResult> = Vec::new();
+    let mut stop: Option<Outcome> = None;
+    let mut failed = false;
+    for (i, step) in run.steps.iter().enumerate() {
+        let index = i as u32;
+        if stop.is_some() || *cancel.borrow() {
+            let now = now_ms();
+            results.push(StepResult {
+                step: index,
+                outcome: if *cancel.borrow() {
+                    Outcome::Cancelled
+                } else {
+                    Outcome::Skipped
+                },
+                exit_code: -1,
+                started_at: now,
+                ended_at: now,
+            });
+            continue;
+        }
+        let r = run_step(index, step, &mut emitter, &mut cancel).await?;
+        match r.outcome {
+            Outcome::Success => {}
+            Outcome::Cancelled => stop = Some(Outcome::Cancelled),
+            Outcome::TimedOut => stop = Some(Outcome::TimedOut),
+            _ => {
+                failed = true;
+                match step.on_failure {
+                    OnFailure::Continue => {}
+                    OnFailure::Exit => stop = Some(Outcome::Failed),
+                    OnFailure::SuccessAndExit => {
+                        failed = false;
+                        stop = Some(Outcome::Success);
+                    }
+                }
+            }
+        }
+        if step.is_end && stop.is_none() {
+            stop = Some(if failed {
+                Outcome::Failed
+            } else {
+                Outcome::Success
+            });
+        }
+        results.push(r);
+    }
+    let outcome = match stop {
+        Some(o) => o,
+        None if failed => Outcome::Failed,
+        None => Outcome::Success,
+    };
+    let exit_code = results
+        .iter()
+        .rev()
+        .find(|r| {
+            r.outcome != Outcome::Skipped && r.outcome != Outcome::Cancelled || r.exit_code != -1
+        })
+        .map(|r| r.exit_code)
+        .unwrap_or(-1);
+    let result = InvocationResult {
+        invocation_id: run.invocation_id.clone(),
+        outcome,
+        exit_code: if outcome == Outcome::Success {
+            0
+        } else {
+            exit_code
+        },
+        steps: results,
+        last_seq: emitter.seq,
+        detail: None,
+    };
+    journal.finish(&result)?;
+    Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_never_cut_inside_a_character() {
+        let mut p = "hé".as_bytes().to_vec();
+        p.pop(); // half of é
+        assert_eq!(take_text(&mut p, 64, false), "h");
+        assert_eq!(p.len(), 1);
+        p.push(0xA9);
+        assert_eq!(take_text(&mut p, 64, false), "é");
+        assert!(p.is_empty());
+        let mut bad = vec![b'a', 0xFF, b'b'];
+        assert_eq!(take_text(&mut bad, 64, false), "a\u{FFFD}b");
+        let mut tail = vec![0xE2, 0x82];
+        assert_eq!(take_text(&mut tail, 64, true), "\u{FFFD}");
+        // A cut at `max` never splits a character: "aé" cut at 2 bytes gives "a".
+        let mut p = "aé".as_bytes().to_vec();
+        assert_eq!(take_text(&mut p, 2, false), "a");
+        assert_eq!(take_text(&mut p, 2, false), "é");
+    }
+}

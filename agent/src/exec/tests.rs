@@ -1,0 +1,320 @@
+//! The journal and the executor with real processes.
+
+use super::*;
+use bosun_protocol::exec::{OnFailure, Outcome, OutputChunk, StepSpec, Stream};
+use bosun_protocol::RunInvocation;
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, watch};
+
+fn step(name: &str, script: &str) -> StepSpec {
+    StepSpec {
+        name: name.into(),
+        plugin: "aws:runShellScript".into(),
+        script: script.into(),
+        working_directory: None,
+        timeout_seconds: 60,
+        env: Vec::new(),
+        on_failure: OnFailure::Continue,
+        is_end: false,
+    }
+}
+
+fn invocation(id: &str, steps: Vec<StepSpec>) -> RunInvocation {
+    RunInvocation {
+        invocation_id: id.into(),
+        command_id: "cmd-1".into(),
+        steps,
+    }
+}
+
+struct Fixture {
+    _dir: crate::state::tests::TempDir,
+    journal: Journal,
+}
+
+fn fixture(name: &str) -> Fixture {
+    let dir = crate::state::tests::TempDir::new(name);
+    let journal = Journal::open(dir.path()).expect("journal");
+    Fixture { _dir: dir, journal }
+}
+
+/// Runs to the end, collecting every chunk.
+async fn run_all(
+    f: &Fixture,
+    run: &RunInvocation,
+) -> (bosun_protocol::InvocationResult, Vec<OutputChunk>) {
+    assert_eq!(f.journal.begin(run, 1).expect("begin"), Seen::New);
+    // A small channel drained as it fills, as the link does.
+    let (tx, mut rx) = mpsc::channel(8);
+    let collector = tokio::spawn(async move {
+        let mut chunks = Vec::new();
+        while let Some(c) = rx.recv().await {
+            chunks.push(c);
+        }
+        chunks
+    });
+    let (_cancel_tx, cancel) = watch::channel(false);
+    let result = execute(run, &f.journal, &tx, cancel)
+        .await
+        .expect("execute");
+    drop(tx);
+    (result, collector.await.expect("collector"))
+}
+
+fn text(chunks: &[OutputChunk], step: u32, stream: Stream) -> String {
+    chunks
+        .iter()
+        .filter(|c| c.step == step && c.stream == stream)
+        .map(|c| c.data.as_str())
+        .collect()
+}
+
+#[tokio::test]
+async fn steps_run_in_order_with_env_and_directory_and_numbered_output() {
+    let f = fixture("exec-order");
+    let mut second = step("second", "pwd; echo \"$SSM_who\"; echo oops >&2; exit 3");
+    second.working_directory = Some("/tmp".into());
+    second.env = vec![("SSM_who".into(), "world; rm -rf /".into())];
+    let run = invocation(
+        "inv-order",
+        vec![
+            step("first", "echo one; echo two"),
+            second,
+            step("third", "echo three"),
+        ],
+    );
+    let (r, chunks) = run_all(&f, &run).await;
+    assert_eq!(text(&chunks, 0, Stream::Stdout), "one\ntwo\n");
+    assert_eq!(text(&chunks, 1, Stream::Stdout), "/tmp\nworld; rm -rf /\n");
+    assert_eq!(text(&chunks, 1, Stream::Stderr), "oops\n");
+    assert_eq!(text(&chunks, 2, Stream::Stdout), "three\n");
+    let seqs: Vec<u64> = chunks.iter().map(|c| c.seq).collect();
+    assert_eq!(
+        seqs,
+        (1..=chunks.len() as u64).collect::<Vec<_>>(),
+        "no gaps"
+    );
+    assert_eq!(r.last_seq, chunks.len() as u64);
+    assert_eq!(
+        r.outcome,
+        Outcome::Failed,
+        "a failed step fails the invocation"
+    );
+    assert_eq!(r.steps[1].exit_code, 3);
+    assert_eq!(
+        r.steps[2].outcome,
+        Outcome::Success,
+        "onFailure continue runs the rest"
+    );
+    assert_eq!(r.exit_code, 0, "the last step's code");
+}
+
+#[tokio::test]
+async fn on_failure_exit_and_success_and_exit() {
+    let f = fixture("exec-onfailure");
+    let mut failing = step("a", "exit 2");
+    failing.on_failure = OnFailure::Exit;
+    let (r, _) = run_all(
+        &f,
+        &invocation("inv-exit", vec![failing.clone(), step("b", "echo never")]),
+    )
+    .await;
+    assert_eq!((r.outcome, r.exit_code), (Outcome::Failed, 2));
+    assert_eq!(r.steps[1].outcome, Outcome::Skipped);
+
+    failing.on_failure = OnFailure::SuccessAndExit;
+    let (r, chunks) = run_all(
+        &f,
+        &invocation("inv-sae", vec![failing, step("b", "echo never")]),
+    )
+    .await;
+    assert_eq!((r.outcome, r.exit_code), (Outcome::Success, 0));
+    assert!(chunks.is_empty());
+
+    let mut end = step("a", "true");
+    end.is_end = true;
+    let (r, _) = run_all(
+        &f,
+        &invocation("inv-end", vec![end, step("b", "echo never")]),
+    )
+    .await;
+    assert_eq!(r.outcome, Outcome::Success);
+    assert_eq!(r.steps[1].outcome, Outcome::Skipped);
+
+    let mut missing = step("a", "true");
+    missing.working_directory = Some("/nonexistent/dir".into());
+    let (r, chunks) = run_all(&f, &invocation("inv-cwd", vec![missing])).await;
+    assert_eq!(r.outcome, Outcome::Failed);
+    assert!(text(&chunks, 0, Stream::Stderr).contains("/nonexistent/dir does not exist"));
+}
+
+/// Whether any process of group `pgid` is still running (zombies waiting for their
+/// reaper do not count: they run nothing). SIGKILL is delivered asynchronously, so
+/// this waits up to two seconds for the group to be gone.
+fn group_alive(pgid: i32) -> bool {
+    let running = || {
+        std::fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+            .any(|stat| {
+                // pid (comm) state ppid pgrp …; comm may contain spaces: split after ')'.
+                let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+                let f: Vec<&str> = rest.split_whitespace().collect();
+                f.len() > 2 && f[2] == pgid.to_string() && f[0] != "Z" && f[0] != "X"
+            })
+    };
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while running() {
+        if Instant::now() > deadline {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+#[tokio::test]
+async fn a_timeout_kills_the_whole_process_group() {
+    let f = fixture("exec-timeout");
+    // The shell starts a background sleeper too; both must die.
+    let mut s = step("slow", "echo $$; sleep 30 & sleep 30; wait");
+    s.timeout_seconds = 1;
+    let started = Instant::now();
+    let (r, chunks) = run_all(&f, &invocation("inv-timeout", vec![s])).await;
+    assert_eq!(r.outcome, Outcome::TimedOut);
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let pgid: i32 = text(&chunks, 0, Stream::Stdout)
+        .trim()
+        .parse()
+        .expect("pid");
+    assert!(!group_alive(pgid), "nothing of the group survives");
+}
+
+#[tokio::test]
+async fn cancel_kills_the_running_step_and_skips_the_rest() {
+    let f = fixture("exec-cancel");
+    let run = invocation(
+        "inv-cancel",
+        vec![
+            step("long", "echo ready; echo $$ >&2; sleep 30"),
+            step("after", "echo never"),
+        ],
+    );
+    assert_eq!(f.journal.begin(&run, 1).expect("begin"), Seen::New);
+    let (tx, mut rx) = mpsc::channel(64);
+    let (cancel_tx, cancel) = watch::channel(false);
+    let journal = f.journal.clone();
+    let task = tokio::spawn(async move { execute(&run, &journal, &tx, cancel).await });
+    // Wait for the step to be running (its first line), then cancel.
+    let mut pgid = None;
+    let mut ready = false;
+    while !(ready && pgid.is_some()) {
+        let c = rx.recv().await.expect("output");
+        match c.stream {
+            Stream::Stdout => ready |= c.data.contains("ready"),
+            Stream::Stderr => pgid = c.data.trim().parse::<i32>().ok(),
+        }
+    }
+    let asked = Instant::now();
+    cancel_tx.send(true).expect("cancel");
+    let r = task.await.expect("join").expect("execute");
+    assert!(
+        asked.elapsed() < Duration::from_secs(2),
+        "cancelled within a second or so"
+    );
+    assert_eq!(r.outcome, Outcome::Cancelled);
+    assert_eq!(r.steps[1].outcome, Outcome::Cancelled);
+    assert!(!group_alive(pgid.expect("pid")));
+}
+
+#[tokio::test]
+async fn large_and_multibyte_output_is_chunked_losslessly() {
+    let f = fixture("exec-large");
+    let run = invocation(
+        "inv-large",
+        vec![step(
+            "big",
+            "i=0; while [ $i -lt 20000 ]; do printf 'é'; i=$((i+1)); done; printf '\\377end'",
+        )],
+    );
+    let (r, chunks) = run_all(&f, &run).await;
+    assert_eq!(r.outcome, Outcome::Success);
+    assert!(chunks.len() > 1);
+    assert!(
+        chunks.len() < 200,
+        "small writes are coalesced: {} chunks",
+        chunks.len()
+    );
+    assert!(chunks
+        .iter()
+        .all(|c| c.data.len() <= bosun_protocol::exec::MAX_CHUNK_BYTES));
+    let out = text(&chunks, 0, Stream::Stdout);
+    assert_eq!(out, format!("{}\u{FFFD}end", "é".repeat(20000)));
+}
+
+#[tokio::test]
+async fn the_journal_answers_a_repeated_id_and_never_runs_it_twice() {
+    let f = fixture("exec-journal");
+    let run = invocation("inv-once", vec![step("a", "echo ran >> \"$MARK\"")]);
+    let mark = f._dir.path().join("mark");
+    let mut run = run;
+    run.steps[0].env = vec![("MARK".into(), mark.display().to_string())];
+    let (r, _) = run_all(&f, &run).await;
+    assert_eq!(r.outcome, Outcome::Success);
+    // The same id again: the journal answers with the stored result.
+    match f.journal.begin(&run, 2).expect("begin again") {
+        Seen::Finished(again) => assert_eq!(again, r),
+        other => panic!("expected Finished, got {other:?}"),
+    }
+    assert_eq!(
+        std::fs::read_to_string(&mark).expect("mark"),
+        "ran\n",
+        "ran once"
+    );
+
+    // Output stays spooled until the server confirms, then only the id remains.
+    assert_eq!(
+        f.journal.spooled("inv-once", 0).expect("spool").len(),
+        0,
+        "echo went to a file"
+    );
+    assert_eq!(f.journal.unacknowledged().expect("unacked").len(), 1);
+    f.journal.acknowledge("inv-once").expect("ack");
+    assert!(f.journal.unacknowledged().expect("unacked").is_empty());
+    assert!(matches!(
+        f.journal.begin(&run, 3).expect("begin"),
+        Seen::Finished(_)
+    ));
+
+    // Started and never finished (the agent died): interrupted, then failed for good.
+    let lost = invocation("inv-lost", vec![step("a", "true")]);
+    assert_eq!(f.journal.begin(&lost, 5).expect("begin"), Seen::New);
+    assert_eq!(
+        f.journal.begin(&lost, 6).expect("begin"),
+        Seen::Interrupted { started_at: 5 }
+    );
+    let failed = f.journal.interrupt("inv-lost", 1, 0).expect("interrupt");
+    assert_eq!(failed.outcome, Outcome::Failed);
+    assert!(matches!(
+        f.journal.begin(&lost, 7).expect("begin"),
+        Seen::Finished(_)
+    ));
+
+    // Ids never become paths unless they are plain.
+    let evil = invocation("../../etc/passwd", vec![step("a", "true")]);
+    assert!(matches!(
+        f.journal.begin(&evil, 1),
+        Err(JournalError::BadId(_))
+    ));
+}
+
+#[tokio::test]
+async fn spooled_chunks_after_a_seq_are_there_to_send_again() {
+    let f = fixture("exec-spool");
+    let run = invocation("inv-spool", vec![step("a", "echo a; echo b >&2; echo c")]);
+    let (_, chunks) = run_all(&f, &run).await;
+    let again = f.journal.spooled("inv-spool", 1).expect("spooled");
+    assert_eq!(again, chunks[1..].to_vec());
+}
