@@ -24,6 +24,8 @@ pub mod clock;
 #[cfg(feature = "backend")]
 pub mod cluster;
 #[cfg(feature = "backend")]
+pub mod commands;
+#[cfg(feature = "backend")]
 mod core;
 #[cfg(feature = "backend")]
 pub mod crypto;
