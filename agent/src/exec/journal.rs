@@ -252,39 +252,41 @@ impl Journal {
         }
     }
 
-    /// Finished invocations whose result the server has not confirmed (to report again
-    /// after a reconnect), with their spooled output.
-    pub fn unacknowledged(&self) -> Result<Vec<InvocationResult>, JournalError> {
+    /// Every readable entry with its file (unreadable ones are skipped: a torn write
+    /// of a temporary file never has the `.json` name).
+    fn entries(&self) -> Result<Vec<(PathBuf, Entry)>, JournalError> {
         let mut out = Vec::new();
-        for entry in fs::read_dir(&self.dir).map_err(io(&self.dir))? {
-            let entry = entry.map_err(io(&self.dir))?;
-            let name = entry.file_name();
+        for item in fs::read_dir(&self.dir).map_err(io(&self.dir))? {
+            let item = item.map_err(io(&self.dir))?;
+            let name = item.file_name();
             let Some(id) = name.to_str().and_then(|n| n.strip_suffix(".json")) else {
                 continue;
             };
             if let Ok(Some(e)) = self.read(id) {
-                if let (Some(r), false) = (e.result, e.acked) {
-                    out.push(r);
-                }
+                out.push((item.path(), e));
             }
         }
         Ok(out)
     }
 
+    /// Finished invocations whose result the server has not confirmed (to report again
+    /// after a reconnect).
+    pub fn unacknowledged(&self) -> Result<Vec<InvocationResult>, JournalError> {
+        Ok(self
+            .entries()?
+            .into_iter()
+            .filter(|(_, e)| !e.acked)
+            .filter_map(|(_, e)| e.result)
+            .collect())
+    }
+
     /// Forgets acknowledged invocations older than [`KEEP_FINISHED_MS`].
     pub fn prune(&self, now_ms: i64) -> Result<usize, JournalError> {
         let mut n = 0;
-        for entry in fs::read_dir(&self.dir).map_err(io(&self.dir))? {
-            let entry = entry.map_err(io(&self.dir))?;
-            let name = entry.file_name();
-            let Some(id) = name.to_str().and_then(|n| n.strip_suffix(".json")) else {
-                continue;
-            };
-            if let Ok(Some(e)) = self.read(id) {
-                if e.acked && e.started_at + KEEP_FINISHED_MS < now_ms {
-                    let _ = fs::remove_file(entry.path());
-                    n += 1;
-                }
+        for (path, e) in self.entries()? {
+            if e.acked && e.started_at + KEEP_FINISHED_MS < now_ms && fs::remove_file(path).is_ok()
+            {
+                n += 1;
             }
         }
         Ok(n)

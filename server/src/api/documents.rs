@@ -17,39 +17,24 @@ pub(super) async fn call(
     operation: &str,
     body: Value,
 ) -> Option<Result<Value, ApiError>> {
+    // Decode the operation's input, then call its handler.
+    macro_rules! op {
+        ($handler:ident) => {
+            match input(body) {
+                Ok(i) => $handler(core, actor, i).await,
+                Err(e) => Err(e),
+            }
+        };
+    }
     Some(match operation {
-        "CreateDocument" => match input(body) {
-            Ok(i) => create_document(core, actor, i).await,
-            Err(e) => Err(e),
-        },
-        "UpdateDocument" => match input(body) {
-            Ok(i) => update_document(core, actor, i).await,
-            Err(e) => Err(e),
-        },
-        "GetDocument" => match input(body) {
-            Ok(i) => get_document(core, actor, i).await,
-            Err(e) => Err(e),
-        },
-        "DescribeDocument" => match input(body) {
-            Ok(i) => describe_document(core, actor, i).await,
-            Err(e) => Err(e),
-        },
-        "DeleteDocument" => match input(body) {
-            Ok(i) => delete_document(core, actor, i).await,
-            Err(e) => Err(e),
-        },
-        "ListDocuments" => match input(body) {
-            Ok(i) => list_documents(core, actor, i).await,
-            Err(e) => Err(e),
-        },
-        "ListDocumentVersions" => match input(body) {
-            Ok(i) => list_document_versions(core, actor, i).await,
-            Err(e) => Err(e),
-        },
-        "UpdateDocumentDefaultVersion" => match input(body) {
-            Ok(i) => update_default_version(core, actor, i).await,
-            Err(e) => Err(e),
-        },
+        "CreateDocument" => op!(create_document),
+        "UpdateDocument" => op!(update_document),
+        "GetDocument" => op!(get_document),
+        "DescribeDocument" => op!(describe_document),
+        "DeleteDocument" => op!(delete_document),
+        "ListDocuments" => op!(list_documents),
+        "ListDocumentVersions" => op!(list_document_versions),
+        "UpdateDocumentDefaultVersion" => op!(update_default_version),
         _ => return None,
     })
 }

@@ -352,18 +352,18 @@ pub fn plan_steps(
                                 (k.clone(), values)
                             })
                             .collect(),
-                        Some(Value::String(s)) => serde_json::from_str::<BTreeMap<String, Value>>(
-                            &substitute(s, params),
-                        )
-                        .map_err(|_| {
-                            invalid_parameters(format!(
+                        Some(Value::String(s)) => {
+                            serde_json::from_str::<BTreeMap<String, Value>>(&substitute(s, params))
+                                .map_err(|_| {
+                                    invalid_parameters(format!(
                                 "The step {} has documentParameters that are not a JSON mapping.",
                                 step.name
                             ))
-                        })?
-                        .into_iter()
-                        .map(|(k, v)| (k, vec![as_text(&v)]))
-                        .collect(),
+                                })?
+                                .into_iter()
+                                .map(|(k, v)| (k, vec![as_text(&v)]))
+                                .collect()
+                        }
                         _ => BTreeMap::new(),
                     };
                 let inner_params = bind_parameters(&inner, &given)?;
