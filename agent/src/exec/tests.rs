@@ -303,8 +303,17 @@ async fn the_journal_answers_a_repeated_id_and_never_runs_it_twice() {
     ));
 
     // A week later, acknowledged invocations are forgotten; unconfirmed ones stay.
-    assert_eq!(f.journal.prune(1 + journal::KEEP_FINISHED_MS + 1).expect("prune"), 1);
-    assert_eq!(f.journal.unacknowledged().expect("unacked").len(), 1, "inv-lost stays");
+    assert_eq!(
+        f.journal
+            .prune(1 + journal::KEEP_FINISHED_MS + 1)
+            .expect("prune"),
+        1
+    );
+    assert_eq!(
+        f.journal.unacknowledged().expect("unacked").len(),
+        1,
+        "inv-lost stays"
+    );
 
     // Ids never become paths unless they are plain.
     let evil = invocation("../../etc/passwd", vec![step("a", "true")]);
