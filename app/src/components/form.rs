@@ -65,3 +65,19 @@ pub fn FormError(error: Signal<Option<AppError>>) -> impl IntoView {
             .map(|e| view! { <div class="alert alert-error" role="alert">{e.message}</div> })
     }
 }
+
+/// An irreversible action behind two clicks: `ask` reveals the confirmation (the
+/// children: a form whose submit does it) with a Cancel beside it. (CSP forbids inline
+/// handlers, so the confirmation is a second control, not a dialog.)
+#[component]
+pub fn TwoStep(ask: &'static str, children: Children) -> impl IntoView {
+    let confirming = RwSignal::new(false);
+    view! {
+        <button type="button" class="btn btn-danger" hidden=move || confirming.get() on:click=move |_| confirming.set(true)>{ask}</button>
+        <span class="two-step" hidden=move || !confirming.get()>
+            {children()}
+            " "
+            <button type="button" class="btn" on:click=move |_| confirming.set(false)>"Cancel"</button>
+        </span>
+    }
+}

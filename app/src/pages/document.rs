@@ -4,7 +4,7 @@
 //! `ListDocumentVersions`, `UpdateDocument`, `UpdateDocumentDefaultVersion` and
 //! `DeleteDocument`.
 
-use crate::components::form::{action_error, Field, FormError};
+use crate::components::form::{action_error, Field, FormError, TwoStep};
 use crate::components::format::datetime;
 use crate::components::highlight::CodeView;
 use crate::components::layout::{can_operate, PageHeader};
@@ -295,7 +295,12 @@ pub fn DocumentPageView() -> impl IntoView {
                             <div class="card-header"><h2 class="card-title" id="doc-delete">"Delete"</h2></div>
                             <div class="card-body">
                                 <p>"Deletes every version of this document."</p>
-                                <DeleteButton name=delete_name action=delete />
+                                <TwoStep ask="Delete…">
+                                    <ActionForm action=delete attr:class="inline-form">
+                                        <input type="hidden" name="name" value=delete_name />
+                                        <button type="submit" class="btn btn-danger">"Confirm: delete this document"</button>
+                                    </ActionForm>
+                                </TwoStep>
                             </div>
                         </section>
                     })}
@@ -307,27 +312,5 @@ pub fn DocumentPageView() -> impl IntoView {
     view! {
         <PageHeader title="Document" />
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>{body}</Transition>
-    }
-}
-
-/// Deleting a document is final, so it takes two clicks.
-#[component]
-fn DeleteButton(name: String, action: ServerAction<DeleteDocument>) -> impl IntoView {
-    let confirming = RwSignal::new(false);
-    move || {
-        if confirming.get() {
-            let n = name.clone();
-            view! {
-                <ActionForm action=action attr:class="inline-form">
-                    <input type="hidden" name="name" value=n />
-                    <button type="submit" class="btn btn-danger">"Confirm: delete this document"</button>
-                    " "
-                    <button type="button" class="btn" on:click=move |_| confirming.set(false)>"Cancel"</button>
-                </ActionForm>
-            }
-            .into_any()
-        } else {
-            view! { <button type="button" class="btn btn-danger" on:click=move |_| confirming.set(true)>"Delete…"</button> }.into_any()
-        }
     }
 }

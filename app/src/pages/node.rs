@@ -4,7 +4,7 @@
 //! `DeregisterManagedInstance`. Later capabilities add the node's commands, patches
 //! and inventory here.
 
-use crate::components::form::{action_error, Field, FormError};
+use crate::components::form::{action_error, Field, FormError, TwoStep};
 use crate::components::format::datetime;
 use crate::components::layout::{can_operate, PageHeader};
 use crate::components::toast::toast_result;
@@ -211,7 +211,12 @@ pub fn NodePage() -> impl IntoView {
                             <div class="card-header"><h2 class="card-title" id="node-deregister">"Deregister"</h2></div>
                             <div class="card-body">
                                 <p>"The node's link is cut at once and it can never connect again with this identity. To manage the machine again, enrol it with a new activation."</p>
-                                <DeregisterButton instance_id=dereg_id action=deregister />
+                                <TwoStep ask="Deregister…">
+                                    <ActionForm action=deregister attr:class="inline-form">
+                                        <input type="hidden" name="instance_id" value=dereg_id />
+                                        <button type="submit" class="btn btn-danger">"Confirm: deregister this node"</button>
+                                    </ActionForm>
+                                </TwoStep>
                             </div>
                         </section>
                     })}
@@ -223,32 +228,5 @@ pub fn NodePage() -> impl IntoView {
     view! {
         <PageHeader title="Node" />
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>{body}</Transition>
-    }
-}
-
-/// Deregistering is final, so it takes two clicks: the first asks, the second does it.
-#[component]
-fn DeregisterButton(instance_id: String, action: ServerAction<DeregisterNode>) -> impl IntoView {
-    let confirming = RwSignal::new(false);
-    move || {
-        if confirming.get() {
-            let id = instance_id.clone();
-            view! {
-                <ActionForm action=action attr:class="inline-form">
-                    <input type="hidden" name="instance_id" value=id />
-                    <button type="submit" class="btn btn-danger">"Confirm: deregister this node"</button>
-                    " "
-                    <button type="button" class="btn" on:click=move |_| confirming.set(false)>"Cancel"</button>
-                </ActionForm>
-            }
-            .into_any()
-        } else {
-            view! {
-                <button type="button" class="btn btn-danger" on:click=move |_| confirming.set(true)>
-                    "Deregister…"
-                </button>
-            }
-            .into_any()
-        }
     }
 }
