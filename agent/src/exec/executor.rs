@@ -343,12 +343,11 @@ pub async fn execute(
         None if failed => Outcome::Failed,
         None => Outcome::Success,
     };
+    // The exit code of the last step that ran.
     let exit_code = results
         .iter()
         .rev()
-        .find(|r| {
-            r.outcome != Outcome::Skipped && r.outcome != Outcome::Cancelled || r.exit_code != -1
-        })
+        .find(|r| r.outcome != Outcome::Skipped)
         .map(|r| r.exit_code)
         .unwrap_or(-1);
     let result = InvocationResult {

@@ -34,21 +34,14 @@ pub async fn tag_node(instance_id: String, key: String, value: String) -> Result
         key: key.trim().to_string(),
         value: value.trim().to_string(),
     };
-    bosun_core::tags::add_tags_to_resource(
+    Ok(bosun_core::tags::add_tags_to_resource(
         &core,
         &actor,
         bosun_core::nodes::TAG_RESOURCE_TYPE,
         &instance_id,
         &[tag],
     )
-    .await
-    .map_err(|e| {
-        // The service names the whole tag list; this form has one tag, so the message
-        // belongs to the form.
-        let mut e = AppError::from(e);
-        e.field = None;
-        e
-    })
+    .await?)
 }
 
 #[server(prefix = "/api", endpoint = "untag_node")]

@@ -67,15 +67,6 @@ impl NodeLinks {
         }
     }
 
-    /// Cuts the node's link, if this process holds one.
-    pub fn cut(&self, instance_id: &str, reason: CutReason) -> bool {
-        let map = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        match map.get(instance_id) {
-            Some(e) => e.cut.send(Some(reason)).is_ok(),
-            None => false,
-        }
-    }
-
     /// Cuts the node's link if this process holds one older than `generation` (a newer
     /// connection reached another replica).
     pub fn cut_older(&self, instance_id: &str, generation: i64, reason: CutReason) -> bool {
@@ -112,10 +103,10 @@ mod tests {
         assert_eq!(*second.cut.borrow(), None);
         links.detach("mi-1", 1); // the old connection ending does not detach the new one
         assert_eq!(links.connected(), 1);
-        assert!(links.cut("mi-1", CutReason::Deregistered));
+        assert!(links.cut_older("mi-1", i64::MAX, CutReason::Deregistered));
         assert_eq!(*second.cut.borrow(), Some(CutReason::Deregistered));
         links.detach("mi-1", 2);
-        assert!(!links.cut("mi-1", CutReason::Deregistered));
+        assert!(!links.cut_older("mi-1", i64::MAX, CutReason::Deregistered));
     }
 
     #[test]

@@ -225,9 +225,10 @@ pub fn render(value: &Value, format: Format) -> Result<String, Invalid> {
     }
 }
 
-fn name_ok(s: &str, max: usize) -> bool {
-    !s.is_empty()
-        && s.len() <= max
+/// A name of `min`–`max` ASCII letters, digits, `_`, `-` and `.` (documents, versions,
+/// steps).
+pub fn is_name(s: &str, min: usize, max: usize) -> bool {
+    (min..=max).contains(&s.len())
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
 }
@@ -350,7 +351,7 @@ fn parse_parameters(ps: &Map<String, Value>) -> Result<Vec<ParamDef>, Invalid> {
     let mut out = Vec::new();
     for (name, def) in ps {
         let path = format!("parameters.{name}");
-        if !name_ok(name, 128) || name.contains(['.', '-']) {
+        if !is_name(name, 1, 128) || name.contains(['.', '-']) {
             return Err(invalid(
                 &path,
                 "a parameter name is 1–128 letters, digits and _",
@@ -477,7 +478,7 @@ fn parse_main_steps(steps: Option<&Value>) -> Result<Vec<Step>, Invalid> {
         }
         let name = get_str(obj, "name", &path)?
             .ok_or_else(|| invalid(&format!("{path}.name"), "is required"))?;
-        if !name_ok(name, 100) {
+        if !is_name(name, 1, 100) {
             return Err(invalid(
                 &format!("{path}.name"),
                 "a step name is 1–100 letters, digits, _ - .",

@@ -144,16 +144,15 @@ fn pick(d: &DocumentRow, sel: &VersionSelector) -> ServiceResult<Option<i64>> {
     })
 }
 
-async fn load_version(
-    core: &Core,
+async fn load_version<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    e: E,
     d: &DocumentRow,
     sel: &VersionSelector,
 ) -> ServiceResult<VersionRow> {
-    let pool = core.db().pool();
     let row = match (pick(d, sel)?, sel.version_name.as_deref()) {
-        (Some(n), None) => store::version(pool, &d.name, n).await?,
-        (None, Some(vn)) => store::version_named(pool, &d.name, vn).await?,
-        (Some(n), Some(vn)) => store::version(pool, &d.name, n)
+        (Some(n), None) => store::version(e, &d.name, n).await?,
+        (None, Some(vn)) => store::version_named(e, &d.name, vn).await?,
+        (Some(n), Some(vn)) => store::version(e, &d.name, n)
             .await?
             .filter(|v| v.version_name.as_deref() == Some(vn)),
         (None, None) => None,
@@ -195,7 +194,7 @@ pub async fn resolve(core: &Core, name: &str, sel: &VersionSelector) -> ServiceR
     let Some(d) = store::document(core.db().pool(), name).await? else {
         return Err(invalid_document(name));
     };
-    let v = load_version(core, &d, sel).await?;
+    let v = load_version(core.db().pool(), &d, sel).await?;
     let (document, format) = parse_stored(&v)?;
     let tags = tags::store::of(core.db().pool(), TAG_RESOURCE_TYPE, name).await?;
     Ok(Resolved {
@@ -258,10 +257,7 @@ fn check_content(content: &str, format: Option<&str>) -> ServiceResult<(CommandD
 }
 
 fn check_name(name: &str) -> ServiceResult<()> {
-    let ok = (3..=128).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+    let ok = model::is_name(name, 3, 128);
     if !ok {
         return Err(ServiceError::invalid_field(
             "name",
@@ -280,13 +276,7 @@ fn check_name(name: &str) -> ServiceResult<()> {
 fn check_version_name(v: Option<&str>) -> ServiceResult<Option<String>> {
     match v.map(str::trim).filter(|v| !v.is_empty()) {
         None => Ok(None),
-        Some(v)
-            if v.len() <= 128
-                && v.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')) =>
-        {
-            Ok(Some(v.to_string()))
-        }
+        Some(v) if model::is_name(v, 1, 128) => Ok(Some(v.to_string())),
         Some(_) => Err(ServiceError::invalid_field(
             "version_name",
             "A version name is 1–128 letters, digits, _ - and .",
@@ -579,14 +569,7 @@ pub async fn delete_document(
             version: version.map(str::to_string),
             version_name: version_name.map(str::to_string),
         };
-        let n = match (pick(&d, &sel)?, version_name) {
-            (Some(n), _) if version.is_some() => n,
-            (_, Some(vn)) => store::version_named(&mut *tx, name, vn)
-                .await?
-                .map(|v| v.version)
-                .ok_or_else(|| invalid_version(format!("{name} has no version named {vn}.")))?,
-            _ => d.default_version,
-        };
+        let n = load_version(&mut *tx, &d, &sel).await?.version;
         if n == d.default_version {
             return Err(ServiceError::validation(format!(
                 "Version {n} is the default version of {name}; make another version the default first, or delete the whole document."

@@ -27,9 +27,7 @@ pub fn valid_tag_text(s: &str) -> bool {
 }
 
 fn invalid(message: String) -> ServiceError {
-    ServiceError::validation(message)
-        .with_exception("InvalidParameters")
-        .with_field("tags")
+    ServiceError::validation(message).with_exception("InvalidParameters")
 }
 
 /// Checks a set of tags for one resource.
