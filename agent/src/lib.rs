@@ -89,6 +89,21 @@ pub struct RunOptions {
     /// Where to report [`AgentEvent`]s, so tests can wait for them instead of sleeping.
     /// Sending never blocks, and a dropped receiver is ignored.
     pub events: Option<UnboundedSender<AgentEvent>>,
+    /// How `Run` is carried out: real processes and an on-disk journal, or simulated.
+    pub execution: Execution,
+}
+
+/// How a node carries out the server's `Run` requests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Execution {
+    /// Each step is `/bin/sh -c` in its own process group; the journal is on disk in
+    /// the state directory, so no invocation runs twice even across agent restarts.
+    #[default]
+    Real,
+    /// No process is started (see [`exec::simulate`]): `echo` lines print their words,
+    /// every step succeeds. The journal is in memory: at-most-once holds for the life
+    /// of the process only. For `bosun-swarm`, where thousands of nodes share a process.
+    Simulated,
 }
 
 impl RunOptions {
@@ -100,6 +115,7 @@ impl RunOptions {
             ca_file: None,
             backoff: BackoffConfig::default(),
             events: None,
+            execution: Execution::Real,
         }
     }
 }
@@ -108,7 +124,8 @@ impl RunOptions {
 ///
 /// A session produces `Connected`, then any number of `HeartbeatAcked`, then exactly
 /// one `Disconnected`. A connection attempt that fails before authenticating produces
-/// only `Disconnected`. Events may be added: match with a wildcard arm.
+/// only `Disconnected`. The `Invocation*` events come whenever they happen, connected
+/// or not. Events may be added: match with a wildcard arm.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum AgentEvent {
@@ -123,4 +140,15 @@ pub enum AgentEvent {
         reason: String,
         retry_in: Option<Duration>,
     },
+    /// A new invocation is journaled and its execution started.
+    InvocationStarted { invocation_id: String },
+    /// An invocation's result is final in this process (journaled): it ran to its end,
+    /// was cancelled or stopped, was refused, or was found interrupted at start.
+    /// Answers repeated from the journal produce no event.
+    InvocationFinished {
+        invocation_id: String,
+        outcome: bosun_protocol::exec::Outcome,
+    },
+    /// The server's `FinishedAck` was recorded: the spool is gone.
+    InvocationAcknowledged { invocation_id: String },
 }

@@ -10,6 +10,25 @@
 //! [`healthy_after`](crate::BackoffConfig::healthy_after). Only such a session resets
 //! the backoff, so a server that accepts and then drops connections at once still sees
 //! the node back off.
+//!
+//! Run Command: the loop owns the node's [`Invocations`] (see `exec::runner`) for its
+//! whole life, so commands outlive connections. Before the first connection, journal
+//! entries left unfinished by a previous agent process are failed (never re-run).
+//! While no session is established (connecting, handshaking, backing off) every wait
+//! also drains the invocations' update channel, throwing chunks away (they are
+//! spooled), so no process ever waits on the network. Once authenticated and
+//! `InstanceInfo` is sent, the session announces what runs (`InvocationStarted`),
+//! replays spooled output after the server's last `OutputAck`, and re-reports every
+//! unacknowledged result; then its loop serves `Run`/`Cancel`/`OutputAck`/`FinishedAck`
+//! and forwards output and results, reads taking priority over sends (so the server's
+//! acks never back up behind a burst of output). Every send has a deadline
+//! ([`SEND_TIMEOUT`]): a link that stops taking data ends the session.
+//!
+//! Stopping (shutdown, or a permanent error): running invocations' process groups are
+//! killed and journaled `Failed` ("the agent was stopped…"); when connected, their
+//! output and results go to the server before the Close frame. This takes at most
+//! [`STOP_GRACE`]; an invocation still running then is abandoned (reported as
+//! interrupted at the next start).
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -24,11 +43,18 @@ use tokio::time::{Instant, MissedTickBehavior};
 
 use crate::backoff::Backoff;
 use crate::error::AgentError;
+use crate::exec::runner::Invocations;
+use crate::exec::{Journal, JournalError};
 use crate::identity::NodeKey;
 use crate::info;
 use crate::link::{tls_config, unexpected, ws_url, Incoming, Link};
 use crate::state::{State, StateDir};
-use crate::{AgentEvent, RunOptions};
+use crate::{AgentEvent, Execution, RunOptions};
+
+/// How long one send to the server may take before the link is presumed dead.
+pub(crate) const SEND_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long stopping waits for killed invocations to end and be reported.
+pub(crate) const STOP_GRACE: Duration = Duration::from_secs(5);
 
 /// Runs the node's session until `shutdown` completes (then `Ok`, after a Close frame
 /// when connected) or a permanent error occurs (then that error). Transient failures
@@ -49,6 +75,12 @@ pub(crate) async fn run_with_rng(
     let dir = StateDir::new(&opts.state_dir);
     let state = State::load(dir.root())?;
     let key = NodeKey::load(&dir.key_path())?;
+    let journal = match opts.execution {
+        Execution::Real => Journal::open(dir.root()).map_err(journal_error)?,
+        Execution::Simulated => Journal::in_memory(),
+    };
+    let mut invocations = Invocations::new(journal, opts.execution, opts.events.clone());
+    invocations.recover();
     let node = Node {
         url: ws_url(&state.server)?,
         tls: tls_config(opts.ca_file.as_deref())?,
@@ -60,9 +92,11 @@ pub(crate) async fn run_with_rng(
     let mut backoff = Backoff::new(opts.backoff);
     tracing::info!(instance_id = %node.instance_id, server = %node.url, "starting");
     loop {
-        let (stop, authenticated_for) = node.session(&mut shutdown).await;
+        let (stop, authenticated_for) = node.session(&mut shutdown, &mut invocations).await;
+        invocations.disconnected();
         let error = match stop {
             Stop::Shutdown => {
+                stop_invocations(&mut invocations, None).await;
                 node.emit(AgentEvent::Disconnected {
                     reason: "shutting down".into(),
                     retry_in: None,
@@ -73,6 +107,7 @@ pub(crate) async fn run_with_rng(
             Stop::Failed(error) => error,
         };
         if error.is_permanent() {
+            stop_invocations(&mut invocations, None).await;
             node.emit(AgentEvent::Disconnected {
                 reason: error.to_string(),
                 retry_in: None,
@@ -92,10 +127,11 @@ pub(crate) async fn run_with_rng(
             reason: error.to_string(),
             retry_in: Some(delay),
         });
-        if race(&mut shutdown, tokio::time::sleep(delay))
+        if race_offline(&mut shutdown, &mut invocations, tokio::time::sleep(delay))
             .await
             .is_none()
         {
+            stop_invocations(&mut invocations, None).await;
             tracing::info!("stopped");
             return Ok(());
         }
@@ -135,15 +171,17 @@ impl Node {
     async fn session<F: Future<Output = ()>>(
         &self,
         shutdown: &mut Shutdown<F>,
+        invocations: &mut Invocations,
     ) -> (Stop, Option<Duration>) {
-        let mut link = match race(shutdown, Link::connect(&self.url, &self.tls)).await {
+        let connecting = Link::connect(&self.url, &self.tls);
+        let mut link = match race_offline(shutdown, invocations, connecting).await {
             None => return (Stop::Shutdown, None),
             Some(Err(e)) => return (Stop::Failed(e), None),
             Some(Ok(link)) => link,
         };
         let mut authenticated_at = None;
         let stop = match self
-            .converse(&mut link, shutdown, &mut authenticated_at)
+            .converse(&mut link, shutdown, invocations, &mut authenticated_at)
             .await
         {
             Ok(never) => match never {},
@@ -153,8 +191,12 @@ impl Node {
             stop,
             Stop::Failed(AgentError::Network(_) | AgentError::HeartbeatTimeout(_))
         );
+        if matches!(stop, Stop::Shutdown) && authenticated_at.is_some() {
+            // Report the invocations the stop kills before saying goodbye.
+            stop_invocations(invocations, Some(&mut link)).await;
+        }
         if !transport_gone {
-            link.close().await;
+            offline(invocations, link.close()).await;
         }
         (stop, authenticated_at.map(|at: Instant| at.elapsed()))
     }
@@ -164,18 +206,24 @@ impl Node {
         &self,
         link: &mut Link,
         shutdown: &mut Shutdown<F>,
+        invocations: &mut Invocations,
         authenticated_at: &mut Option<Instant>,
     ) -> Result<Infallible, Stop> {
-        let challenge = race(shutdown, link.hello()).await.ok_or(Stop::Shutdown)??;
+        // Until `invocations.connected()`, the invocations' output is drained and
+        // dropped (it is spooled, and replayed from the spool once connected).
+        let challenge = race_offline(shutdown, invocations, link.hello())
+            .await
+            .ok_or(Stop::Shutdown)??;
         let signature = self.key.sign_challenge(&self.instance_id, &challenge)?;
         let authenticate = AgentMessage::Authenticate {
             instance_id: self.instance_id.clone(),
             signature,
         };
-        race(shutdown, link.send(&authenticate))
+        race_offline(shutdown, invocations, send(link, &authenticate))
             .await
             .ok_or(Stop::Shutdown)??;
-        let reply = race(shutdown, link.reply("waiting for authentication"))
+        let waiting = link.reply("waiting for authentication");
+        let reply = race_offline(shutdown, invocations, waiting)
             .await
             .ok_or(Stop::Shutdown)??;
         let heartbeat_seconds = match reply {
@@ -196,9 +244,11 @@ impl Node {
 
         // A few small file reads and one getifaddrs call: cheap enough to do inline.
         let facts = AgentMessage::InstanceInfo(info::collect());
-        race(shutdown, link.send(&facts))
+        race_offline(shutdown, invocations, send(link, &facts))
             .await
             .ok_or(Stop::Shutdown)??;
+        // From here on output goes to the server: first what it may have missed.
+        invocations.connected();
 
         // A server asking for 0 s would make the agent spin; 1 s is the floor.
         let period = Duration::from_secs(u64::from(heartbeat_seconds.max(1)));
@@ -217,7 +267,7 @@ impl Node {
                         return Err(AgentError::HeartbeatTimeout(period * 2).into());
                     }
                     sent += 1;
-                    race(shutdown, link.send(&AgentMessage::Heartbeat { seq: sent }))
+                    race(shutdown, send(link, &AgentMessage::Heartbeat { seq: sent }))
                         .await
                         .ok_or(Stop::Shutdown)??;
                     tracing::trace!(seq = sent, "heartbeat sent");
@@ -237,6 +287,16 @@ impl Node {
                     Incoming::Message(ServerMessage::Error { code, message }) => {
                         return Err(AgentError::rejected(code, &message).into());
                     }
+                    Incoming::Message(ServerMessage::Run(run)) => invocations.run(run),
+                    Incoming::Message(ServerMessage::Cancel { invocation_id }) => {
+                        invocations.cancel(&invocation_id);
+                    }
+                    Incoming::Message(ServerMessage::OutputAck { invocation_id, seq }) => {
+                        invocations.output_acked(&invocation_id, seq);
+                    }
+                    Incoming::Message(ServerMessage::FinishedAck { invocation_id }) => {
+                        invocations.finished_acked(&invocation_id);
+                    }
                     Incoming::Message(other) => return Err(unexpected(&other).into()),
                     // A newer server may send message types this agent does not know
                     // yet; dropping the connection for them would only loop.
@@ -247,9 +307,88 @@ impl Node {
                         );
                     }
                 },
+                // Last: the server's messages (acks among them) are read first.
+                message = invocations.next_outgoing() => {
+                    race(shutdown, send(link, &message))
+                        .await
+                        .ok_or(Stop::Shutdown)??;
+                }
             }
         }
     }
+}
+
+/// One message to the server, within [`SEND_TIMEOUT`].
+async fn send(link: &mut Link, message: &AgentMessage) -> Result<(), AgentError> {
+    match tokio::time::timeout(SEND_TIMEOUT, link.send(message)).await {
+        Err(_) => Err(AgentError::Timeout("sending to the server")),
+        Ok(sent) => sent,
+    }
+}
+
+fn journal_error(e: JournalError) -> AgentError {
+    match e {
+        JournalError::Io { path, source } => AgentError::io(path, source),
+        JournalError::Corrupt { path, source } => AgentError::CorruptState {
+            path,
+            reason: source.to_string(),
+        },
+        JournalError::BadId(id) => AgentError::Protocol(format!("bad invocation id {id}")),
+    }
+}
+
+/// Stops every running invocation (see the module doc), forwarding their last output
+/// and results on `link` when there is one, within [`STOP_GRACE`].
+async fn stop_invocations(invocations: &mut Invocations, mut link: Option<&mut Link>) {
+    if invocations.is_idle() {
+        return;
+    }
+    invocations.stop_all();
+    let deadline = Instant::now() + STOP_GRACE;
+    while !invocations.is_idle() {
+        let step = match link.as_deref_mut() {
+            Some(link) => {
+                let forward = async {
+                    let message = invocations.next_outgoing().await;
+                    send(link, &message).await.is_ok()
+                };
+                tokio::time::timeout_at(deadline, forward).await
+            }
+            None => tokio::time::timeout_at(deadline, invocations.drain_offline())
+                .await
+                .map(|()| true),
+        };
+        match step {
+            Ok(true) => {}
+            // The link failed: the rest is journaled, and reported next time.
+            Ok(false) => link = None,
+            Err(_) => {
+                invocations.abandon();
+                return;
+            }
+        }
+    }
+}
+
+/// Awaits `work` while draining the invocations' updates as when no session is up.
+async fn offline<T>(invocations: &mut Invocations, work: impl Future<Output = T>) -> T {
+    tokio::pin!(work);
+    loop {
+        tokio::select! {
+            biased;
+            value = &mut work => return value,
+            () = invocations.drain_offline() => {}
+        }
+    }
+}
+
+/// [`race`] for waits outside an established session: [`offline`] too.
+async fn race_offline<F: Future<Output = ()>, T>(
+    shutdown: &mut Shutdown<F>,
+    invocations: &mut Invocations,
+    work: impl Future<Output = T>,
+) -> Option<T> {
+    race(shutdown, offline(invocations, work)).await
 }
 
 /// The injected shutdown signal, pollable again after it fired.

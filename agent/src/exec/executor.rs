@@ -19,7 +19,7 @@ use tokio::sync::{mpsc, watch};
 /// (a background child may keep them open forever).
 const DRAIN_AFTER_EXIT: Duration = Duration::from_secs(1);
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
@@ -68,14 +68,14 @@ fn take_text(pending: &mut Vec<u8>, max: usize, eof: bool) -> String {
 /// for chatty commands, and still live (the target is under 100 ms to the browser).
 const FLUSH_AFTER: Duration = Duration::from_millis(20);
 
-struct Emitter<'a> {
+struct Emitter<'a, T> {
     invocation_id: String,
     seq: u64,
     journal: &'a Journal,
-    out: &'a mpsc::Sender<OutputChunk>,
+    out: &'a mpsc::Sender<T>,
 }
 
-impl Emitter<'_> {
+impl<T: From<OutputChunk>> Emitter<'_, T> {
     async fn emit(&mut self, step: u32, stream: Stream, data: String) -> Result<(), JournalError> {
         if data.is_empty() {
             return Ok(());
@@ -90,7 +90,7 @@ impl Emitter<'_> {
         };
         self.journal.spool(&chunk)?;
         // A closed link drops live chunks; they are in the spool and sent again.
-        let _ = self.out.send(chunk).await;
+        let _ = self.out.send(chunk.into()).await;
         Ok(())
     }
 }
@@ -132,10 +132,10 @@ enum Ended {
     Cancelled,
 }
 
-async fn run_step(
+async fn run_step<T: From<OutputChunk>>(
     index: u32,
     step: &StepSpec,
-    emitter: &mut Emitter<'_>,
+    emitter: &mut Emitter<'_, T>,
     cancel: &mut watch::Receiver<bool>,
 ) -> Result<StepResult, JournalError> {
     let started_at = now_ms();
@@ -280,10 +280,15 @@ async fn run_step(
 
 /// Runs every step of `run` (already recorded as started in `journal`), streaming
 /// output to `out`, and records the result in the journal before returning it.
-pub async fn execute(
+///
+/// Each chunk is spooled *before* it is sent on `out`, so whoever drains `out` may
+/// drop chunks (while the link is down) and find them in the spool later. `out` is
+/// anything a chunk converts into, so the session can carry chunks and results on one
+/// channel, in order.
+pub async fn execute<T: From<OutputChunk>>(
     run: &RunInvocation,
     journal: &Journal,
-    out: &mpsc::Sender<OutputChunk>,
+    out: &mpsc::Sender<T>,
     mut cancel: watch::Receiver<bool>,
 ) -> Result<InvocationResult, JournalError> {
     let mut emitter = Emitter {

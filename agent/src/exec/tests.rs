@@ -151,7 +151,7 @@ async fn on_failure_exit_and_success_and_exit() {
 /// Whether any process of group `pgid` is still running (zombies waiting for their
 /// reaper do not count: they run nothing). SIGKILL is delivered asynchronously, so
 /// this waits up to two seconds for the group to be gone.
-fn group_alive(pgid: i32) -> bool {
+pub(crate) fn group_alive(pgid: i32) -> bool {
     let running = || {
         std::fs::read_dir("/proc")
             .into_iter()
@@ -211,7 +211,7 @@ async fn cancel_kills_the_running_step_and_skips_the_rest() {
     let mut pgid = None;
     let mut ready = false;
     while !(ready && pgid.is_some()) {
-        let c = rx.recv().await.expect("output");
+        let c: OutputChunk = rx.recv().await.expect("output");
         match c.stream {
             Stream::Stdout => ready |= c.data.contains("ready"),
             Stream::Stderr => pgid = c.data.trim().parse::<i32>().ok(),

@@ -18,7 +18,7 @@ use crate::{
 /// Guards every wait on an event, so a broken agent fails the test instead of hanging it.
 const GUARD: Duration = Duration::from_secs(10);
 
-fn register_opts(server: &str, state_dir: &Path) -> RegisterOptions {
+pub(crate) fn register_opts(server: &str, state_dir: &Path) -> RegisterOptions {
     RegisterOptions {
         server: server.to_string(),
         activation_id: ACTIVATION_ID.to_string(),
@@ -45,7 +45,7 @@ fn assert_ceiling(delay: Duration, config: &BackoffConfig, attempt: u32) {
 }
 
 /// A running agent (the library's `run`, spawned) and its event stream.
-struct Agent {
+pub(crate) struct Agent {
     events: mpsc::UnboundedReceiver<AgentEvent>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<Result<(), AgentError>>,
@@ -53,7 +53,7 @@ struct Agent {
 
 impl Agent {
     /// Starts `run`, or with `rng` the same loop with predictable jitter.
-    fn start(state_dir: &Path, backoff: BackoffConfig, rng: Option<StepRng>) -> Agent {
+    pub(crate) fn start(state_dir: &Path, backoff: BackoffConfig, rng: Option<StepRng>) -> Agent {
         Agent::start_with(
             RunOptions {
                 backoff,
@@ -63,7 +63,7 @@ impl Agent {
         )
     }
 
-    fn start_with(mut opts: RunOptions, rng: Option<StepRng>) -> Agent {
+    pub(crate) fn start_with(mut opts: RunOptions, rng: Option<StepRng>) -> Agent {
         let (events_tx, events) = mpsc::unbounded_channel();
         opts.events = Some(events_tx);
         let (stop, stopped) = oneshot::channel::<()>();
@@ -81,7 +81,7 @@ impl Agent {
         }
     }
 
-    async fn next_event(&mut self) -> AgentEvent {
+    pub(crate) async fn next_event(&mut self) -> AgentEvent {
         tokio::time::timeout(GUARD, self.events.recv())
             .await
             .expect("no agent event within the guard")
@@ -100,7 +100,7 @@ impl Agent {
     }
 
     /// Waits for the next `Connected`, whatever failed attempts come first.
-    async fn connected(&mut self) -> String {
+    pub(crate) async fn connected(&mut self) -> String {
         loop {
             if let AgentEvent::Connected { instance_id } = self.next_event().await {
                 return instance_id;
@@ -109,19 +109,48 @@ impl Agent {
     }
 
     /// What `run` returned, without asking it to stop.
-    async fn finished(self) -> Result<(), AgentError> {
-        tokio::time::timeout(GUARD, self.task)
+    pub(crate) async fn finished(&mut self) -> Result<(), AgentError> {
+        tokio::time::timeout(GUARD, &mut self.task)
             .await
             .expect("the agent did not stop")
             .expect("the agent panicked")
     }
 
     /// Fires the shutdown signal and returns what `run` returned.
-    async fn stop(mut self) -> Result<(), AgentError> {
+    pub(crate) async fn stop(&mut self) -> Result<(), AgentError> {
+        self.request_stop();
+        self.finished().await
+    }
+
+    /// Fires the shutdown signal.
+    pub(crate) fn request_stop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        self.finished().await
+    }
+
+    /// The events reported so far and not yet read.
+    pub(crate) fn pending_events(&mut self) -> Vec<AgentEvent> {
+        std::iter::from_fn(|| self.events.try_recv().ok()).collect()
+    }
+
+    /// Skips events until one matches.
+    pub(crate) async fn wait_for(&mut self, wanted: impl Fn(&AgentEvent) -> bool) -> AgentEvent {
+        loop {
+            let event = self.next_event().await;
+            if wanted(&event) {
+                return event;
+            }
+        }
+    }
+
+    /// Ends `run` as a crash would: its future is dropped mid-flight, with no shutdown.
+    pub(crate) async fn crash(&mut self) {
+        self.task.abort();
+        let ended = tokio::time::timeout(GUARD, &mut self.task)
+            .await
+            .expect("the agent did not end");
+        assert!(matches!(&ended, Err(e) if e.is_cancelled()), "{ended:?}");
     }
 }
 
@@ -504,4 +533,5 @@ fn options_default_to_production_settings() {
         )
     );
     assert!(opts.ca_file.is_none() && opts.events.is_none());
+    assert_eq!(opts.execution, crate::Execution::Real);
 }

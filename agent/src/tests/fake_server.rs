@@ -2,16 +2,22 @@
 //! activation, Ed25519 verification of `Authenticate`, heartbeat acks, and knobs to drop
 //! connections, refuse, stay silent, or forget a node. It reports what it sees as
 //! [`ServerEvent`]s so tests wait on events rather than on time.
+//!
+//! Run Command: [`FakeServer::send`] pushes any message (`Run`, `Cancel`, acks) to the
+//! node's current connection; `InvocationStarted`, `Output` and `InvocationFinished`
+//! come back as events, and [`FakeServer::set_auto_ack`] makes it acknowledge every
+//! chunk as it arrives, as the real server does once a chunk is stored.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bosun_protocol::{
     auth_payload, decode_agent_message, encode, AgentMessage, ErrorCode, InstanceInfo,
-    ServerMessage, CHALLENGE_BYTES, MAX_FRAME_BYTES, PROTOCOL_VERSION,
+    InvocationResult, OutputChunk, ServerMessage, CHALLENGE_BYTES, MAX_FRAME_BYTES,
+    PROTOCOL_VERSION,
 };
 use ed25519_dalek::{Signature, VerifyingKey};
 use futures_util::{SinkExt, StreamExt};
@@ -56,6 +62,11 @@ pub(crate) enum ServerEvent {
     Refused(ErrorCode),
     /// The agent sent a Close frame.
     AgentClosed,
+    Started {
+        invocation_id: String,
+    },
+    Output(OutputChunk),
+    Finished(InvocationResult),
 }
 
 struct Shared {
@@ -66,6 +77,10 @@ struct Shared {
     /// Bumped to make every open connection drop (as if the server died).
     kick: watch::Sender<u64>,
     events: mpsc::UnboundedSender<ServerEvent>,
+    /// The latest authenticated connection's queue of messages to the node.
+    outbox: Mutex<Option<mpsc::UnboundedSender<ServerMessage>>>,
+    /// Acknowledge every output chunk as it arrives.
+    auto_ack: AtomicBool,
 }
 
 pub(crate) struct FakeServer {
@@ -98,6 +113,8 @@ impl FakeServer {
             next_id: AtomicU64::new(0x1_0000),
             kick: watch::channel(0).0,
             events: events_tx,
+            outbox: Mutex::new(None),
+            auto_ack: AtomicBool::new(false),
         });
         let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
         let accept_shared = shared.clone();
@@ -146,6 +163,22 @@ impl FakeServer {
     /// Drops every open connection without a Close frame.
     pub(crate) fn kick(&self) {
         self.shared.kick.send_modify(|n| *n += 1);
+    }
+
+    /// Sends a message to the node on its latest authenticated connection (false when
+    /// there is none).
+    pub(crate) fn send(&self, message: ServerMessage) -> bool {
+        self.shared
+            .outbox
+            .lock()
+            .unwrap()
+            .as_ref()
+            .is_some_and(|o| o.send(message).is_ok())
+    }
+
+    /// Whether every output chunk is acknowledged (`OutputAck`) as it arrives.
+    pub(crate) fn set_auto_ack(&self, on: bool) {
+        self.shared.auto_ack.store(on, Ordering::Relaxed);
     }
 
     /// Forgets a node, as deregistration does.
@@ -267,6 +300,9 @@ async fn converse<S: AsyncRead + AsyncWrite + Unpin>(ws: &mut WebSocketStream<S>
             if ws.send(send(authenticated)).await.is_err() {
                 return;
             }
+            // The outbox is in place before the test hears of the connection.
+            let (outbox, outgoing) = mpsc::unbounded_channel();
+            *shared.outbox.lock().unwrap() = Some(outbox);
             let _ = shared
                 .events
                 .send(ServerEvent::Authenticated { instance_id });
@@ -274,20 +310,32 @@ async fn converse<S: AsyncRead + AsyncWrite + Unpin>(ws: &mut WebSocketStream<S>
                 let huge = "x".repeat(MAX_FRAME_BYTES + 1);
                 let _ = ws.send(Message::text(huge)).await;
             }
-            session(ws, shared, mode).await;
+            session(ws, shared, mode, outgoing).await;
         }
         _ => {}
     }
 }
 
-/// After authentication: record what the agent says, ack its heartbeats.
+/// After authentication: record what the agent says, ack its heartbeats (and, with
+/// auto-ack, its output), and pass on what the test sends.
 async fn session<S: AsyncRead + AsyncWrite + Unpin>(
     ws: &mut WebSocketStream<S>,
     shared: &Shared,
     mode: Mode,
+    mut outgoing: mpsc::UnboundedReceiver<ServerMessage>,
 ) {
     loop {
-        match ws.next().await {
+        let frame = tokio::select! {
+            frame = ws.next() => frame,
+            message = outgoing.recv() => {
+                let Some(message) = message else { return };
+                if ws.send(Message::text(encode(&message))).await.is_err() {
+                    return;
+                }
+                continue;
+            }
+        };
+        match frame {
             Some(Ok(Message::Text(text))) => match decode_agent_message(&text).unwrap() {
                 AgentMessage::InstanceInfo(info) => {
                     let _ = shared.events.send(ServerEvent::Info(info));
@@ -300,6 +348,24 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(
                             return;
                         }
                     }
+                }
+                AgentMessage::InvocationStarted { invocation_id } => {
+                    let _ = shared.events.send(ServerEvent::Started { invocation_id });
+                }
+                AgentMessage::Output(chunk) => {
+                    let ack = ServerMessage::OutputAck {
+                        invocation_id: chunk.invocation_id.clone(),
+                        seq: chunk.seq,
+                    };
+                    let _ = shared.events.send(ServerEvent::Output(chunk));
+                    if shared.auto_ack.load(Ordering::Relaxed)
+                        && ws.send(Message::text(encode(&ack))).await.is_err()
+                    {
+                        return;
+                    }
+                }
+                AgentMessage::InvocationFinished(result) => {
+                    let _ = shared.events.send(ServerEvent::Finished(result));
                 }
                 other => panic!("unexpected after authentication: {other:?}"),
             },

@@ -4,3 +4,4 @@
 pub(crate) mod fake_server;
 
 mod e2e;
+mod run_command;
