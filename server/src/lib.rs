@@ -112,6 +112,8 @@ pub async fn run(
         );
     }
     let cluster = bosun_core::cluster::spawn(&core);
+    // Resumes open commands, then runs the ingest writer and the sweeper.
+    let engine = bosun_core::commands::engine::start(&core).await;
     let state = AppState::new(core.clone(), &args)?;
     web::spawn_housekeeping(&state);
     let app = router(state);
@@ -133,6 +135,10 @@ pub async fn run(
     .with_graceful_shutdown(shutdown)
     .await
     .context("server error");
+    // Reports not yet applied were not acknowledged: agents send them again.
+    for task in engine {
+        task.abort();
+    }
     cluster.stop(&core).await;
     served
 }

@@ -13,6 +13,7 @@ use crate::web::AppState;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
 use axum::response::Response;
+use bosun_core::commands::{self, engine::AgentReport};
 use bosun_core::links::CutReason;
 use bosun_core::nodes::{self, NodeSession};
 use bosun_core::{crypto, Core, ServiceError};
@@ -233,6 +234,7 @@ async fn run_session(
 ) {
     let id = session.instance_id.clone();
     let mut link = core.links().attach(&id, session.generation);
+    let mut sent_open = false;
     tracing::info!(instance_id = %id, %addr, generation = session.generation, "node online");
     let mut ping = tokio::time::interval(timings.ping_every);
     ping.tick().await;
@@ -259,6 +261,11 @@ async fn run_session(
                     };
                     refuse(&mut socket, code, message).await;
                     break format!("cut: {message}");
+                }
+                Some(message) = link.outbox.recv() => {
+                    if !send(&mut socket, &message).await {
+                        break "send failed".to_string();
+                    }
                 }
                 _ = ping.tick() => {
                     if last_heard.elapsed() >= timings.silence_limit {
@@ -289,6 +296,22 @@ async fn run_session(
                                 if let Err(e) = nodes::report_instance_info(core, &session, info).await {
                                     tracing::warn!(instance_id = %id, error = %e.message, "instance information not recorded");
                                 }
+                                // The agent is settled in (it reports its facts first,
+                                // then resends what it has unacknowledged): now hand it
+                                // its open invocations.
+                                if !sent_open {
+                                    sent_open = true;
+                                    commands::engine::on_connected(core, &id).await;
+                                }
+                            }
+                            Ok(AgentMessage::InvocationStarted { invocation_id }) => {
+                                core.commands().agent_message(&id, AgentReport::Started(invocation_id)).await;
+                            }
+                            Ok(AgentMessage::Output(chunk)) => {
+                                core.commands().agent_message(&id, AgentReport::Output(chunk)).await;
+                            }
+                            Ok(AgentMessage::InvocationFinished(result)) => {
+                                core.commands().agent_message(&id, AgentReport::Finished(result)).await;
                             }
                             Ok(_) => {
                                 refuse(&mut socket, ErrorCode::BadMessage, "unexpected message after authentication").await;

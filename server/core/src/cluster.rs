@@ -43,6 +43,14 @@ pub enum Notice {
         below_generation: i64,
         reason: CutReason,
     },
+    /// Deliver the command's released invocations to the nodes whose links this
+    /// replica holds (Run is too large for a notice; the replica reads it).
+    Deliver { command_id: String },
+    /// Cancel an invocation on the node, if this replica holds its link.
+    Cancel {
+        instance_id: String,
+        invocation_id: String,
+    },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -61,6 +69,23 @@ fn apply(core: &Core, notice: &Notice) {
             core.links()
                 .cut_older(instance_id, *below_generation, *reason);
         }
+        Notice::Deliver { command_id } => {
+            let (core, command_id) = (core.clone(), command_id.clone());
+            tokio::spawn(async move {
+                crate::commands::engine::deliver_here(&core, &command_id).await;
+            });
+        }
+        Notice::Cancel {
+            instance_id,
+            invocation_id,
+        } => {
+            core.links().send(
+                instance_id,
+                bosun_protocol::ServerMessage::Cancel {
+                    invocation_id: invocation_id.clone(),
+                },
+            );
+        }
     }
 }
 
@@ -68,6 +93,12 @@ fn apply(core: &Core, notice: &Notice) {
 /// announces has committed.
 pub async fn publish(core: &Core, notice: Notice) {
     apply(core, &notice);
+    publish_to_others(core, notice).await;
+}
+
+/// Tells the other replicas only (this one has done its part already). Nothing with
+/// SQLite, which has one replica.
+pub async fn publish_to_others(core: &Core, notice: Notice) {
     if core.db().backend() != Backend::Postgres {
         return;
     }

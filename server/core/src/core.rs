@@ -29,6 +29,7 @@ struct Inner {
     throttle: LoginThrottle,
     links: crate::links::NodeLinks,
     replica_id: String,
+    commands: crate::commands::Runtime,
 }
 
 impl Core {
@@ -59,6 +60,7 @@ impl Core {
             throttle: LoginThrottle::default(),
             links: crate::links::NodeLinks::default(),
             replica_id: format!("r-{}", crate::crypto::random_hex(8)),
+            commands: crate::commands::Runtime::default(),
         })))
     }
 
@@ -90,6 +92,11 @@ impl Core {
     /// The node links this process holds.
     pub fn links(&self) -> &crate::links::NodeLinks {
         &self.0.links
+    }
+
+    /// Run Command's in-process machinery (ingest queue, live subscribers).
+    pub fn commands(&self) -> &crate::commands::Runtime {
+        &self.0.commands
     }
 
     /// This process's replica id (random per process; see `cluster`).

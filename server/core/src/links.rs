@@ -7,9 +7,10 @@
 //! `cluster` notice, and the node's row records the current connection generation and
 //! its replica either way.
 
+use bosun_protocol::ServerMessage;
 use std::collections::HashMap;
 use std::sync::Mutex;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 /// Why a link was cut.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -22,6 +23,7 @@ pub enum CutReason {
 struct Entry {
     generation: i64,
     cut: watch::Sender<Option<CutReason>>,
+    outbox: mpsc::UnboundedSender<ServerMessage>,
 }
 
 #[derive(Default)]
@@ -29,10 +31,13 @@ pub struct NodeLinks {
     inner: Mutex<HashMap<String, Entry>>,
 }
 
-/// A connection's handle: it learns here when it must close.
+/// A connection's handle: it learns here when it must close, and receives what
+/// services send to its node ([`NodeLinks::send`]). The outbox holds control messages
+/// only (Run, Cancel, acknowledgements), bounded by the dispatcher's concurrency.
 pub struct LinkHandle {
     pub generation: i64,
     pub cut: watch::Receiver<Option<CutReason>>,
+    pub outbox: mpsc::UnboundedReceiver<ServerMessage>,
 }
 
 impl NodeLinks {
@@ -40,12 +45,14 @@ impl NodeLinks {
     /// the same node is cut as superseded.
     pub fn attach(&self, instance_id: &str, generation: i64) -> LinkHandle {
         let (tx, rx) = watch::channel(None);
+        let (out_tx, out_rx) = mpsc::unbounded_channel();
         let mut map = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(old) = map.insert(
             instance_id.to_string(),
             Entry {
                 generation,
                 cut: tx,
+                outbox: out_tx,
             },
         ) {
             let _ = old.cut.send(Some(CutReason::Superseded));
@@ -53,7 +60,24 @@ impl NodeLinks {
         LinkHandle {
             generation,
             cut: rx,
+            outbox: out_rx,
         }
+    }
+
+    /// Sends `message` to the node's current link in this process. False when this
+    /// process holds no link of the node (it is offline, or another replica holds it).
+    pub fn send(&self, instance_id: &str, message: ServerMessage) -> bool {
+        let map = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(instance_id)
+            .is_some_and(|e| e.outbox.send(message).is_ok())
+    }
+
+    /// Whether this process holds a link of the node.
+    pub fn holds(&self, instance_id: &str) -> bool {
+        self.inner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains_key(instance_id)
     }
 
     /// Detaches a connection when it ends (only if it is still the current one).

@@ -413,3 +413,80 @@ pub struct DocumentContent {
     pub created_date: i64,
     pub status: String,
 }
+
+/// A Run Command target (AWS `Target`): `InstanceIds`, `tag:KEY` or `tag-key`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandTarget {
+    pub key: String,
+    pub values: Vec<String>,
+}
+
+/// A command as ListCommands and the console show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandInfo {
+    pub command_id: String,
+    pub document_name: String,
+    pub document_version: String,
+    pub comment: String,
+    /// Parameter name → values, as requested.
+    pub parameters: std::collections::BTreeMap<String, Vec<String>>,
+    pub targets: Vec<CommandTarget>,
+    pub instance_ids: Vec<String>,
+    /// Unix milliseconds.
+    pub requested_at: i64,
+    pub expires_at: i64,
+    pub requested_by: String,
+    pub status: String,
+    pub status_details: String,
+    pub timeout_seconds: i64,
+    pub max_concurrency: String,
+    pub max_errors: String,
+    pub target_count: i64,
+    pub completed_count: i64,
+    pub error_count: i64,
+    pub delivery_timed_out_count: i64,
+}
+
+/// One plugin (document step) of an invocation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PluginInfo {
+    pub name: String,
+    pub status: String,
+    pub status_details: String,
+    pub response_code: i64,
+    pub started_at: Option<i64>,
+    pub ended_at: Option<i64>,
+}
+
+/// A command invocation: one command on one node.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvocationInfo {
+    pub invocation_id: String,
+    pub command_id: String,
+    pub instance_id: String,
+    pub instance_name: String,
+    pub document_name: String,
+    pub document_version: String,
+    pub comment: String,
+    pub requested_at: i64,
+    pub status: String,
+    pub status_details: String,
+    pub response_code: i64,
+    pub started_at: Option<i64>,
+    pub ended_at: Option<i64>,
+    pub plugins: Vec<PluginInfo>,
+    /// Output bytes stored, and dropped over the per-invocation cap.
+    pub output_bytes: i64,
+    pub output_dropped: i64,
+    /// Why it ended this way, when that is not the script's own doing.
+    pub detail: String,
+}
+
+/// Output as stored: numbered chunks, per plugin and stream (1 stdout, 2 stderr).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutputChunkInfo {
+    pub seq: i64,
+    pub plugin: i64,
+    pub stream: u8,
+    pub data: String,
+}

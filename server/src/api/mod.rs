@@ -8,6 +8,7 @@
 //! ([`error`]): HTTP 400 (500 for `InternalServerError`) with
 //! `{"__type": "...", "message": "..."}`; every response has `x-amzn-RequestId`.
 
+mod commands;
 mod documents;
 pub mod error;
 pub mod model;

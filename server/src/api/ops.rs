@@ -43,10 +43,15 @@ pub async fn call(
         "AddTagsToResource" => add_tags_to_resource(core, actor, input(body)?).await,
         "RemoveTagsFromResource" => remove_tags_from_resource(core, actor, input(body)?).await,
         "ListTagsForResource" => list_tags_for_resource(core, actor, input(body)?).await,
-        other => match super::documents::call(core, actor, other, body).await {
-            Some(result) => result,
-            None => Err(ApiError::not_implemented(other)),
-        },
+        other => {
+            if let Some(result) = super::documents::call(core, actor, other, body.clone()).await {
+                return result;
+            }
+            match super::commands::call(core, actor, other, body).await {
+                Some(result) => result,
+                None => Err(ApiError::not_implemented(other)),
+            }
+        }
     }
 }
 

@@ -49,7 +49,28 @@ impl TestServer {
     }
 
     pub async fn start_with(db: TestDb, args: ServeArgs) -> TestServer {
-        let core = bosun_core::testing::core(&db.db).await;
+        Self::start_full(
+            db,
+            args,
+            std::sync::Arc::new(bosun_core::clock::SystemClock),
+        )
+        .await
+    }
+
+    /// A server whose services read `clock` (tests move time instead of waiting).
+    pub async fn start_with_clock(
+        db: TestDb,
+        clock: std::sync::Arc<dyn bosun_core::clock::Clock>,
+    ) -> TestServer {
+        Self::start_full(db, serve_args(None), clock).await
+    }
+
+    async fn start_full(
+        db: TestDb,
+        args: ServeArgs,
+        clock: std::sync::Arc<dyn bosun_core::clock::Clock>,
+    ) -> TestServer {
+        let core = bosun_core::testing::core_with_clock(&db.db, clock).await;
         assert_eq!(
             accounts::bootstrap_admin(&core, Some(ADMIN_PASSWORD.into()))
                 .await

@@ -52,6 +52,13 @@ pub const SETTINGS: &[SettingDef] = &[
         range: Some((1, 365)),
         description: "How many days ahead an activation may expire at most (1–365).",
     },
+    SettingDef {
+        id: crate::commands::OUTPUT_LIMIT_SETTING,
+        default: "16777216",
+        allowed: &[],
+        range: Some((1_048_576, 1_073_741_824)),
+        description: "Output bytes stored per command invocation (1 MiB–1 GiB); beyond it output is dropped and the drop is recorded.",
+    },
 ];
 
 fn not_found(id: &str) -> ServiceError {

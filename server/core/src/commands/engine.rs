@@ -1,0 +1,723 @@
+//! What happens to a command after SendCommand returns.
+//!
+//! - **Dispatcher** ([`settle`], DESIGN-NOTES §3): runs inside every transaction that
+//!   ends invocations (and in SendCommand's and CancelCommand's), under the command's
+//!   row lock: recount, release the next waiting invocations while fewer than the
+//!   concurrency limit run and errors do not exceed MaxErrors; once they do, the waiting
+//!   ones end "Terminated"; then the command's own status.
+//! - **Delivery** ([`deliver`], [`on_connected`]): after the commit, a released
+//!   invocation's `Run` goes to its node's link if this process holds it; otherwise a
+//!   cluster notice asks the replica that does. A node that (re)connects is sent every
+//!   open invocation it has (agents answer a repeated `Run` from their journal).
+//! - **Ingest** ([`Runtime::agent_message`], the writer task): what agents report goes
+//!   through one bounded queue to one writer that applies a burst of messages in one
+//!   transaction, then acknowledges them (OutputAck, FinishedAck) and tells live
+//!   subscribers. A full queue slows the links down, never the database.
+//! - **Sweeper**: every second, invocations not started by their command's expiry end
+//!   "Delivery Timed Out" (and their node is told to cancel, so a late Run never runs);
+//!   started ones whose node went silent past their deadline end "Execution Timed Out".
+//! - **Live** ([`Runtime::subscribe`], DESIGN-NOTES §4): per-invocation and per-command
+//!   broadcast channels with bounded buffers; a subscriber that falls behind is told it
+//!   lagged and reads from storage.
+//!
+//! On start ([`start`]) every open command is settled again, so work interrupted by a
+//! crash resumes: nodes get their invocations when they connect, deadlines still apply.
+
+use super::store::{self, Counts};
+use super::{command_status, PluginState};
+use crate::cluster::{self, Notice};
+use crate::db::Tx;
+use crate::error::ServiceResult;
+use crate::types::OutputChunkInfo;
+use crate::Core;
+use bosun_protocol::exec::{InvocationResult, Outcome, OutputChunk, StepSpec, Stream};
+use bosun_protocol::{RunInvocation, ServerMessage};
+use sqlx::Row as _;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Mutex;
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc};
+
+/// Messages waiting for the writer; links wait when it is full.
+const INGEST_QUEUE: usize = 8192;
+/// Messages applied in one transaction at most.
+const BATCH: usize = 1024;
+/// Events a live subscriber may fall behind before it is told to catch up.
+const LIVE_BUFFER: usize = 512;
+/// A started invocation whose node never reports is given up this long after the sum
+/// of its steps' timeouts.
+const DEADLINE_GRACE_MS: i64 = 60_000;
+/// The sweeper's period.
+pub const SWEEP_EVERY: Duration = Duration::from_secs(1);
+
+/// What an agent reported about an invocation.
+#[derive(Clone, Debug)]
+pub enum AgentReport {
+    Started(String),
+    Output(OutputChunk),
+    Finished(InvocationResult),
+}
+
+struct Ingest {
+    instance_id: String,
+    report: AgentReport,
+}
+
+/// What live subscribers hear.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LiveEvent {
+    /// A new output chunk of the invocation.
+    Output(OutputChunkInfo),
+    /// The invocation's or command's status changed: read it again.
+    Changed,
+}
+
+/// Run Command's in-process machinery (one per [`Core`]).
+pub struct Runtime {
+    ingest: mpsc::Sender<Ingest>,
+    ingest_rx: Mutex<Option<mpsc::Receiver<Ingest>>>,
+    topics: Mutex<HashMap<String, broadcast::Sender<LiveEvent>>>,
+}
+
+impl Default for Runtime {
+    fn default() -> Self {
+        let (tx, rx) = mpsc::channel(INGEST_QUEUE);
+        Runtime {
+            ingest: tx,
+            ingest_rx: Mutex::new(Some(rx)),
+            topics: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl Runtime {
+    /// Queues what a node's link received (waits while the writer is behind).
+    pub async fn agent_message(&self, instance_id: &str, report: AgentReport) {
+        let _ = self
+            .ingest
+            .send(Ingest {
+                instance_id: instance_id.to_string(),
+                report,
+            })
+            .await;
+    }
+
+    /// Live events of `topic`: `inv:<invocation id>` (output and changes) or
+    /// `cmd:<command id>` (changes).
+    pub fn subscribe(&self, topic: &str) -> broadcast::Receiver<LiveEvent> {
+        let mut topics = self.topics.lock().unwrap_or_else(|p| p.into_inner());
+        topics
+            .entry(topic.to_string())
+            .or_insert_with(|| broadcast::channel(LIVE_BUFFER).0)
+            .subscribe()
+    }
+
+    fn publish(&self, topic: &str, event: LiveEvent) {
+        let mut topics = self.topics.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(tx) = topics.get(topic) {
+            if tx.send(event).is_err() {
+                // Nobody listens any more.
+                topics.remove(topic);
+            }
+        }
+    }
+
+    /// Tells subscribers of a command that it changed.
+    pub fn changed(&self, command_id: &str) {
+        self.publish(&format!("cmd:{command_id}"), LiveEvent::Changed);
+    }
+}
+
+/// Outcome → (status, status details) of an invocation or plugin.
+fn status_of(outcome: Outcome) -> (&'static str, &'static str) {
+    match outcome {
+        Outcome::Success => ("Success", "Success"),
+        Outcome::Failed => ("Failed", "Failed"),
+        Outcome::TimedOut => ("TimedOut", "Execution Timed Out"),
+        Outcome::Cancelled => ("Cancelled", "Cancelled"),
+        Outcome::Skipped => ("Success", "Skipped"),
+    }
+}
+
+fn is_terminal(status: &str) -> bool {
+    !matches!(status, "Pending" | "Delayed" | "InProgress" | "Cancelling")
+}
+
+/// The dispatcher, inside the caller's transaction: see the module docs. Returns the
+/// invocations it released (deliver them after the commit).
+pub async fn settle(
+    tx: &mut Tx,
+    command_id: &str,
+    now: i64,
+) -> ServiceResult<Vec<(String, String)>> {
+    let Some(cmd) = store::lock_command(tx, command_id, now).await? else {
+        return Ok(Vec::new());
+    };
+    let mut c: Counts = store::counts(tx, command_id).await?;
+    let mut released = Vec::new();
+    if c.waiting > 0 {
+        if cmd.cancel_requested {
+            store::end_waiting(tx, command_id, "Cancelled", "Cancelled", now).await?;
+            c = store::counts(tx, command_id).await?;
+        } else if c.errors > cmd.error_limit {
+            store::end_waiting(tx, command_id, "Cancelled", "Terminated", now).await?;
+            c = store::counts(tx, command_id).await?;
+        } else {
+            let n = super::plan::can_start(
+                c.running as usize,
+                c.errors as usize,
+                cmd.concurrency_limit as usize,
+                cmd.error_limit as usize,
+                c.waiting as usize,
+            );
+            released = store::release_next(tx, command_id, n as i64, now).await?;
+            if !released.is_empty() {
+                c = store::counts(tx, command_id).await?;
+            }
+        }
+    }
+    let no_targets = if cmd.targets == "[]" {
+        "Success"
+    } else {
+        "No Instances In Tag"
+    };
+    let (status, details) = command_status(&c, cmd.error_limit, cmd.cancel_requested, no_targets);
+    // A command with released but unstarted invocations only is still Pending.
+    store::update_command_status(tx, command_id, status, details, &c, now).await?;
+    Ok(released)
+}
+
+/// Ends an open invocation (from one of `from`) with `status`/`details`; its open
+/// plugins end the same way. False when it had already moved on.
+pub async fn end_invocation(
+    tx: &mut Tx,
+    invocation_id: &str,
+    from: &[&str],
+    status: &str,
+    details: &str,
+    now: i64,
+    detail: Option<&str>,
+) -> ServiceResult<bool> {
+    let Some(inv) = store::invocation(&mut **tx, invocation_id).await? else {
+        return Ok(false);
+    };
+    if !from.contains(&inv.status.as_str()) {
+        return Ok(false);
+    }
+    let mut plugins = super::plugins_of(&inv);
+    for p in &mut plugins {
+        if !is_terminal(&p.status) {
+            p.status = status.into();
+            p.details = details.into();
+            p.ended = Some(now);
+        }
+    }
+    let plugins = serde_json::to_string(&plugins).unwrap_or_else(|_| inv.plugins.clone());
+    Ok(store::transition(
+        tx,
+        invocation_id,
+        from,
+        status,
+        details,
+        store::Transition {
+            ended_at: Some(now),
+            plugins: Some(&plugins),
+            detail,
+            ..Default::default()
+        },
+    )
+    .await?)
+}
+
+fn run_message(invocation_id: &str, command_id: &str, run: &str) -> Option<ServerMessage> {
+    let steps: Vec<StepSpec> = match serde_json::from_str(run) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(invocation_id, error = %e, "stored steps unreadable; not delivered");
+            return None;
+        }
+    };
+    Some(ServerMessage::Run(RunInvocation {
+        invocation_id: invocation_id.to_string(),
+        command_id: command_id.to_string(),
+        steps,
+    }))
+}
+
+/// Sends released invocations to their nodes: directly when this process holds the
+/// link, through the replica that does otherwise.
+pub async fn deliver(core: &Core, command_id: &str, released: &[(String, String)]) {
+    if released.is_empty() {
+        return;
+    }
+    let local: Vec<&str> = released
+        .iter()
+        .filter(|(_, node)| core.links().holds(node))
+        .map(|(id, _)| id.as_str())
+        .collect();
+    for chunk in local.chunks(500) {
+        let slots: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 1)).collect();
+        let sql = format!(
+            "SELECT invocation_id, instance_id, run FROM command_invocations WHERE invocation_id IN ({})",
+            slots.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        match q.fetch_all(core.db().pool()).await {
+            Ok(rows) => {
+                for r in rows {
+                    let (Ok(id), Ok(node), Ok(run)) = (
+                        r.try_get::<String, _>("invocation_id"),
+                        r.try_get::<String, _>("instance_id"),
+                        r.try_get::<String, _>("run"),
+                    ) else {
+                        continue;
+                    };
+                    if let Some(m) = run_message(&id, command_id, &run) {
+                        core.links().send(&node, m);
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::warn!(command_id, error = %e, "delivery deferred: nodes get it when they reconnect");
+            }
+        }
+    }
+    if local.len() < released.len() {
+        cluster::publish_to_others(
+            core,
+            Notice::Deliver {
+                command_id: command_id.to_string(),
+            },
+        )
+        .await;
+    }
+}
+
+/// A cluster notice's half of [`deliver`]: this replica's nodes' undelivered
+/// invocations of the command.
+pub async fn deliver_here(core: &Core, command_id: &str) {
+    match store::deliverable_here(core.db().pool(), command_id, core.replica_id()).await {
+        Ok(rows) => {
+            for r in rows {
+                let m = if r.status == "Cancelling" {
+                    ServerMessage::Cancel {
+                        invocation_id: r.invocation_id.clone(),
+                    }
+                } else {
+                    match run_message(&r.invocation_id, &r.command_id, &r.run) {
+                        Some(m) => m,
+                        None => continue,
+                    }
+                };
+                core.links().send(&r.instance_id, m);
+            }
+        }
+        Err(e) => tracing::warn!(command_id, error = %e, "delivery notice not applied"),
+    }
+}
+
+/// Tells the node to cancel an invocation, wherever its link is.
+pub async fn send_cancel(core: &Core, instance_id: &str, invocation_id: &str) {
+    let m = ServerMessage::Cancel {
+        invocation_id: invocation_id.to_string(),
+    };
+    if !core.links().send(instance_id, m) {
+        cluster::publish_to_others(
+            core,
+            Notice::Cancel {
+                instance_id: instance_id.to_string(),
+                invocation_id: invocation_id.to_string(),
+            },
+        )
+        .await;
+    }
+}
+
+/// A node's link is up (attached in this process): send it every open invocation it
+/// has. Agents answer a `Run` they have seen from their journal, so this is safe to
+/// repeat.
+pub async fn on_connected(core: &Core, instance_id: &str) {
+    match store::open_for_node(core.db().pool(), instance_id).await {
+        Ok(rows) => {
+            for r in rows {
+                let m = if r.status == "Cancelling" {
+                    ServerMessage::Cancel {
+                        invocation_id: r.invocation_id.clone(),
+                    }
+                } else {
+                    match run_message(&r.invocation_id, &r.command_id, &r.run) {
+                        Some(m) => m,
+                        None => continue,
+                    }
+                };
+                core.links().send(instance_id, m);
+            }
+        }
+        Err(e) => {
+            tracing::warn!(instance_id, error = %e, "open invocations not sent; they are sent at the next connection")
+        }
+    }
+}
+
+/// Starts the writer and the sweeper, after settling every open command again
+/// (resume after a restart). Call once per process, before links are accepted.
+pub async fn start(core: &Core) -> Vec<tokio::task::JoinHandle<()>> {
+    match store::open_commands(core.db().pool()).await {
+        Ok(ids) => {
+            for id in ids {
+                if let Err(e) = settle_now(core, &id).await {
+                    tracing::warn!(command_id = %id, error = %e.message, "open command not resumed");
+                }
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "open commands not listed at start"),
+    }
+    let rx = core
+        .commands()
+        .ingest_rx
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take();
+    let mut handles = Vec::new();
+    if let Some(rx) = rx {
+        let c = core.clone();
+        handles.push(tokio::spawn(async move { writer(c, rx).await }));
+    }
+    let c = core.clone();
+    handles.push(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(SWEEP_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = sweep(&c).await {
+                tracing::warn!(error = %e.message, "command sweep failed");
+            }
+        }
+    }));
+    handles
+}
+
+async fn settle_now(core: &Core, command_id: &str) -> ServiceResult<()> {
+    let mut tx = core.db().begin().await?;
+    let released = settle(&mut tx, command_id, core.now_ms()).await?;
+    tx.commit().await?;
+    deliver(core, command_id, &released).await;
+    Ok(())
+}
+
+/// One sweep: delivery and execution deadlines. Returns how many invocations ended.
+pub async fn sweep(core: &Core) -> ServiceResult<usize> {
+    let now = core.now_ms();
+    let pool = core.db().pool();
+    let expired = store::delivery_expired(pool, now).await?;
+    let past = store::past_deadline(pool, now).await?;
+    if expired.is_empty() && past.is_empty() {
+        return Ok(0);
+    }
+    let mut tx = core.db().begin().await?;
+    let mut touched = BTreeSet::new();
+    let mut cancels = Vec::new();
+    let mut ended = 0;
+    for (id, command_id, node, released) in expired {
+        if end_invocation(
+            &mut tx,
+            &id,
+            &["Pending", "Delayed"],
+            "TimedOut",
+            "Delivery Timed Out",
+            now,
+            None,
+        )
+        .await?
+        {
+            ended += 1;
+            if released {
+                cancels.push((node, id));
+            }
+            touched.insert(command_id);
+        }
+    }
+    for (id, command_id, status) in past {
+        let (to, details, detail) = if status == "Cancelling" {
+            (
+                "Cancelled",
+                "Cancelled",
+                "the node did not confirm the cancel before the deadline",
+            )
+        } else {
+            (
+                "TimedOut",
+                "Execution Timed Out",
+                "the node did not report an end before the deadline",
+            )
+        };
+        if end_invocation(
+            &mut tx,
+            &id,
+            &[status.as_str()],
+            to,
+            details,
+            now,
+            Some(detail),
+        )
+        .await?
+        {
+            ended += 1;
+            touched.insert(command_id);
+        }
+    }
+    let mut released = Vec::new();
+    for id in &touched {
+        released.push((id.clone(), settle(&mut tx, id, now).await?));
+    }
+    tx.commit().await?;
+    for (node, id) in cancels {
+        send_cancel(core, &node, &id).await;
+    }
+    for (id, r) in released {
+        deliver(core, &id, &r).await;
+        core.commands().changed(&id);
+    }
+    Ok(ended)
+}
+
+/// The writer: applies bursts of agent reports, one transaction each.
+async fn writer(core: Core, mut rx: mpsc::Receiver<Ingest>) {
+    let mut batch = Vec::with_capacity(BATCH);
+    loop {
+        batch.clear();
+        if rx.recv_many(&mut batch, BATCH).await == 0 {
+            return;
+        }
+        if let Err(e) = apply(&core, &batch).await {
+            // Nothing was acknowledged: cut the links involved, so their agents
+            // reconnect and send it all again.
+            tracing::error!(error = %e.message, messages = batch.len(), "agent reports not stored; links reset");
+            let nodes: BTreeSet<&str> = batch.iter().map(|m| m.instance_id.as_str()).collect();
+            for n in nodes {
+                core.links()
+                    .cut_older(n, i64::MAX, crate::links::CutReason::ShuttingDown);
+            }
+        }
+    }
+}
+
+/// Per-invocation state while a batch is applied.
+struct Working {
+    row: store::InvocationRow,
+    plugin_of_step: HashMap<u32, i64>,
+}
+
+async fn apply(core: &Core, batch: &[Ingest]) -> ServiceResult<()> {
+    let now = core.now_ms();
+    let cap = crate::settings::number(core, super::OUTPUT_LIMIT_SETTING).await?;
+    let mut tx = core.db().begin().await?;
+    let mut rows: HashMap<String, Option<Working>> = HashMap::new();
+    let mut acks: BTreeMap<(String, String), u64> = BTreeMap::new();
+    let mut finished_acks: Vec<(String, String)> = Vec::new();
+    let mut live: Vec<(String, LiveEvent)> = Vec::new();
+    let mut touched = BTreeSet::new();
+    for m in batch {
+        let id = match &m.report {
+            AgentReport::Started(id) => id,
+            AgentReport::Output(c) => &c.invocation_id,
+            AgentReport::Finished(r) => &r.invocation_id,
+        };
+        if !rows.contains_key(id) {
+            let w = store::invocation(&mut *tx, id).await?.map(|row| {
+                let plugin_of_step = super::plugins_of(&row)
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, p)| p.step.map(|s| (s, i as i64)))
+                    .collect();
+                Working {
+                    row,
+                    plugin_of_step,
+                }
+            });
+            rows.insert(id.clone(), w);
+        }
+        let Some(Some(w)) = rows.get_mut(id) else {
+            tracing::warn!(instance_id = %m.instance_id, invocation_id = %id, "report about an unknown invocation ignored");
+            continue;
+        };
+        // A node reports only on its own invocations.
+        if w.row.instance_id != m.instance_id {
+            tracing::warn!(instance_id = %m.instance_id, invocation_id = %id, "report about another node's invocation refused");
+            continue;
+        }
+        match &m.report {
+            AgentReport::Started(_) => {
+                let steps: Vec<StepSpec> = serde_json::from_str(&w.row.run).unwrap_or_default();
+                let budget: i64 = steps.iter().map(|s| s.timeout_seconds as i64).sum();
+                let mut plugins = super::plugins_of(&w.row);
+                for p in &mut plugins {
+                    if p.step.is_some() && p.status == "Pending" {
+                        p.status = "InProgress".into();
+                        p.details = "In Progress".into();
+                        p.started = Some(now);
+                    }
+                }
+                let plugins = serde_json::to_string(&plugins).unwrap_or_default();
+                if store::transition(
+                    &mut tx,
+                    id,
+                    &["Pending", "Delayed"],
+                    "InProgress",
+                    "In Progress",
+                    store::Transition {
+                        started_at: Some(now),
+                        deadline_at: Some(now + budget * 1000 + DEADLINE_GRACE_MS),
+                        plugins: Some(&plugins),
+                        ..Default::default()
+                    },
+                )
+                .await?
+                {
+                    w.row.status = "InProgress".into();
+                    w.row.plugins = plugins;
+                    touched.insert(w.row.command_id.clone());
+                    live.push((format!("inv:{id}"), LiveEvent::Changed));
+                }
+            }
+            AgentReport::Output(chunk) => {
+                let seq = chunk.seq as i64;
+                if seq > w.row.last_seq {
+                    let plugin = w.plugin_of_step.get(&chunk.step).copied().unwrap_or(0);
+                    let room = (cap - w.row.output_bytes).max(0) as usize;
+                    let (keep, dropped) = if chunk.data.len() <= room {
+                        (chunk.data.as_str(), 0)
+                    } else {
+                        let mut cut = room;
+                        while !chunk.data.is_char_boundary(cut) {
+                            cut -= 1;
+                        }
+                        (&chunk.data[..cut], (chunk.data.len() - cut) as i64)
+                    };
+                    let stream = match chunk.stream {
+                        Stream::Stdout => 1,
+                        Stream::Stderr => 2,
+                    };
+                    if store::append_output(&mut tx, id, seq, plugin, stream, keep, dropped).await?
+                    {
+                        w.row.last_seq = seq;
+                        w.row.output_bytes += keep.len() as i64;
+                        w.row.output_dropped += dropped;
+                        if !keep.is_empty() {
+                            live.push((
+                                format!("inv:{id}"),
+                                LiveEvent::Output(OutputChunkInfo {
+                                    seq,
+                                    plugin,
+                                    stream: stream as u8,
+                                    data: keep.to_string(),
+                                }),
+                            ));
+                        }
+                    }
+                }
+                let e = acks.entry((m.instance_id.clone(), id.clone())).or_insert(0);
+                *e = (*e).max(chunk.seq);
+            }
+            AgentReport::Finished(result) => {
+                let (status, details) = status_of(result.outcome);
+                let mut plugins: Vec<PluginState> = super::plugins_of(&w.row);
+                for p in &mut plugins {
+                    let r = p
+                        .step
+                        .and_then(|s| result.steps.iter().find(|r| r.step == s));
+                    match (p.step, r) {
+                        (Some(_), Some(r)) => {
+                            let (s, d) = status_of(r.outcome);
+                            p.status = s.into();
+                            p.details = d.into();
+                            p.code = i64::from(r.exit_code);
+                            if r.started_at > 0 {
+                                p.started = Some(r.started_at);
+                            }
+                            p.ended = Some(if r.ended_at > 0 { r.ended_at } else { now });
+                        }
+                        (None, _) => {
+                            // The step's precondition excluded this node's platform.
+                            p.status = "Success".into();
+                            p.details = "Skipped".into();
+                            p.code = 0;
+                            p.ended = Some(now);
+                        }
+                        (Some(_), None) => {
+                            p.status = status.into();
+                            p.details = details.into();
+                            p.ended = Some(now);
+                        }
+                    }
+                }
+                let plugins = serde_json::to_string(&plugins).unwrap_or_default();
+                if result.last_seq as i64 > w.row.last_seq {
+                    tracing::warn!(invocation_id = %id, reported = result.last_seq, stored = w.row.last_seq, "invocation ended with output missing");
+                }
+                if store::transition(
+                    &mut tx,
+                    id,
+                    &["Pending", "Delayed", "InProgress", "Cancelling"],
+                    status,
+                    details,
+                    store::Transition {
+                        ended_at: Some(now),
+                        response_code: Some(i64::from(result.exit_code)),
+                        plugins: Some(&plugins),
+                        detail: result.detail.as_deref(),
+                        // An invocation that ended without a Started (a late report)
+                        // still shows when it began.
+                        started_at: w
+                            .row
+                            .started_at
+                            .is_none()
+                            .then(|| result.steps.first().map(|s| s.started_at))
+                            .flatten()
+                            .filter(|t| *t > 0),
+                        ..Default::default()
+                    },
+                )
+                .await?
+                {
+                    w.row.status = status.into();
+                    touched.insert(w.row.command_id.clone());
+                    live.push((format!("inv:{id}"), LiveEvent::Changed));
+                }
+                // Acknowledged whether or not it changed anything: the node may drop
+                // its spool either way.
+                finished_acks.push((m.instance_id.clone(), id.clone()));
+            }
+        }
+    }
+    let mut released = Vec::new();
+    for c in &touched {
+        released.push((c.clone(), settle(&mut tx, c, now).await?));
+    }
+    tx.commit().await?;
+    for ((node, id), seq) in acks {
+        core.links().send(
+            &node,
+            ServerMessage::OutputAck {
+                invocation_id: id,
+                seq,
+            },
+        );
+    }
+    for (node, id) in finished_acks {
+        core.links()
+            .send(&node, ServerMessage::FinishedAck { invocation_id: id });
+    }
+    let rt = core.commands();
+    for (topic, e) in live {
+        rt.publish(&topic, e);
+    }
+    for (c, r) in released {
+        deliver(core, &c, &r).await;
+        rt.changed(&c);
+    }
+    Ok(())
+}

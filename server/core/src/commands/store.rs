@@ -1,0 +1,695 @@
+//! SQL for commands, invocations and output. Statuses are written only through the
+//! transitions here, each guarded by the statuses it may leave (`WHERE status IN …`), so
+//! a terminal invocation never changes and two replicas racing on one transition apply
+//! it once.
+
+use crate::db::{Row, Tx};
+use sqlx::{Any, Executor, Row as _};
+
+/// Invocation statuses that are not terminal.
+pub const OPEN_STATUSES: &str = "'Pending', 'Delayed', 'InProgress', 'Cancelling'";
+
+#[derive(Clone, Debug)]
+pub struct CommandRow {
+    pub command_id: String,
+    pub document_name: String,
+    pub document_version: String,
+    pub comment: String,
+    pub parameters: String,
+    pub targets: String,
+    pub instance_ids: String,
+    pub timeout_seconds: i64,
+    pub max_concurrency: String,
+    pub max_errors: String,
+    pub concurrency_limit: i64,
+    pub error_limit: i64,
+    pub requested_at: i64,
+    pub expires_at: i64,
+    pub requested_by: String,
+    pub status: String,
+    pub status_details: String,
+    pub target_count: i64,
+    pub completed_count: i64,
+    pub error_count: i64,
+    pub delivery_timed_out_count: i64,
+    pub cancel_requested: bool,
+}
+
+const COMMAND_COLUMNS: &str = "command_id, document_name, document_version, comment, parameters, targets, instance_ids, timeout_seconds, max_concurrency, max_errors, concurrency_limit, error_limit, requested_at, expires_at, requested_by, status, status_details, target_count, completed_count, error_count, delivery_timed_out_count, cancel_requested";
+
+fn command_row(r: &Row) -> Result<CommandRow, sqlx::Error> {
+    Ok(CommandRow {
+        command_id: r.try_get("command_id")?,
+        document_name: r.try_get("document_name")?,
+        document_version: r.try_get("document_version")?,
+        comment: r.try_get("comment")?,
+        parameters: r.try_get("parameters")?,
+        targets: r.try_get("targets")?,
+        instance_ids: r.try_get("instance_ids")?,
+        timeout_seconds: r.try_get("timeout_seconds")?,
+        max_concurrency: r.try_get("max_concurrency")?,
+        max_errors: r.try_get("max_errors")?,
+        concurrency_limit: r.try_get("concurrency_limit")?,
+        error_limit: r.try_get("error_limit")?,
+        requested_at: r.try_get("requested_at")?,
+        expires_at: r.try_get("expires_at")?,
+        requested_by: r.try_get("requested_by")?,
+        status: r.try_get("status")?,
+        status_details: r.try_get("status_details")?,
+        target_count: r.try_get("target_count")?,
+        completed_count: r.try_get("completed_count")?,
+        error_count: r.try_get("error_count")?,
+        delivery_timed_out_count: r.try_get("delivery_timed_out_count")?,
+        cancel_requested: r.try_get::<i64, _>("cancel_requested")? != 0,
+    })
+}
+
+#[derive(Clone, Debug)]
+pub struct InvocationRow {
+    pub invocation_id: String,
+    pub command_id: String,
+    pub instance_id: String,
+    pub instance_name: String,
+    pub position: i64,
+    pub status: String,
+    pub status_details: String,
+    pub released: bool,
+    pub released_at: Option<i64>,
+    pub started_at: Option<i64>,
+    pub ended_at: Option<i64>,
+    pub deadline_at: Option<i64>,
+    pub response_code: i64,
+    pub run: String,
+    pub plugins: String,
+    pub output_bytes: i64,
+    pub output_dropped: i64,
+    pub last_seq: i64,
+    pub detail: String,
+}
+
+const INVOCATION_COLUMNS: &str = "invocation_id, command_id, instance_id, instance_name, position, status, status_details, released, released_at, started_at, ended_at, deadline_at, response_code, run, plugins, output_bytes, output_dropped, last_seq, detail";
+
+fn invocation_row(r: &Row) -> Result<InvocationRow, sqlx::Error> {
+    Ok(InvocationRow {
+        invocation_id: r.try_get("invocation_id")?,
+        command_id: r.try_get("command_id")?,
+        instance_id: r.try_get("instance_id")?,
+        instance_name: r.try_get("instance_name")?,
+        position: r.try_get("position")?,
+        status: r.try_get("status")?,
+        status_details: r.try_get("status_details")?,
+        released: r.try_get::<i64, _>("released")? != 0,
+        released_at: r.try_get("released_at")?,
+        started_at: r.try_get("started_at")?,
+        ended_at: r.try_get("ended_at")?,
+        deadline_at: r.try_get("deadline_at")?,
+        response_code: r.try_get("response_code")?,
+        run: r.try_get("run")?,
+        plugins: r.try_get("plugins")?,
+        output_bytes: r.try_get("output_bytes")?,
+        output_dropped: r.try_get("output_dropped")?,
+        last_seq: r.try_get("last_seq")?,
+        detail: r.try_get("detail")?,
+    })
+}
+
+pub async fn insert_command(tx: &mut Tx, c: &CommandRow, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!(
+        "INSERT INTO commands ({COMMAND_COLUMNS}, open, updated_at) VALUES \
+         ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)"
+    ))
+    .bind(&c.command_id)
+    .bind(&c.document_name)
+    .bind(&c.document_version)
+    .bind(&c.comment)
+    .bind(&c.parameters)
+    .bind(&c.targets)
+    .bind(&c.instance_ids)
+    .bind(c.timeout_seconds)
+    .bind(&c.max_concurrency)
+    .bind(&c.max_errors)
+    .bind(c.concurrency_limit)
+    .bind(c.error_limit)
+    .bind(c.requested_at)
+    .bind(c.expires_at)
+    .bind(&c.requested_by)
+    .bind(&c.status)
+    .bind(&c.status_details)
+    .bind(c.target_count)
+    .bind(c.completed_count)
+    .bind(c.error_count)
+    .bind(c.delivery_timed_out_count)
+    .bind(i64::from(c.cancel_requested))
+    .bind(i64::from(c.target_count > 0))
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// What a new invocation row holds.
+#[derive(Clone, Debug)]
+pub struct NewInvocation {
+    pub invocation_id: String,
+    pub instance_id: String,
+    pub instance_name: String,
+    pub position: i64,
+    pub run: String,
+    pub plugins: String,
+}
+
+/// Inserts invocations in multi-row statements (SQLite allows 32,766 binds).
+pub async fn insert_invocations(
+    tx: &mut Tx,
+    command_id: &str,
+    rows: &[NewInvocation],
+) -> Result<(), sqlx::Error> {
+    for chunk in rows.chunks(500) {
+        let mut sql = String::from(
+            "INSERT INTO command_invocations (invocation_id, command_id, instance_id, instance_name, position, status, status_details, run, plugins) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let b = i * 7;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, 'Pending', 'Pending', ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7
+            ));
+        }
+        let mut q = sqlx::query(&sql);
+        for r in chunk {
+            q = q
+                .bind(&r.invocation_id)
+                .bind(command_id)
+                .bind(&r.instance_id)
+                .bind(&r.instance_name)
+                .bind(r.position)
+                .bind(&r.run)
+                .bind(&r.plugins);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+pub async fn command<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    command_id: &str,
+) -> Result<Option<CommandRow>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT {COMMAND_COLUMNS} FROM commands WHERE command_id = $1"
+    ))
+    .bind(command_id)
+    .fetch_optional(e)
+    .await?
+    .map(|r| command_row(&r))
+    .transpose()
+}
+
+/// Takes the command's row lock for the rest of the transaction (PostgreSQL; SQLite's
+/// immediate transactions already serialize writers), so the dispatcher's count and
+/// release are one step even with several replicas.
+pub async fn lock_command(
+    tx: &mut Tx,
+    command_id: &str,
+    now: i64,
+) -> Result<Option<CommandRow>, sqlx::Error> {
+    sqlx::query("UPDATE commands SET updated_at = $2 WHERE command_id = $1")
+        .bind(command_id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    command(&mut **tx, command_id).await
+}
+
+/// Commands matching a WHERE clause (text binds), newest first.
+pub async fn list_commands<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    clause: &str,
+    binds: Vec<String>,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<CommandRow>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COMMAND_COLUMNS} FROM commands {clause} ORDER BY requested_at DESC, command_id LIMIT {limit} OFFSET {offset}"
+    );
+    let mut q = sqlx::query(&sql);
+    for b in binds {
+        q = q.bind(b);
+    }
+    q.fetch_all(e).await?.iter().map(command_row).collect()
+}
+
+/// Invocations matching a WHERE clause (text binds) over `command_invocations i`
+/// joined with `commands c`, newest command first, then dispatch order.
+pub async fn list_invocations<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    clause: &str,
+    binds: Vec<String>,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<InvocationRow>, sqlx::Error> {
+    let cols: Vec<String> = INVOCATION_COLUMNS
+        .split(", ")
+        .map(|c| format!("i.{c}"))
+        .collect();
+    let sql = format!(
+        "SELECT {} FROM command_invocations i JOIN commands c ON c.command_id = i.command_id {clause} \
+         ORDER BY c.requested_at DESC, i.command_id, i.position LIMIT {limit} OFFSET {offset}",
+        cols.join(", ")
+    );
+    let mut q = sqlx::query(&sql);
+    for b in binds {
+        q = q.bind(b);
+    }
+    q.fetch_all(e).await?.iter().map(invocation_row).collect()
+}
+
+pub async fn invocation<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    invocation_id: &str,
+) -> Result<Option<InvocationRow>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT {INVOCATION_COLUMNS} FROM command_invocations WHERE invocation_id = $1"
+    ))
+    .bind(invocation_id)
+    .fetch_optional(e)
+    .await?
+    .map(|r| invocation_row(&r))
+    .transpose()
+}
+
+/// Per-status counts of a command's invocations.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub total: i64,
+    /// Not yet released by rate control.
+    pub waiting: i64,
+    /// Released and not terminal.
+    pub running: i64,
+    pub terminal: i64,
+    pub success: i64,
+    /// Failed and Execution Timed Out: what MaxErrors counts.
+    pub errors: i64,
+    pub failed: i64,
+    pub execution_timed_out: i64,
+    pub delivery_timed_out: i64,
+    pub cancelled: i64,
+    pub undeliverable: i64,
+    pub cancelling: i64,
+    /// Released and not yet pending delivery (InProgress).
+    pub in_progress: i64,
+}
+
+pub async fn counts(tx: &mut Tx, command_id: &str) -> Result<Counts, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT status, status_details, released, COUNT(*) AS n FROM command_invocations \
+         WHERE command_id = $1 GROUP BY status, status_details, released",
+    )
+    .bind(command_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut c = Counts::default();
+    for r in rows {
+        let status: String = r.try_get("status")?;
+        let details: String = r.try_get("status_details")?;
+        let released: i64 = r.try_get("released")?;
+        let n: i64 = r.try_get("n")?;
+        c.total += n;
+        let open = matches!(
+            status.as_str(),
+            "Pending" | "Delayed" | "InProgress" | "Cancelling"
+        );
+        if open {
+            if released == 0 {
+                c.waiting += n;
+            } else {
+                c.running += n;
+            }
+            if status == "InProgress" {
+                c.in_progress += n;
+            }
+            if status == "Cancelling" {
+                c.cancelling += n;
+            }
+            continue;
+        }
+        c.terminal += n;
+        match (status.as_str(), details.as_str()) {
+            ("Success", _) => c.success += n,
+            ("TimedOut", "Delivery Timed Out") => c.delivery_timed_out += n,
+            ("TimedOut", _) => {
+                c.execution_timed_out += n;
+                c.errors += n;
+            }
+            ("Failed", "Undeliverable") => c.undeliverable += n,
+            ("Failed", _) => {
+                c.failed += n;
+                c.errors += n;
+            }
+            _ => c.cancelled += n,
+        }
+    }
+    Ok(c)
+}
+
+/// Releases the next `n` waiting invocations (dispatch order); returns their ids.
+pub async fn release_next(
+    tx: &mut Tx,
+    command_id: &str,
+    n: i64,
+    now: i64,
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    if n <= 0 {
+        return Ok(Vec::new());
+    }
+    let rows = sqlx::query(&format!(
+        "SELECT invocation_id, instance_id FROM command_invocations \
+         WHERE command_id = $1 AND released = 0 AND status = 'Pending' ORDER BY position LIMIT {n}"
+    ))
+    .bind(command_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let ids: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| Ok((r.try_get("invocation_id")?, r.try_get("instance_id")?)))
+        .collect::<Result<_, sqlx::Error>>()?;
+    if ids.is_empty() {
+        return Ok(ids);
+    }
+    // The node's status decides Pending (connected: delivery follows at once) or
+    // Delayed (offline: delivered when it reconnects).
+    for chunk in ids.chunks(500) {
+        let slots: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "UPDATE command_invocations SET released = 1, released_at = $1, \
+             status = CASE WHEN (SELECT ping_status FROM managed_instances m WHERE m.id = command_invocations.instance_id) = 'Online' THEN 'Pending' ELSE 'Delayed' END, \
+             status_details = CASE WHEN (SELECT ping_status FROM managed_instances m WHERE m.id = command_invocations.instance_id) = 'Online' THEN 'Pending' ELSE 'Delayed' END \
+             WHERE invocation_id IN ({})",
+            slots.join(", ")
+        );
+        let mut q = sqlx::query(&sql).bind(now);
+        for (id, _) in chunk {
+            q = q.bind(id);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(ids)
+}
+
+/// Ends every waiting (unreleased) invocation with `status` / `details`.
+pub async fn end_waiting(
+    tx: &mut Tx,
+    command_id: &str,
+    status: &str,
+    details: &str,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    let r = sqlx::query(
+        "UPDATE command_invocations SET status = $2, status_details = $3, ended_at = $4 \
+         WHERE command_id = $1 AND released = 0 AND status = 'Pending'",
+    )
+    .bind(command_id)
+    .bind(status)
+    .bind(details)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(r.rows_affected())
+}
+
+/// Moves one invocation from one of `from` to `status` / `details`. False when it was
+/// not in one of `from` (already moved on: nothing changes).
+#[allow(clippy::too_many_arguments)]
+pub async fn transition(
+    tx: &mut Tx,
+    invocation_id: &str,
+    from: &[&str],
+    status: &str,
+    details: &str,
+    set: Transition<'_>,
+) -> Result<bool, sqlx::Error> {
+    let from_list: Vec<String> = from.iter().map(|s| format!("'{s}'")).collect();
+    let r = sqlx::query(&format!(
+        "UPDATE command_invocations SET status = $2, status_details = $3, \
+         started_at = COALESCE($4, started_at), ended_at = COALESCE($5, ended_at), \
+         deadline_at = COALESCE($6, deadline_at), response_code = COALESCE($7, response_code), \
+         plugins = COALESCE($8, plugins), detail = COALESCE($9, detail) \
+         WHERE invocation_id = $1 AND status IN ({})",
+        from_list.join(", ")
+    ))
+    .bind(invocation_id)
+    .bind(status)
+    .bind(details)
+    .bind(set.started_at)
+    .bind(set.ended_at)
+    .bind(set.deadline_at)
+    .bind(set.response_code)
+    .bind(set.plugins)
+    .bind(set.detail)
+    .execute(&mut **tx)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// The optional columns a [`transition`] sets.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Transition<'a> {
+    pub started_at: Option<i64>,
+    pub ended_at: Option<i64>,
+    pub deadline_at: Option<i64>,
+    pub response_code: Option<i64>,
+    pub plugins: Option<&'a str>,
+    pub detail: Option<&'a str>,
+}
+
+pub async fn update_command_status(
+    tx: &mut Tx,
+    command_id: &str,
+    status: &str,
+    details: &str,
+    c: &Counts,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE commands SET status = $2, status_details = $3, completed_count = $4, error_count = $5, \
+         delivery_timed_out_count = $6, open = $7, updated_at = $8 WHERE command_id = $1",
+    )
+    .bind(command_id)
+    .bind(status)
+    .bind(details)
+    .bind(c.terminal)
+    .bind(c.errors)
+    .bind(c.delivery_timed_out)
+    .bind(i64::from(c.terminal < c.total))
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_cancel_requested(tx: &mut Tx, command_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE commands SET cancel_requested = 1 WHERE command_id = $1")
+        .bind(command_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Invocations of `instance_id` the node should hear about on (re)connect: released
+/// and not terminal.
+pub async fn open_for_node<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    instance_id: &str,
+) -> Result<Vec<InvocationRow>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT {INVOCATION_COLUMNS} FROM command_invocations \
+         WHERE instance_id = $1 AND released = 1 AND status IN ({OPEN_STATUSES}) ORDER BY released_at"
+    ))
+    .bind(instance_id)
+    .fetch_all(e)
+    .await?
+    .iter()
+    .map(invocation_row)
+    .collect()
+}
+
+/// Released, undelivered invocations of a command whose node this replica holds.
+pub async fn deliverable_here<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    command_id: &str,
+    replica_id: &str,
+) -> Result<Vec<InvocationRow>, sqlx::Error> {
+    let cols: Vec<String> = INVOCATION_COLUMNS
+        .split(", ")
+        .map(|c| format!("i.{c}"))
+        .collect();
+    sqlx::query(&format!(
+        "SELECT {} FROM command_invocations i JOIN managed_instances m ON m.id = i.instance_id \
+         WHERE i.command_id = $1 AND i.released = 1 AND i.status IN ('Pending', 'Delayed', 'Cancelling') \
+         AND m.connected_replica = $2",
+        cols.join(", ")
+    ))
+    .bind(command_id)
+    .bind(replica_id)
+    .fetch_all(e)
+    .await?
+    .iter()
+    .map(invocation_row)
+    .collect()
+}
+
+/// Open invocations whose command expired before they started.
+pub async fn delivery_expired<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    now: i64,
+) -> Result<Vec<(String, String, String, bool)>, sqlx::Error> {
+    sqlx::query(
+        "SELECT i.invocation_id, i.command_id, i.instance_id, i.released FROM command_invocations i \
+         JOIN commands c ON c.command_id = i.command_id \
+         WHERE c.open = 1 AND c.expires_at <= $1 AND i.status IN ('Pending', 'Delayed')",
+    )
+    .bind(now)
+    .fetch_all(e)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok((
+            r.try_get("invocation_id")?,
+            r.try_get("command_id")?,
+            r.try_get("instance_id")?,
+            r.try_get::<i64, _>("released")? != 0,
+        ))
+    })
+    .collect()
+}
+
+/// Started invocations past their deadline (the node never reported an end).
+pub async fn past_deadline<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    now: i64,
+) -> Result<Vec<(String, String, String)>, sqlx::Error> {
+    sqlx::query(
+        "SELECT invocation_id, command_id, status FROM command_invocations \
+         WHERE status IN ('InProgress', 'Cancelling') AND deadline_at IS NOT NULL AND deadline_at <= $1",
+    )
+    .bind(now)
+    .fetch_all(e)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok((
+            r.try_get("invocation_id")?,
+            r.try_get("command_id")?,
+            r.try_get("status")?,
+        ))
+    })
+    .collect()
+}
+
+/// Stores a chunk unless it is a duplicate (`seq` at or below the highest received).
+/// `data` is what fits under the cap (may be empty); `dropped` the bytes beyond it.
+/// Returns whether the chunk was new.
+pub async fn append_output(
+    tx: &mut Tx,
+    invocation_id: &str,
+    seq: i64,
+    plugin: i64,
+    stream: i64,
+    data: &str,
+    dropped: i64,
+) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query(
+        "UPDATE command_invocations SET last_seq = $2, output_bytes = output_bytes + $3, \
+         output_dropped = output_dropped + $4 WHERE invocation_id = $1 AND last_seq < $2",
+    )
+    .bind(invocation_id)
+    .bind(seq)
+    .bind(data.len() as i64)
+    .bind(dropped)
+    .execute(&mut **tx)
+    .await?;
+    if r.rows_affected() == 0 {
+        return Ok(false);
+    }
+    if !data.is_empty() {
+        sqlx::query(
+            "INSERT INTO command_output (invocation_id, seq, plugin, stream, data) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (invocation_id, seq) DO NOTHING",
+        )
+        .bind(invocation_id)
+        .bind(seq)
+        .bind(plugin)
+        .bind(stream)
+        .bind(data)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(true)
+}
+
+/// Output bytes stored so far and the highest seq.
+pub async fn output_state(
+    tx: &mut Tx,
+    invocation_id: &str,
+) -> Result<Option<(i64, i64)>, sqlx::Error> {
+    sqlx::query("SELECT output_bytes, last_seq FROM command_invocations WHERE invocation_id = $1")
+        .bind(invocation_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(|r| Ok((r.try_get("output_bytes")?, r.try_get("last_seq")?)))
+        .transpose()
+}
+
+/// Stored chunks after `after_seq`, at most `limit`, optionally of one plugin/stream.
+pub async fn output<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    invocation_id: &str,
+    after_seq: i64,
+    plugin: Option<i64>,
+    stream: Option<i64>,
+    limit: i64,
+) -> Result<Vec<(i64, i64, i64, String)>, sqlx::Error> {
+    let mut sql = String::from(
+        "SELECT seq, plugin, stream, data FROM command_output WHERE invocation_id = $1 AND seq > $2",
+    );
+    if let Some(p) = plugin {
+        sql.push_str(&format!(" AND plugin = {p}"));
+    }
+    if let Some(s) = stream {
+        sql.push_str(&format!(" AND stream = {s}"));
+    }
+    sql.push_str(&format!(" ORDER BY seq LIMIT {limit}"));
+    sqlx::query(&sql)
+        .bind(invocation_id)
+        .bind(after_seq)
+        .fetch_all(e)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get("seq")?,
+                r.try_get("plugin")?,
+                r.try_get("stream")?,
+                r.try_get("data")?,
+            ))
+        })
+        .collect()
+}
+
+/// The command ids with invocations still open (the sweeper's and start-up's list).
+pub async fn open_commands<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT command_id FROM commands WHERE open = 1")
+        .fetch_all(e)
+        .await
+}

@@ -1,0 +1,672 @@
+//! Run Command end to end: the official AWS SDK against the real server, real agents
+//! (the bosun-agent library, running real `/bin/sh` processes) over real WebSockets,
+//! on SQLite and PostgreSQL. Waits are on the server's own change events, never on
+//! fixed sleeps.
+
+mod common;
+
+use aws_sdk_ssm::types::{CommandInvocationStatus, CommandStatus, Target};
+use bosun_agent::{AgentEvent, BackoffConfig, RegisterOptions, RunOptions};
+use bosun_core::activations::{self, CreateActivation};
+use bosun_core::testing::TestDb;
+use bosun_core::types::{NewActivation, Role, Tag};
+use bosun_core::Actor;
+use common::{aws_error, TestServer};
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+fn state_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("bosun-rc-test-{}", uuid::Uuid::new_v4()))
+}
+
+async fn activation(srv: &TestServer, limit: i64) -> NewActivation {
+    activations::create_activation(
+        &srv.core,
+        &Actor::cli(),
+        CreateActivation {
+            iam_role: "SSMServiceRole".into(),
+            default_instance_name: "node".into(),
+            registration_limit: Some(limit),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("activation")
+}
+
+struct Agent {
+    id: String,
+    dir: PathBuf,
+    task: Option<tokio::task::JoinHandle<Result<(), bosun_agent::AgentError>>>,
+    events: UnboundedReceiver<AgentEvent>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Agent {
+    async fn register(srv: &TestServer, a: &NewActivation) -> Agent {
+        let dir = state_dir();
+        let id = bosun_agent::register(&RegisterOptions {
+            server: srv.url.clone(),
+            activation_id: a.activation_id.clone(),
+            activation_code: a.activation_code.clone(),
+            state_dir: dir.clone(),
+            name: None,
+            force: false,
+            ca_file: None,
+        })
+        .await
+        .expect("register");
+        let (_tx, events) = unbounded_channel();
+        Agent {
+            id,
+            dir,
+            task: None,
+            events,
+            stop: None,
+        }
+    }
+
+    /// Starts the run loop and waits until it is connected.
+    async fn start(&mut self) {
+        let (tx, rx) = unbounded_channel();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let mut opts = RunOptions::new(self.dir.clone());
+        opts.backoff = BackoffConfig {
+            base: Duration::from_millis(50),
+            cap: Duration::from_millis(400),
+            healthy_after: Duration::from_secs(30),
+        };
+        opts.events = Some(tx);
+        self.task = Some(tokio::spawn(bosun_agent::run(opts, async move {
+            let _ = stop_rx.await;
+        })));
+        self.events = rx;
+        self.stop = Some(stop_tx);
+        self.wait(|e| matches!(e, AgentEvent::Connected { .. }))
+            .await;
+    }
+
+    async fn wait(&mut self, want: impl Fn(&AgentEvent) -> bool) -> AgentEvent {
+        let rx = &mut self.events;
+        let wait = async {
+            loop {
+                match rx.recv().await {
+                    Some(e) if want(&e) => return e,
+                    Some(_) => continue,
+                    None => panic!("the agent stopped sending events"),
+                }
+            }
+        };
+        tokio::time::timeout(WAIT, wait)
+            .await
+            .expect("agent event in time")
+    }
+
+    async fn stop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+    }
+}
+
+async fn fleet(srv: &TestServer, n: usize) -> Vec<Agent> {
+    let a = activation(srv, n as i64).await;
+    let mut agents = Vec::new();
+    for _ in 0..n {
+        let mut agent = Agent::register(srv, &a).await;
+        agent.start().await;
+        agents.push(agent);
+    }
+    agents
+}
+
+async fn tag(srv: &TestServer, id: &str, key: &str, value: &str) {
+    bosun_core::tags::add_tags_to_resource(
+        &srv.core,
+        &Actor::cli(),
+        "ManagedInstance",
+        id,
+        &[Tag {
+            key: key.into(),
+            value: value.into(),
+        }],
+    )
+    .await
+    .expect("tag");
+}
+
+/// Waits until the command's row satisfies `done`, re-reading it at each change event
+/// the server publishes for it.
+async fn wait_command(
+    srv: &TestServer,
+    command_id: &str,
+    done: impl Fn(&bosun_core::types::CommandInfo) -> bool,
+) -> bosun_core::types::CommandInfo {
+    let mut rx = srv.core.commands().subscribe(&format!("cmd:{command_id}"));
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let c = bosun_core::commands::get_command(&srv.core, &Actor::cli(), command_id)
+            .await
+            .expect("command");
+        if done(&c) {
+            return c;
+        }
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(_) => {}
+            Err(_) => panic!(
+                "command {command_id} still {} / {}",
+                c.status, c.status_details
+            ),
+        }
+    }
+}
+
+fn terminal(c: &bosun_core::types::CommandInfo) -> bool {
+    !matches!(c.status.as_str(), "Pending" | "InProgress" | "Cancelling")
+}
+
+fn shell(commands: &[&str]) -> std::collections::HashMap<String, Vec<String>> {
+    [(
+        "commands".to_string(),
+        commands.iter().map(|s| s.to_string()).collect(),
+    )]
+    .into_iter()
+    .collect()
+}
+
+#[tokio::test]
+async fn send_command_by_tag_runs_on_the_tagged_nodes_and_reports_output() {
+    for db in TestDb::all().await {
+        let srv = TestServer::start(db).await;
+        let key = srv.user_with_key("ops", Role::Operator).await;
+        let ssm = srv.ssm(&key.access_key_id, &key.secret_access_key);
+        let mut agents = fleet(&srv, 3).await;
+        tag(&srv, &agents[0].id, "env", "prod").await;
+        tag(&srv, &agents[1].id, "env", "prod").await;
+        tag(&srv, &agents[2].id, "env", "dev").await;
+
+        let sent = ssm
+            .send_command()
+            .document_name("AWS-RunShellScript")
+            .targets(Target::builder().key("tag:env").values("prod").build())
+            .set_parameters(Some(shell(&[
+                "echo hello from $(hostname)",
+                "echo oops >&2",
+            ])))
+            .comment("by tag")
+            .send()
+            .await
+            .expect("send-command");
+        let cmd = sent.command().expect("command");
+        let id = cmd.command_id().expect("id").to_string();
+        assert_eq!(cmd.target_count(), 2);
+        assert_eq!(cmd.max_concurrency(), Some("50"));
+        assert_eq!(cmd.max_errors(), Some("0"));
+        assert_eq!(cmd.comment(), Some("by tag"));
+
+        // The invocation exists the moment SendCommand returns (the CommandExecuted
+        // waiter's first call must not meet InvocationDoesNotExist).
+        let first = ssm
+            .get_command_invocation()
+            .command_id(&id)
+            .instance_id(&agents[0].id)
+            .send()
+            .await
+            .expect("invocation exists at once");
+        assert!(
+            matches!(
+                first.status(),
+                Some(
+                    CommandInvocationStatus::Pending
+                        | CommandInvocationStatus::InProgress
+                        | CommandInvocationStatus::Success
+                )
+            ),
+            "{:?}",
+            first.status()
+        );
+
+        let done = wait_command(&srv, &id, terminal).await;
+        assert_eq!(
+            (done.status.as_str(), done.status_details.as_str()),
+            ("Success", "Success")
+        );
+        assert_eq!((done.completed_count, done.error_count), (2, 0));
+
+        for a in &agents[..2] {
+            let inv = ssm
+                .get_command_invocation()
+                .command_id(&id)
+                .instance_id(&a.id)
+                .send()
+                .await
+                .expect("get-command-invocation");
+            assert_eq!(inv.status(), Some(&CommandInvocationStatus::Success));
+            assert_eq!(inv.status_details(), Some("Success"));
+            assert_eq!(inv.response_code(), 0);
+            assert!(
+                inv.standard_output_content()
+                    .unwrap_or_default()
+                    .starts_with("hello from "),
+                "{:?}",
+                inv.standard_output_content()
+            );
+            assert_eq!(inv.standard_error_content(), Some("oops\n"));
+            assert_eq!(inv.plugin_name(), Some("aws:runShellScript"));
+            assert!(inv
+                .execution_start_date_time()
+                .is_some_and(|t| t.ends_with('Z')));
+        }
+        // The untagged node was never a target.
+        let e = ssm
+            .get_command_invocation()
+            .command_id(&id)
+            .instance_id(&agents[2].id)
+            .send()
+            .await
+            .expect_err("not a target");
+        assert_eq!(aws_error(&e).0, "InvocationDoesNotExist");
+
+        let list = ssm
+            .list_command_invocations()
+            .command_id(&id)
+            .details(true)
+            .send()
+            .await
+            .expect("list-command-invocations");
+        assert_eq!(list.command_invocations().len(), 2);
+        for inv in list.command_invocations() {
+            let plugins = inv.command_plugins();
+            assert_eq!(plugins.len(), 1);
+            let out = plugins[0].output().unwrap_or_default();
+            assert!(
+                out.contains("hello from") && out.contains("----------ERROR-------\noops"),
+                "{out}"
+            );
+        }
+        let cmds = ssm
+            .list_commands()
+            .command_id(&id)
+            .send()
+            .await
+            .expect("list-commands");
+        assert_eq!(cmds.commands().len(), 1);
+        assert_eq!(cmds.commands()[0].status(), Some(&CommandStatus::Success));
+
+        // Unknown ids and bad requests get the model's exceptions.
+        let e = ssm
+            .list_commands()
+            .command_id("00000000-0000-0000-0000-000000000000")
+            .send()
+            .await
+            .expect_err("unknown command");
+        assert_eq!(aws_error(&e).0, "InvalidCommandId");
+        let e = ssm
+            .send_command()
+            .document_name("AWS-RunShellScript")
+            .instance_ids("mi-00000000000000000")
+            .set_parameters(Some(shell(&["true"])))
+            .send()
+            .await
+            .expect_err("unknown node");
+        assert_eq!(aws_error(&e).0, "InvalidInstanceId");
+        let e = ssm
+            .send_command()
+            .document_name("AWS-RunShellScript")
+            .instance_ids(&agents[0].id)
+            .set_parameters(Some(
+                [("nope".to_string(), vec!["x".to_string()])]
+                    .into_iter()
+                    .collect(),
+            ))
+            .send()
+            .await
+            .expect_err("unknown parameter");
+        assert_eq!(aws_error(&e).0, "InvalidParameters");
+        let e = ssm
+            .send_command()
+            .document_name("AWS-RunShellScript")
+            .instance_ids(&agents[0].id)
+            .instance_ids(&agents[0].id)
+            .set_parameters(Some(shell(&["true"])))
+            .send()
+            .await
+            .expect_err("duplicate");
+        assert_eq!(aws_error(&e).0, "DuplicateInstanceId");
+
+        for a in &mut agents {
+            a.stop().await;
+        }
+        srv.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn max_concurrency_is_never_exceeded_and_max_errors_stops_the_rollout() {
+    for db in TestDb::all().await {
+        let srv = TestServer::start(db).await;
+        let key = srv.user_with_key("ops", Role::Operator).await;
+        let ssm = srv.ssm(&key.access_key_id, &key.secret_access_key);
+        let mut agents = fleet(&srv, 4).await;
+        for a in &agents {
+            tag(&srv, &a.id, "fleet", "all").await;
+        }
+        let target = Target::builder().key("tag:fleet").values("all").build();
+
+        let sent = ssm
+            .send_command()
+            .document_name("AWS-RunShellScript")
+            .targets(target.clone())
+            .max_concurrency("2")
+            .set_parameters(Some(shell(&["sleep 0.3", "echo done"])))
+            .send()
+            .await
+            .expect("send");
+        let id = sent
+            .command()
+            .and_then(|c| c.command_id())
+            .expect("id")
+            .to_string();
+        wait_command(&srv, &id, terminal).await;
+        let invs = bosun_core::commands::list_invocations(
+            &srv.core,
+            &Actor::cli(),
+            &bosun_core::commands::CommandFilter {
+                command_id: Some(id.clone()),
+                ..Default::default()
+            },
+            0,
+            50,
+        )
+        .await
+        .expect("invocations");
+        assert_eq!(invs.len(), 4);
+        // At no instant were more than two running (from the recorded times).
+        let mut edges: Vec<(i64, i32)> = Vec::new();
+        for i in &invs {
+            assert_eq!(i.status, "Success", "{i:?}");
+            edges.push((i.started_at.expect("started"), 1));
+            edges.push((i.ended_at.expect("ended"), -1));
+        }
+        edges.sort();
+        let (mut running, mut most) = (0, 0);
+        for (_, d) in edges {
+            running += d;
+            most = most.max(running);
+        }
+        assert!(most <= 2, "{most} ran at once with MaxConcurrency 2");
+
+        // One at a time, no errors allowed: the first failure stops the rollout.
+        let sent = ssm
+            .send_command()
+            .document_name("AWS-RunShellScript")
+            .targets(target)
+            .max_concurrency("1")
+            .max_errors("0")
+            .set_parameters(Some(shell(&["echo failing", "exit 3"])))
+            .send()
+            .await
+            .expect("send");
+        let id = sent
+            .command()
+            .and_then(|c| c.command_id())
+            .expect("id")
+            .to_string();
+        let done = wait_command(&srv, &id, terminal).await;
+        assert_eq!(
+            (done.status.as_str(), done.status_details.as_str()),
+            ("Failed", "Failed")
+        );
+        assert_eq!(done.error_count, 1);
+        let invs = bosun_core::commands::list_invocations(
+            &srv.core,
+            &Actor::cli(),
+            &bosun_core::commands::CommandFilter {
+                command_id: Some(id.clone()),
+                ..Default::default()
+            },
+            0,
+            50,
+        )
+        .await
+        .expect("invocations");
+        let failed: Vec<_> = invs.iter().filter(|i| i.status == "Failed").collect();
+        assert_eq!(failed.len(), 1);
+        assert_eq!(failed[0].response_code, 3);
+        let terminated = invs
+            .iter()
+            .filter(|i| i.status_details == "Terminated")
+            .count();
+        assert_eq!(terminated, 3, "{invs:?}");
+
+        for a in &mut agents {
+            a.stop().await;
+        }
+        srv.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn execution_timeout_and_cancel_kill_the_process_group() {
+    for db in TestDb::all().await {
+        let srv = TestServer::start(db).await;
+        let key = srv.user_with_key("ops", Role::Operator).await;
+        let ssm = srv.ssm(&key.access_key_id, &key.secret_access_key);
+        let mut agents = fleet(&srv, 1).await;
+        let node = agents[0].id.clone();
+        let marker = agents[0].dir.join("child-alive");
+
+        // executionTimeout 2 s; the script's background child dies with the group.
+        let mut params = shell(&[&format!(
+            "(sleep 5; touch {}) & echo started; sleep 30",
+            marker.display()
+        )]);
+        params.insert("executionTimeout".into(), vec!["2".into()]);
+        let sent = ssm
+            .send_command()
+            .document_name("AWS-RunShellScript")
+            .instance_ids(&node)
+            .set_parameters(Some(params))
+            .send()
+            .await
+            .expect("send");
+        let id = sent
+            .command()
+            .and_then(|c| c.command_id())
+            .expect("id")
+            .to_string();
+        let done = wait_command(&srv, &id, terminal).await;
+        assert_eq!(
+            (done.status.as_str(), done.status_details.as_str()),
+            ("TimedOut", "Execution Timed Out")
+        );
+        let inv = ssm
+            .get_command_invocation()
+            .command_id(&id)
+            .instance_id(&node)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(inv.status(), Some(&CommandInvocationStatus::TimedOut));
+        assert_eq!(inv.standard_output_content(), Some("started\n"));
+
+        // Cancel a long command while it runs.
+        let sent = ssm
+            .send_command()
+            .document_name("AWS-RunShellScript")
+            .instance_ids(&node)
+            .set_parameters(Some(shell(&["echo running", "sleep 30"])))
+            .send()
+            .await
+            .expect("send");
+        let id = sent
+            .command()
+            .and_then(|c| c.command_id())
+            .expect("id")
+            .to_string();
+        wait_command(&srv, &id, |c| c.status == "InProgress").await;
+        let asked = std::time::Instant::now();
+        ssm.cancel_command()
+            .command_id(&id)
+            .send()
+            .await
+            .expect("cancel");
+        let done = wait_command(&srv, &id, terminal).await;
+        let took = asked.elapsed();
+        assert_eq!(
+            (done.status.as_str(), done.status_details.as_str()),
+            ("Cancelled", "Cancelled")
+        );
+        assert!(took < Duration::from_secs(10), "cancel took {took:?}");
+        println!("cancel to Cancelled: {took:?}");
+        let e = ssm
+            .cancel_command()
+            .command_id("00000000-0000-0000-0000-000000000000")
+            .send()
+            .await
+            .expect_err("unknown");
+        assert_eq!(aws_error(&e).0, "InvalidCommandId");
+
+        // The timed-out step's background child was killed with its group.
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        assert!(!marker.exists(), "a child of the timed-out step survived");
+
+        for a in &mut agents {
+            a.stop().await;
+        }
+        srv.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn an_offline_node_gets_its_invocation_on_reconnect_or_it_times_out() {
+    use bosun_core::clock::ManualClock;
+    for db in TestDb::all().await {
+        let clock = ManualClock::new(time::OffsetDateTime::now_utc());
+        let srv = TestServer::start_with_clock(db, std::sync::Arc::new(clock.clone())).await;
+        let key = srv.user_with_key("ops", Role::Operator).await;
+        let ssm = srv.ssm(&key.access_key_id, &key.secret_access_key);
+        let a = activation(&srv, 2).await;
+        let mut late = Agent::register(&srv, &a).await;
+        let mut never = Agent::register(&srv, &a).await;
+
+        let sent = ssm
+            .send_command()
+            .document_name("AWS-RunShellScript")
+            .instance_ids(&late.id)
+            .instance_ids(&never.id)
+            .timeout_seconds(30)
+            .set_parameters(Some(shell(&["echo delivered late"])))
+            .send()
+            .await
+            .expect("send");
+        let id = sent
+            .command()
+            .and_then(|c| c.command_id())
+            .expect("id")
+            .to_string();
+        let inv = ssm
+            .get_command_invocation()
+            .command_id(&id)
+            .instance_id(&late.id)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(inv.status(), Some(&CommandInvocationStatus::Delayed));
+
+        late.start().await;
+        let mut rx = srv.core.commands().subscribe(&format!("cmd:{id}"));
+        loop {
+            let inv = bosun_core::commands::get_invocation(&srv.core, &Actor::cli(), &id, &late.id)
+                .await
+                .expect("invocation");
+            if inv.status == "Success" {
+                break;
+            }
+            tokio::time::timeout(WAIT, rx.recv())
+                .await
+                .expect("the late node ran its invocation");
+        }
+
+        // Time passes beyond TimeoutSeconds: the node that never came is Delivery Timed Out.
+        clock.advance(time::Duration::seconds(31));
+        let done = wait_command(&srv, &id, terminal).await;
+        assert_eq!(done.delivery_timed_out_count, 1);
+        assert_eq!(
+            (done.status.as_str(), done.status_details.as_str()),
+            ("TimedOut", "Delivery Timed Out")
+        );
+        let inv = ssm
+            .get_command_invocation()
+            .command_id(&id)
+            .instance_id(&never.id)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(inv.status(), Some(&CommandInvocationStatus::TimedOut));
+        assert_eq!(inv.status_details(), Some("Delivery Timed Out"));
+
+        // When it connects after all, it does not run it (it is told to cancel).
+        never.start().await;
+        late.stop().await;
+        never.stop().await;
+        srv.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_server_restart_mid_command_loses_nothing_and_runs_nothing_twice() {
+    for db in TestDb::all().await {
+        let mut srv = TestServer::start(db).await;
+        let key = srv.user_with_key("ops", Role::Operator).await;
+        let ssm = srv.ssm(&key.access_key_id, &key.secret_access_key);
+        let mut agents = fleet(&srv, 1).await;
+        let node = agents[0].id.clone();
+        let runs = agents[0].dir.join("runs");
+        let script = format!(
+            "echo run >> {}; for i in 1 2 3 4 5 6; do echo line$i; sleep 0.3; done",
+            runs.display()
+        );
+        let sent = ssm
+            .send_command()
+            .document_name("AWS-RunShellScript")
+            .instance_ids(&node)
+            .set_parameters(Some(shell(&[&script])))
+            .send()
+            .await
+            .expect("send");
+        let id = sent
+            .command()
+            .and_then(|c| c.command_id())
+            .expect("id")
+            .to_string();
+        wait_command(&srv, &id, |c| c.status == "InProgress").await;
+        srv.restart().await;
+        let done = wait_command(&srv, &id, terminal).await;
+        assert_eq!(done.status, "Success", "{done:?}");
+        let ssm = srv.ssm(&key.access_key_id, &key.secret_access_key);
+        let inv = ssm
+            .get_command_invocation()
+            .command_id(&id)
+            .instance_id(&node)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(
+            inv.standard_output_content(),
+            Some("line1\nline2\nline3\nline4\nline5\nline6\n")
+        );
+        let ran = std::fs::read_to_string(&runs).expect("runs file");
+        assert_eq!(ran, "run\n", "ran more than once");
+        for a in &mut agents {
+            a.stop().await;
+        }
+        srv.stop().await;
+    }
+}
