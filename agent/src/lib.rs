@@ -13,6 +13,10 @@
 //!   connection), each answered by `HeartbeatAck{seq}`. Two unanswered heartbeats in a
 //!   row mean the connection is dead. Any ending is retried with backoff
 //!   ([`BackoffConfig`]) unless the error [is permanent](AgentError::is_permanent).
+//! - **Run Command**, within a session: the server's `Run`, `Cancel`, `OutputAck` and
+//!   `FinishedAck`; the agent's `InvocationStarted`, `Output` and `InvocationFinished`.
+//!   Invocations belong to the run loop, not to a connection, and the journal makes
+//!   each id run at most once (see [`exec`] for the whole contract).
 //!
 //! Invariants: the agent never touches the database and links neither leptos nor sqlx;
 //! the private key and the activation code appear in no log line, `Debug` output or
@@ -100,7 +104,7 @@ pub enum Execution {
     /// the state directory, so no invocation runs twice even across agent restarts.
     #[default]
     Real,
-    /// No process is started (see [`exec::simulate`]): `echo` lines print their words,
+    /// No process is started (see [`exec::simulate`](mod@exec::simulate)): `echo` lines print their words,
     /// every step succeeds. The journal is in memory: at-most-once holds for the life
     /// of the process only. For `bosun-swarm`, where thousands of nodes share a process.
     Simulated,

@@ -9,8 +9,17 @@
 //! Registers the nodes that `--dir` does not hold yet (the activation code comes from
 //! `BOSUN_ACTIVATION_CODE` or `--activation-code`), connects all of them, prints when
 //! every one is Connected, and stays connected for `--hold` seconds (or until Ctrl-C).
+//!
+//! Run Command: by default the nodes **simulate** execution (`--simulate true`,
+//! [`Execution::Simulated`]): no process is started, `echo <words>` prints `<words>`,
+//! every step succeeds, and each node's journal lives in memory (at most once for the
+//! life of this process; a restarted swarm would run a re-sent id again, which a
+//! server never sends after its `FinishedAck`). This keeps 10,000 nodes answering
+//! `Run` at the cost of the protocol alone, which is what a server benchmark measures.
+//! `--simulate false` runs real `/bin/sh` processes with each node's on-disk journal,
+//! exactly as `bosun-agent` does. On exit it prints how many invocations finished.
 
-use bosun_agent::{AgentEvent, RegisterOptions, RunOptions};
+use bosun_agent::{AgentEvent, Execution, RegisterOptions, RunOptions};
 use clap::Parser;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -43,6 +52,10 @@ struct Cli {
     /// Register the missing nodes and exit without connecting them.
     #[arg(long)]
     register_only: bool,
+    /// Answer `Run` without starting processes (see the module doc); `false` runs
+    /// real shells.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    simulate: bool,
 }
 
 fn main() -> ExitCode {
@@ -132,6 +145,11 @@ async fn swarm(cli: Cli) -> ExitCode {
     for dir in dirs {
         let mut opts = RunOptions::new(dir);
         opts.events = Some(events.clone());
+        opts.execution = if cli.simulate {
+            Execution::Simulated
+        } else {
+            Execution::Real
+        };
         let mut stop = stop_rx.clone();
         agents.spawn(bosun_agent::run(opts, async move {
             let _ = stop.wait_for(|s| *s).await;
@@ -167,19 +185,22 @@ async fn swarm(cli: Cli) -> ExitCode {
     };
     tokio::pin!(hold);
     let mut acks = 0u64;
+    let mut finished = 0u64;
     loop {
         tokio::select! {
             _ = &mut hold => break,
             e = rx.recv() => match e {
                 Some(AgentEvent::HeartbeatAcked { .. }) => acks += 1,
                 Some(AgentEvent::Disconnected { .. }) => disconnects += 1,
+                Some(AgentEvent::InvocationFinished { .. }) => finished += 1,
                 Some(_) => {}
                 None => break,
             },
         }
     }
     println!(
-        "held {connected} connections; {acks} heartbeats acknowledged, {disconnects} disconnects"
+        "held {connected} connections; {acks} heartbeats acknowledged, {disconnects} disconnects, \
+         {finished} invocations finished"
     );
     let _ = stop_tx.send(true);
     while agents.join_next().await.is_some() {}
@@ -187,5 +208,18 @@ async fn swarm(cli: Cli) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn simulation_is_the_default_and_can_be_turned_off() {
+        let base = ["bosun-swarm", "--server", "http://x", "--dir", "/tmp/s"];
+        assert!(Cli::parse_from(base).simulate);
+        let real = Cli::parse_from(base.iter().chain(&["--simulate", "false"]));
+        assert!(!real.simulate);
     }
 }

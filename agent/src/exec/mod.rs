@@ -5,7 +5,7 @@
 //!   until the server stored it; on disk under `<state dir>/invocations`, or in memory
 //!   for simulated nodes.
 //! - [`executor`]: runs the steps (`/bin/sh -c` in its own process group; timeouts and
-//!   cancel kill the group) and streams numbered chunks; [`simulate`] is its
+//!   cancel kill the group) and streams numbered chunks; [`simulate`](mod@simulate) is its
 //!   process-free twin for `bosun-swarm`.
 //! - `runner` (`Invocations`): the node's invocations across sessions. The run loop
 //!   (`run.rs`) owns it for the agent's whole life; a session feeds it the server's
