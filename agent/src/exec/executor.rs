@@ -126,6 +126,23 @@ fn kill_group(pid: Option<u32>) {
     }
 }
 
+/// Kills a step's process group if the step is abandoned half-way: a journal error
+/// returns early, or the task running the invocation is aborted (the agent stopping
+/// without waiting). A step that ends normally disarms it.
+struct GroupGuard(Option<u32>);
+
+impl GroupGuard {
+    fn disarm(&mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        kill_group(self.0);
+    }
+}
+
 enum Ended {
     Exited(i32),
     TimedOut,
@@ -173,6 +190,7 @@ async fn run_step<T: From<OutputChunk>>(
         }
     };
     let pid = child.id();
+    let mut guard = GroupGuard(pid);
     let (tx, mut rx) = mpsc::channel::<(Stream, Vec<u8>, bool)>(8);
     if let Some(p) = child.stdout.take() {
         tokio::spawn(pump(p, Stream::Stdout, tx.clone()));
@@ -269,6 +287,7 @@ async fn run_step<T: From<OutputChunk>>(
         Some(Ended::Cancelled) => (Outcome::Cancelled, -1),
         None => (Outcome::Failed, -1),
     };
+    guard.disarm();
     Ok(StepResult {
         step: index,
         outcome,

@@ -120,7 +120,8 @@ pub(crate) struct Invocations {
 
 impl Drop for Invocations {
     /// The run loop is gone without a clean stop (its task was aborted): no invocation
-    /// may run on unobserved. Their entries stay unfinished, and the next start reports
+    /// may run on unobserved, so their tasks are aborted (which kills each running
+    /// step's process group). Their entries stay unfinished, and the next start reports
     /// them as interrupted.
     fn drop(&mut self) {
         for r in self.running.values() {
@@ -576,8 +577,9 @@ impl Invocations {
         }
     }
 
-    /// Gives up on invocations that did not stop in time (their entries stay
-    /// unfinished: the next start reports them as interrupted).
+    /// Gives up on invocations that did not stop in time: their tasks are aborted
+    /// (killing the process groups again) and their entries stay unfinished, so the
+    /// next start reports them as interrupted.
     pub(crate) fn abandon(&mut self) {
         for (id, r) in self.running.drain() {
             tracing::warn!(invocation_id = %id, "did not stop in time; abandoned");

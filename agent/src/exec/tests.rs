@@ -331,3 +331,32 @@ async fn spooled_chunks_after_a_seq_are_there_to_send_again() {
     let again = f.journal.spooled("inv-spool", 1).expect("spooled");
     assert_eq!(again, chunks[1..].to_vec());
 }
+
+#[tokio::test]
+async fn an_abandoned_execution_kills_its_process_group() {
+    let f = fixture("exec-abandon");
+    let run = invocation(
+        "inv-abandon",
+        vec![step("long", "echo $$; sleep 30 & sleep 30")],
+    );
+    assert_eq!(f.journal.begin(&run, 1).expect("begin"), Seen::New);
+    let (tx, mut rx) = mpsc::channel::<OutputChunk>(8);
+    let (_cancel_tx, cancel) = watch::channel(false);
+    let journal = f.journal.clone();
+    let task = tokio::spawn(async move { execute(&run, &journal, &tx, cancel).await });
+    let pgid: i32 = loop {
+        let c = rx.recv().await.expect("output");
+        if let Ok(pid) = c.data.trim().parse() {
+            break pid;
+        }
+    };
+    // The agent gave up on it (its run loop was dropped, or a stop timed out).
+    task.abort();
+    assert!(task.await.expect_err("aborted").is_cancelled());
+    assert!(!group_alive(pgid), "nothing of the group survives");
+    // No result: the next agent start reports it as interrupted.
+    assert!(matches!(
+        f.journal.begin(&invocation("inv-abandon", vec![]), 2),
+        Ok(Seen::Interrupted { .. })
+    ));
+}

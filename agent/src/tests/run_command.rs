@@ -496,7 +496,8 @@ async fn an_invocation_cut_off_by_an_agent_crash_is_failed_not_rerun() {
 
     // The agent dies without a shutdown: the journal says started, no result.
     node.agent.crash().await;
-    // (A real crash leaves the group running; the test cleans up after itself.)
+    // (Dropping the run loop aborts its invocations, which kills their groups; a real
+    // crash would leave them running. The test makes sure either way.)
     let _ = nix::sys::signal::killpg(
         nix::unistd::Pid::from_raw(pgid),
         nix::sys::signal::Signal::SIGKILL,
