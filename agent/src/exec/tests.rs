@@ -360,3 +360,79 @@ async fn an_abandoned_execution_kills_its_process_group() {
         Ok(Seen::Interrupted { .. })
     ));
 }
+
+#[tokio::test]
+async fn an_in_memory_journal_keeps_the_same_contract() {
+    let journal = Journal::in_memory();
+    let run = invocation("inv-mem", vec![step("a", "true")]);
+    assert_eq!(journal.begin(&run, 1).expect("begin"), Seen::New);
+    assert_eq!(
+        journal.begin(&run, 2).expect("begin"),
+        Seen::Interrupted { started_at: 1 }
+    );
+    let chunk = |seq| OutputChunk {
+        invocation_id: "inv-mem".into(),
+        seq,
+        step: 0,
+        stream: Stream::Stdout,
+        data: format!("{seq}\n"),
+    };
+    for seq in 1..=3 {
+        journal.spool(&chunk(seq)).expect("spool");
+    }
+    assert_eq!(
+        journal.spooled("inv-mem", 1).expect("spooled"),
+        vec![chunk(2), chunk(3)]
+    );
+    assert_eq!(journal.last_seq("inv-mem").expect("last"), 3);
+    assert_eq!(journal.unfinished().expect("unfinished").len(), 1);
+    let r = journal.interrupt("inv-mem", 1, 3).expect("interrupt");
+    assert_eq!(journal.begin(&run, 3).expect("begin"), Seen::Finished(r));
+    assert_eq!(journal.unacknowledged().expect("unacked").len(), 1);
+    journal.acknowledge("inv-mem").expect("ack");
+    assert!(journal.spooled("inv-mem", 0).expect("spooled").is_empty());
+    assert!(journal.unacknowledged().expect("unacked").is_empty());
+
+    // Only the newest acknowledged ids are remembered.
+    for i in 0..journal::MEMORY_KEEP_ACKED {
+        let id = format!("inv-{i}");
+        assert_eq!(
+            journal
+                .begin(&invocation(&id, vec![]), 10 + i as i64)
+                .expect("begin"),
+            Seen::New
+        );
+        journal.interrupt(&id, 0, 0).expect("finish");
+        journal.acknowledge(&id).expect("ack");
+    }
+    assert_eq!(
+        journal.lookup("inv-mem").expect("lookup"),
+        None,
+        "the oldest is forgotten"
+    );
+    assert!(journal.lookup("inv-0").expect("lookup").is_some());
+}
+
+#[tokio::test]
+async fn cancel_records_unknown_ids_and_old_entries_still_read() {
+    let f = fixture("exec-journal-more");
+    assert_eq!(f.journal.lookup("inv-early").expect("lookup"), None);
+    let r = f.journal.record_cancelled("inv-early", 5).expect("record");
+    assert_eq!(r.outcome, Outcome::Cancelled);
+    let run = invocation("inv-early", vec![step("a", "true")]);
+    assert_eq!(f.journal.begin(&run, 6).expect("begin"), Seen::Finished(r));
+
+    // An entry written before the step count was journaled reads with 0 steps.
+    let old = r#"{"invocation_id":"inv-old","command_id":"c","started_at":1}"#;
+    std::fs::write(f._dir.path().join("invocations/inv-old.json"), old).expect("write");
+    assert_eq!(
+        f.journal.unfinished().expect("unfinished"),
+        vec![("inv-old".to_string(), 0)]
+    );
+    assert!(f
+        .journal
+        .interrupt("inv-old", 0, 0)
+        .expect("interrupt")
+        .steps
+        .is_empty());
+}

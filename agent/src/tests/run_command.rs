@@ -484,6 +484,38 @@ async fn a_clean_stop_kills_running_invocations_and_reports_them_failed() {
 }
 
 #[tokio::test]
+async fn a_stop_while_disconnected_still_kills_and_journals_running_invocations() {
+    let mut node = Node::start("rc-stop-offline").await;
+    let run = invocation("inv-offline", "echo $$; sleep 30", &node.mark());
+    node.send(ServerMessage::Run(run));
+    let pgid = pid_from_output(&mut node, "inv-offline").await;
+    node.server.set_mode(Mode::Unavailable);
+    node.server.kick();
+    node.server
+        .wait_for(|e| matches!(e, ServerEvent::Refused(_)))
+        .await;
+
+    node.agent.stop().await.unwrap();
+    assert!(!group_alive(pgid));
+    assert!(node
+        .agent
+        .pending_events()
+        .contains(&AgentEvent::InvocationFinished {
+            invocation_id: "inv-offline".into(),
+            outcome: Outcome::Failed,
+        }));
+
+    // Reported by the next agent.
+    node.server.set_mode(Mode::Normal);
+    node.agent = start_agent(node.tmp.path(), Execution::Real);
+    node.authenticated().await;
+    let (_, reported) = node.until_finished("inv-offline").await;
+    assert_eq!(reported.outcome, Outcome::Failed);
+    assert_eq!(reported.detail.as_deref(), Some(STOPPED_DETAIL));
+    node.agent.stop().await.unwrap();
+}
+
+#[tokio::test]
 async fn an_invocation_cut_off_by_an_agent_crash_is_failed_not_rerun() {
     let mut node = Node::start("rc-crash").await;
     let run = invocation(
