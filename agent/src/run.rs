@@ -191,7 +191,7 @@ impl Node {
             stop,
             Stop::Failed(AgentError::Network(_) | AgentError::HeartbeatTimeout(_))
         );
-        if matches!(stop, Stop::Shutdown) && authenticated_at.is_some() {
+        if matches!(stop, Stop::Shutdown) && invocations.is_online() {
             // Report the invocations the stop kills before saying goodbye.
             stop_invocations(invocations, Some(&mut link)).await;
         }

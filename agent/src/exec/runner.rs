@@ -116,6 +116,11 @@ pub(crate) struct Invocations {
     sent: HashMap<String, u64>,
     /// Per connection: what goes out before the channel.
     backlog: VecDeque<Pending>,
+    /// Between [`connected`](Self::connected) and
+    /// [`disconnected`](Self::disconnected): output may be forwarded. (Before the
+    /// replays `connected` queues, a forwarded chunk could leave a gap the server
+    /// would never fill: it keeps a high-water mark per invocation.)
+    online: bool,
 }
 
 impl Drop for Invocations {
@@ -157,6 +162,7 @@ impl Invocations {
             acked: HashMap::new(),
             sent: HashMap::new(),
             backlog: VecDeque::new(),
+            online: false,
         }
     }
 
@@ -213,6 +219,7 @@ impl Invocations {
     pub(crate) fn connected(&mut self) {
         self.sent.clear();
         self.backlog.clear();
+        self.online = true;
         let mut ids: Vec<String> = self.running.keys().cloned().collect();
         ids.sort();
         for id in ids {
@@ -239,6 +246,12 @@ impl Invocations {
     pub(crate) fn disconnected(&mut self) {
         self.sent.clear();
         self.backlog.clear();
+        self.online = false;
+    }
+
+    /// Whether [`connected`](Self::connected) was called for the current connection.
+    pub(crate) fn is_online(&self) -> bool {
+        self.online
     }
 
     fn resend(&mut self, invocation_id: String, then: Option<InvocationResult>) {
@@ -565,11 +578,15 @@ impl Invocations {
     }
 
     /// The agent is stopping: every running invocation's process group is killed
-    /// (their results, `Failed` with [`STOPPED_DETAIL`], follow on the channel). What
-    /// was queued for the connection is dropped; the caller drains until
-    /// [`is_idle`](Self::is_idle), forwarding or not.
+    /// (their results, `Failed` with [`STOPPED_DETAIL`], follow on the channel). The
+    /// caller drains until [`is_idle`](Self::is_idle), forwarding or not. Of the
+    /// backlog only the replays of running invocations stay (they must precede the
+    /// channel's chunks of those); the rest is reported again next time anyway.
     pub(crate) fn stop_all(&mut self) {
-        self.backlog.clear();
+        let running = &self.running;
+        self.backlog.retain(|p| {
+            matches!(p, Pending::Resend { invocation_id, .. } if running.contains_key(invocation_id))
+        });
         for (id, r) in &mut self.running {
             tracing::info!(invocation_id = %id, "stopping with the agent");
             r.stop = StopAsked::Shutdown;

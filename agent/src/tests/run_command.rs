@@ -157,6 +157,22 @@ fn text(chunks: &[OutputChunk], stream: Stream) -> String {
         .collect()
 }
 
+/// What a server that keeps a high-water mark per invocation (as Bosun's does) makes
+/// of chunks in arrival order: duplicates are ignored, and a gap would be output lost
+/// for good, so the agent must never send a chunk past `last + 1`. The text stored.
+fn stored_by_high_water(chunks: &[OutputChunk]) -> String {
+    let mut last = 0;
+    let mut text = String::new();
+    for c in chunks {
+        assert!(c.seq <= last + 1, "gap: chunk {} after {last}", c.seq);
+        if c.seq == last + 1 {
+            last = c.seq;
+            text.push_str(&c.data);
+        }
+    }
+    text
+}
+
 /// Reads chunks until one holds a process id (a script's `echo $$`).
 async fn pid_from_output(node: &mut Node, id: &str) -> i32 {
     loop {
@@ -247,6 +263,7 @@ async fn a_repeated_run_never_runs_twice_also_after_a_reconnect() {
     let (chunks, first) = node.until_finished("inv-once").await;
     assert_eq!(first.outcome, Outcome::Success);
     // The replay may repeat chunks (nothing was acknowledged); by seq they are exact.
+    assert_eq!(stored_by_high_water(&chunks), "started\ndone\n");
     let by_seq: BTreeMap<u64, String> = chunks.into_iter().map(|c| (c.seq, c.data)).collect();
     assert_eq!(
         by_seq.keys().copied().collect::<Vec<_>>(),
@@ -362,8 +379,10 @@ async fn output_survives_a_reconnect(name: &str, auto_ack: bool) {
     received.extend(rest);
     assert_eq!(result.outcome, Outcome::Success);
 
-    // Deduplicated by seq (as the server does), the union is exactly 1..=last_seq, and
-    // it is every line, in order.
+    // In arrival order no chunk skips ahead (the server keeps a high-water mark), and
+    // deduplicated by seq the union is exactly 1..=last_seq: every line, in order.
+    let expected: String = (1..=30).map(|i| format!("line-{i}\n")).collect();
+    assert_eq!(stored_by_high_water(&received), expected);
     let total = received.len() as u64;
     let by_seq: BTreeMap<u64, OutputChunk> = received.into_iter().map(|c| (c.seq, c)).collect();
     assert_eq!(
@@ -371,7 +390,6 @@ async fn output_survives_a_reconnect(name: &str, auto_ack: bool) {
         (1..=result.last_seq).collect::<Vec<_>>()
     );
     assert!(by_seq.values().all(|c| c.stream == Stream::Stdout));
-    let expected: String = (1..=30).map(|i| format!("line-{i}\n")).collect();
     let got: String = by_seq.values().map(|c| c.data.as_str()).collect();
     assert_eq!(got, expected);
     let repeated = total - result.last_seq;
