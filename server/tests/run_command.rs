@@ -589,7 +589,7 @@ async fn an_offline_node_gets_its_invocation_on_reconnect_or_it_times_out() {
             if inv.status == "Success" {
                 break;
             }
-            tokio::time::timeout(WAIT, rx.recv())
+            let _ = tokio::time::timeout(WAIT, rx.recv())
                 .await
                 .expect("the late node ran its invocation");
         }

@@ -521,7 +521,9 @@ async fn get_command_invocation(
     .await
     .map_err(service)?;
     let (status, details, code, started, ended, plugin_name) = match plugin {
-        Some(ix) => {
+        // A plugin that has not started shows its invocation's status (Delayed,
+        // Pending), which plugins do not have.
+        Some(ix) if v.plugins[ix].status != "Pending" => {
             let p = &v.plugins[ix];
             (
                 p.status.clone(),
@@ -532,13 +534,15 @@ async fn get_command_invocation(
                 p.name.clone(),
             )
         }
-        None => (
+        _ => (
             v.status.clone(),
             v.status_details.clone(),
             v.response_code,
             v.started_at,
             v.ended_at,
-            String::new(),
+            plugin
+                .map(|ix| v.plugins[ix].name.clone())
+                .unwrap_or_default(),
         ),
     };
     let mut out = serde_json::json!({

@@ -73,33 +73,31 @@ pub enum LiveEvent {
 }
 
 /// Run Command's in-process machinery (one per [`Core`]).
+#[derive(Default)]
 pub struct Runtime {
-    ingest: mpsc::Sender<Ingest>,
-    ingest_rx: Mutex<Option<mpsc::Receiver<Ingest>>>,
+    /// The running writer's queue (replaced by each [`start`]: a server that stops and
+    /// starts again over the same `Core` gets a new writer).
+    ingest: Mutex<Option<mpsc::Sender<Ingest>>>,
     topics: Mutex<HashMap<String, broadcast::Sender<LiveEvent>>>,
 }
 
-impl Default for Runtime {
-    fn default() -> Self {
-        let (tx, rx) = mpsc::channel(INGEST_QUEUE);
-        Runtime {
-            ingest: tx,
-            ingest_rx: Mutex::new(Some(rx)),
-            topics: Mutex::new(HashMap::new()),
-        }
-    }
-}
-
 impl Runtime {
-    /// Queues what a node's link received (waits while the writer is behind).
+    /// Queues what a node's link received (waits while the writer is behind). Without
+    /// a writer it is dropped unacknowledged; the agent sends it again.
     pub async fn agent_message(&self, instance_id: &str, report: AgentReport) {
-        let _ = self
+        let tx = self
             .ingest
-            .send(Ingest {
-                instance_id: instance_id.to_string(),
-                report,
-            })
-            .await;
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some(tx) = tx {
+            let _ = tx
+                .send(Ingest {
+                    instance_id: instance_id.to_string(),
+                    report,
+                })
+                .await;
+        }
     }
 
     /// Live events of `topic`: `inv:<invocation id>` (output and changes) or
@@ -375,17 +373,15 @@ pub async fn start(core: &Core) -> Vec<tokio::task::JoinHandle<()>> {
         }
         Err(e) => tracing::warn!(error = %e, "open commands not listed at start"),
     }
-    let rx = core
+    let (tx, rx) = mpsc::channel(INGEST_QUEUE);
+    *core
         .commands()
-        .ingest_rx
+        .ingest
         .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .take();
+        .unwrap_or_else(|p| p.into_inner()) = Some(tx);
     let mut handles = Vec::new();
-    if let Some(rx) = rx {
-        let c = core.clone();
-        handles.push(tokio::spawn(async move { writer(c, rx).await }));
-    }
+    let c = core.clone();
+    handles.push(tokio::spawn(async move { writer(c, rx).await }));
     let c = core.clone();
     handles.push(tokio::spawn(async move {
         let mut tick = tokio::time::interval(SWEEP_EVERY);

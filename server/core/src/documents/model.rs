@@ -586,8 +586,11 @@ fn parse_runtime_config(rc: Option<&Value>) -> Result<Vec<Step>, Invalid> {
                 Some(Value::String(s)) => s,
                 _ => format!("{i}.{action}"),
             };
+            // AWS names a 1.2 plugin by its action (`aws:runShellScript`); the
+            // property's id only tells several properties of one plugin apart.
+            let name = if props.len() == 1 { action.clone() } else { id };
             let step = Step {
-                name: id,
+                name,
                 action: action.clone(),
                 inputs,
                 platforms: Vec::new(),
@@ -942,7 +945,7 @@ mod tests {
             ]}}
         }))
         .expect("1.2");
-        assert_eq!(d.steps[0].name, "0.aws:runShellScript");
+        assert_eq!(d.steps[0].name, "aws:runShellScript");
         assert!(d.steps[0].inputs.contains_key("runCommand"));
     }
 
