@@ -21,6 +21,7 @@ use crate::pages::{
     account::AccountPage,
     activations::ActivationsPage,
     audit::AuditPage,
+    commands::{CommandPage, CommandsPage, RunCommandPage},
     document::DocumentPageView,
     documents::{DocumentsPage, NewDocumentPage},
     fleet::FleetPage,
@@ -89,6 +90,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/documents") view=DocumentsPage ssr=SsrMode::Async />
                     <Route path=path!("/documents/new") view=NewDocumentPage ssr=SsrMode::Async />
                     <Route path=path!("/documents/:name") view=DocumentPageView ssr=SsrMode::Async />
+                    <Route path=path!("/commands") view=CommandsPage ssr=SsrMode::Async />
+                    <Route path=path!("/commands/new") view=RunCommandPage ssr=SsrMode::Async />
+                    <Route path=path!("/commands/:id") view=CommandPage ssr=SsrMode::Async />
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async />
                     <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />

@@ -16,6 +16,7 @@ pub mod api;
 pub mod assets;
 pub mod config;
 pub mod link;
+pub mod live;
 pub mod metrics;
 pub mod telemetry;
 pub mod web;

@@ -142,6 +142,10 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .route("/", post(api::handle))
+        .route(
+            "/live/invocations/{id}",
+            get(crate::live::invocation_stream),
+        )
         .route(bosun_protocol::WS_PATH, get(crate::link::agent_ws))
         .route("/agent/install.sh", get(crate::agent_dist::install_script))
         .route("/agent/download/{file}", get(crate::agent_dist::download))

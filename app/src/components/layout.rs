@@ -38,6 +38,12 @@ pub const NAV: &[NavItem] = &[
         role: Role::Viewer,
     },
     NavItem {
+        path: "/commands",
+        label: "Run Command",
+        group: "Operations",
+        role: Role::Viewer,
+    },
+    NavItem {
         path: "/documents",
         label: "Documents",
         group: "Operations",

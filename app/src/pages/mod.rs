@@ -3,6 +3,7 @@
 pub mod account;
 pub mod activations;
 pub mod audit;
+pub mod commands;
 pub mod document;
 pub mod documents;
 pub mod fleet;

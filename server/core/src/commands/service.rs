@@ -908,3 +908,101 @@ pub async fn cancel_command(
     core.commands().changed(command_id);
     Ok(())
 }
+
+/// One invocation by its id (viewer), for the console's live view.
+pub async fn invocation_by_id(
+    core: &Core,
+    actor: &Actor,
+    invocation_id: &str,
+) -> ServiceResult<InvocationInfo> {
+    core.authorize(
+        actor,
+        Role::Viewer,
+        "GetCommandInvocation",
+        &format!("invocation/{invocation_id}"),
+    )
+    .await?;
+    let pool = core.db().pool();
+    let not_found = || {
+        ServiceError::not_found(format!("There is no invocation {invocation_id}."))
+            .with_exception("InvocationDoesNotExist")
+    };
+    let r = store::invocation(pool, invocation_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let c = store::command(pool, &r.command_id)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(invocation_info(r, &c))
+}
+
+/// A command with all its invocations (viewer), for the console's command page.
+pub async fn command_detail(
+    core: &Core,
+    actor: &Actor,
+    command_id: &str,
+) -> ServiceResult<(CommandInfo, Vec<InvocationInfo>)> {
+    let c = get_command(core, actor, command_id).await?;
+    let invs = list_invocations(
+        core,
+        actor,
+        &CommandFilter {
+            command_id: Some(command_id.to_string()),
+            ..Default::default()
+        },
+        0,
+        MAX_RESOLVED_TARGETS as i64,
+    )
+    .await?;
+    Ok((c, invs))
+}
+
+/// The console's command history: a page, newest first, with its filters
+/// (`status`, `document`, `node`, `user`, `after`/`before` as RFC 3339 or dates).
+pub async fn list_for_console(
+    core: &Core,
+    actor: &Actor,
+    query: &crate::types::ListQuery,
+) -> ServiceResult<crate::types::Page<CommandInfo>> {
+    let mut f = CommandFilter::default();
+    if let Some(s) = query.filter("status") {
+        f.statuses.push(s.to_string());
+    }
+    f.document_name = query.filter("document").map(str::to_string);
+    f.instance_id = query.filter("node").map(str::to_string);
+    f.requested_by = query.filter("user").map(str::to_string);
+    let day = |s: &str| parse_time(s).or_else(|| parse_time(&format!("{s}T00:00:00Z")));
+    f.invoked_after = query.filter("after").and_then(day);
+    f.invoked_before = query.filter("before").and_then(day);
+    let items = list_commands(core, actor, &f, query.offset(), i64::from(query.per_page())).await?;
+    let mut w = where_of(&f, "");
+    if let Some(node) = &f.instance_id {
+        let s = w.bind(node.clone());
+        w.push(format!(
+            "command_id IN (SELECT command_id FROM command_invocations WHERE instance_id = {s})"
+        ));
+    }
+    let (clause, binds) = w.finish();
+    let total = crate::db::count_where(core.db().pool(), "commands", &clause, binds).await?;
+    Ok(crate::types::Page {
+        items,
+        total,
+        page: query.page(),
+        per_page: query.per_page(),
+    })
+}
+
+/// How many nodes a console target selection reaches (the live count on the form).
+pub async fn count_targets(
+    core: &Core,
+    actor: &Actor,
+    instance_ids: &[String],
+    targets: &[CommandTarget],
+) -> ServiceResult<usize> {
+    core.authorize(actor, Role::Viewer, "SendCommand", "command/*")
+        .await?;
+    if instance_ids.is_empty() && targets.is_empty() {
+        return Ok(0);
+    }
+    Ok(resolve_targets(core, instance_ids, targets).await?.len())
+}

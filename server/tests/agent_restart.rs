@@ -1,0 +1,303 @@
+//! An agent killed mid-command, with the real `bosun-agent` binary (built by `cargo
+//! xtask test`, path in `BOSUN_AGENT_BIN`) as a child process, against the real server
+//! on SQLite and PostgreSQL: after SIGKILL and a restart on the same state directory,
+//! the invocation that was running ends Failed ("the agent stopped…"), is never run
+//! again, and the command ends. Waits are on the server's change events (and on the
+//! script's own files for what happens on the node), never on fixed sleeps.
+
+mod common;
+
+use aws_sdk_ssm::types::CommandInvocationStatus;
+use bosun_core::activations::{self, CreateActivation};
+use bosun_core::testing::TestDb;
+use bosun_core::types::{CommandInfo, NewActivation, Role};
+use bosun_core::Actor;
+use common::TestServer;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::process::{Child, Command};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+fn agent_binary() -> PathBuf {
+    let path = std::env::var("BOSUN_AGENT_BIN").unwrap_or_else(|_| {
+        panic!(
+            "BOSUN_AGENT_BIN is not set: run through `cargo xtask test`, or build the agent \
+             (cargo build -p bosun-agent) and set BOSUN_AGENT_BIN to its path"
+        )
+    });
+    let path = PathBuf::from(path);
+    assert!(path.is_file(), "{} is not built", path.display());
+    path
+}
+
+fn temp_dir(what: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("bosun-{what}-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+async fn activation(srv: &TestServer) -> NewActivation {
+    activations::create_activation(
+        &srv.core,
+        &Actor::cli(),
+        CreateActivation {
+            iam_role: "SSMServiceRole".into(),
+            registration_limit: Some(1),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("activation")
+}
+
+/// `bosun-agent register`; returns the instance id it prints.
+async fn register(srv: &TestServer, a: &NewActivation, state_dir: &Path) -> String {
+    let out = Command::new(agent_binary())
+        .args(["register", "--server", &srv.url, "--activation-id"])
+        .arg(&a.activation_id)
+        .arg("--state-dir")
+        .arg(state_dir)
+        .env("BOSUN_ACTIVATION_CODE", &a.activation_code)
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .expect("run bosun-agent register");
+    assert!(
+        out.status.success(),
+        "register failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// `bosun-agent run` on `state_dir`, its log appended to `<state_dir>/../agent.log`.
+fn run_agent(state_dir: &Path) -> Child {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(state_dir.with_file_name("agent.log"))
+        .expect("agent log");
+    Command::new(agent_binary())
+        .arg("run")
+        .arg("--state-dir")
+        .arg(state_dir)
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start bosun-agent run")
+}
+
+/// Waits until the command's row satisfies `done`, re-reading it at each change event
+/// the server publishes for it (as `run_command.rs` does).
+async fn wait_command(
+    srv: &TestServer,
+    command_id: &str,
+    done: impl Fn(&CommandInfo) -> bool,
+) -> CommandInfo {
+    let mut rx = srv.core.commands().subscribe(&format!("cmd:{command_id}"));
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let c = bosun_core::commands::get_command(&srv.core, &Actor::cli(), command_id)
+            .await
+            .expect("command");
+        if done(&c) {
+            return c;
+        }
+        if tokio::time::timeout_at(deadline, rx.recv()).await.is_err() {
+            panic!(
+                "command {command_id} still {} / {}",
+                c.status, c.status_details
+            );
+        }
+    }
+}
+
+fn terminal(c: &CommandInfo) -> bool {
+    !matches!(c.status.as_str(), "Pending" | "InProgress" | "Cancelling")
+}
+
+/// Polls what only the node's file system shows (there is no event for it).
+async fn wait_for(what: &str, ok: impl Fn() -> bool) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !ok() {
+        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn ping_status(srv: &TestServer, id: &str) -> String {
+    sqlx::query_scalar("SELECT ping_status FROM managed_instances WHERE id = $1")
+        .bind(id)
+        .fetch_one(srv.core.db().pool())
+        .await
+        .expect("node row")
+}
+
+/// The processes (pid, command line) whose command line contains `marker`.
+fn processes_with(marker: &str) -> Vec<(u32, String)> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return found;
+    };
+    for e in entries.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+            continue;
+        };
+        if let Ok(raw) = std::fs::read(e.path().join("cmdline")) {
+            let cmdline = String::from_utf8_lossy(&raw).replace('\0', " ");
+            if cmdline.contains(marker) {
+                found.push((pid, cmdline));
+            }
+        }
+    }
+    found
+}
+
+/// Kills what is left of the killed agent's step: its process group (the shell wrote
+/// its pid, which is the group's id, to `pgid_file`), and any process still carrying
+/// the script's marker.
+fn kill_leftovers(pgid_file: &Path, marker: &str) {
+    if let Some(pgid) = std::fs::read_to_string(pgid_file)
+        .ok()
+        .and_then(|s| s.trim().parse::<u32>().ok())
+    {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", "--", &format!("-{pgid}")])
+            .stderr(Stdio::null())
+            .status();
+    }
+    for (pid, _) in processes_with(marker) {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+#[tokio::test]
+async fn an_agent_killed_mid_command_reports_it_failed_after_restart_and_never_reruns_it() {
+    let _ = agent_binary(); // fail early and clearly when it is not built
+    for db in TestDb::all().await {
+        let srv = TestServer::start(db).await;
+        let key = srv.user_with_key("ops", Role::Operator).await;
+        let ssm = srv.ssm(&key.access_key_id, &key.secret_access_key);
+        let a = activation(&srv).await;
+        let base = temp_dir("agent-restart");
+        let state_dir = base.join("state");
+        let node = register(&srv, &a, &state_dir).await;
+        assert!(node.starts_with("mi-"), "{node}");
+
+        let mut agent = run_agent(&state_dir);
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while ping_status(&srv, &node).await != "Online" {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the agent did not come Online"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+
+        // Appends a line, records its process group, then sleeps; the marker finds
+        // what survives of it.
+        let runs = base.join("runs");
+        let pgid_file = base.join("pgid");
+        let marker = format!("bosun-agent-restart-{}", uuid::Uuid::new_v4());
+        let script = format!(
+            "echo $$ > {}; echo run >> {}; sleep 30 # {marker}",
+            pgid_file.display(),
+            runs.display()
+        );
+        let sent = ssm
+            .send_command()
+            .document_name("AWS-RunShellScript")
+            .instance_ids(&node)
+            .set_parameters(Some(
+                [("commands".to_string(), vec![script])]
+                    .into_iter()
+                    .collect(),
+            ))
+            .send()
+            .await
+            .expect("send-command");
+        let id = sent
+            .command()
+            .and_then(|c| c.command_id())
+            .expect("id")
+            .to_string();
+        wait_command(&srv, &id, |c| c.status == "InProgress").await;
+        wait_for("the script appended its line", || {
+            std::fs::read_to_string(&runs).is_ok_and(|s| s == "run\n")
+        })
+        .await;
+
+        // SIGKILL: no clean stop, nothing reported, the step's group left behind.
+        agent.start_kill().expect("SIGKILL the agent");
+        let status = agent.wait().await.expect("reap the agent");
+        assert!(!status.success(), "{status:?}");
+        let during = bosun_core::commands::get_invocation(&srv.core, &Actor::cli(), &id, &node)
+            .await
+            .expect("invocation");
+        assert_eq!(during.status, "InProgress", "{during:?}");
+
+        // The same node starts again on the same state directory.
+        let mut agent = run_agent(&state_dir);
+        let done = wait_command(&srv, &id, terminal).await;
+        assert_eq!(
+            (done.status.as_str(), done.status_details.as_str()),
+            ("Failed", "Failed"),
+            "{done:?}"
+        );
+        assert_eq!((done.completed_count, done.error_count), (1, 1));
+
+        let inv = bosun_core::commands::get_invocation(&srv.core, &Actor::cli(), &id, &node)
+            .await
+            .expect("invocation");
+        assert_eq!(inv.status, "Failed", "{inv:?}");
+        assert_eq!(
+            inv.detail,
+            bosun_agent::exec::journal::INTERRUPTED_DETAIL,
+            "{inv:?}"
+        );
+        assert!(inv.detail.contains("agent stopped"), "{}", inv.detail);
+        let api = ssm
+            .get_command_invocation()
+            .command_id(&id)
+            .instance_id(&node)
+            .send()
+            .await
+            .expect("get-command-invocation");
+        assert_eq!(api.status(), Some(&CommandInvocationStatus::Failed));
+
+        // A clean stop of the restarted agent: had it run the invocation again, the
+        // file would have its second line by now.
+        let pid = agent.id().expect("agent pid");
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status();
+        let stopped = tokio::time::timeout(WAIT, agent.wait())
+            .await
+            .expect("the agent stops on SIGTERM")
+            .expect("reap the agent");
+        assert!(stopped.success(), "{stopped:?}");
+        assert_eq!(
+            std::fs::read_to_string(&runs).expect("runs file"),
+            "run\n",
+            "the invocation ran again after the restart"
+        );
+
+        // The killed agent's `sleep` outlived it (its own process group): end it.
+        kill_leftovers(&pgid_file, &marker);
+        wait_for("the leftover step's processes are gone", || {
+            processes_with(&marker).is_empty()
+        })
+        .await;
+
+        srv.stop().await;
+        let _ = std::fs::remove_dir_all(&base);
+    }
+}
