@@ -66,6 +66,11 @@ test('output streams live from two real agents, hostile output stays text, and a
     await expect(output).toContainText('line3');
     await expect(page.getByTestId('progress-text')).toContainText('2 of 2 done (100%): 2 succeeded');
     await expect(page.getByTestId('cli-line')).toContainText("aws ssm send-command --document-name 'AWS-RunShellScript'");
+    // The full output downloads as a file.
+    const href = await page.getByRole('link', { name: 'Download' }).getAttribute('href');
+    const file = await page.request.get(href ?? '');
+    expect(file.headers()['content-disposition']).toContain('attachment');
+    expect(await file.text()).toBe('line1\nline2\nline3\n');
 
     // Hostile output: markup, terminal escapes, a NUL and invalid UTF-8 render as text.
     const corpus = String.raw`printf '<script>window.__xss=1</script></pre><img src=x onerror="window.__xss=2">\n'; printf '\033]0;evil\007\033[31mred\033[0m plain\000nul \377\n'`;

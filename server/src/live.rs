@@ -22,6 +22,7 @@ use axum::Extension;
 use bosun_core::commands::{self, engine::LiveEvent};
 use bosun_core::types::{OutputChunkInfo, Source};
 use bosun_core::{Actor, Core, DEFAULT_REGION};
+use futures_util::StreamExt;
 use serde::Deserialize;
 use std::convert::Infallible;
 use std::time::Duration;
@@ -68,9 +69,11 @@ pub async fn invocation_stream(
                 .await;
         }
     });
+    // Fused: body wrappers (compression) may poll once more after the end.
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|e| (Ok::<_, Infallible>(e), rx))
-    });
+    })
+    .fuse();
     Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()
@@ -165,4 +168,59 @@ async fn produce(
             return Ok(());
         }
     }
+}
+
+/// `GET /live/invocations/{id}/output.txt`: the whole stored output as a file
+/// (stdout and stderr interleaved as they were printed), streamed from storage a page at
+/// a time.
+pub async fn download(
+    State(state): State<AppState>,
+    Extension(identity): Extension<Identity>,
+    Path(invocation_id): Path<String>,
+) -> Response {
+    use axum::http::{header, StatusCode};
+    let Some(principal) = identity.principal else {
+        return (StatusCode::UNAUTHORIZED, "sign in first\n").into_response();
+    };
+    let actor = principal.actor(Source::Console, &identity.client_addr, DEFAULT_REGION);
+    let core = state.core.clone();
+    // Checks access and existence before any byte is sent.
+    if let Err(e) = commands::invocation_by_id(&core, &actor, &invocation_id).await {
+        let status = match e.kind {
+            bosun_core::types::ErrorKind::AccessDenied => StatusCode::FORBIDDEN,
+            bosun_core::types::ErrorKind::NotFound => StatusCode::NOT_FOUND,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        return (status, format!("{}\n", e.message)).into_response();
+    }
+    let name = format!("attachment; filename=\"{invocation_id}.txt\"");
+    let pages = futures_util::stream::unfold(Some(0i64), move |after| {
+        let (core, actor, id) = (core.clone(), actor.clone(), invocation_id.clone());
+        async move {
+            let after = after?;
+            match commands::read_output(&core, &actor, &id, after, PAGE).await {
+                Ok(chunks) if chunks.is_empty() => None,
+                Ok(chunks) => {
+                    let next = (chunks.len() as i64 == PAGE)
+                        .then(|| chunks.last().map(|c| c.seq))
+                        .flatten();
+                    let text: String = chunks.into_iter().map(|c| c.data).collect();
+                    Some((Ok::<_, std::io::Error>(text), next))
+                }
+                Err(e) => Some((Err(std::io::Error::other(e.message)), None)),
+            }
+        }
+    });
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/plain; charset=utf-8".to_string(),
+            ),
+            (header::CONTENT_DISPOSITION, name),
+        ],
+        // Fused: the compression layer polls once more after the end.
+        axum::body::Body::from_stream(pages.fuse()),
+    )
+        .into_response()
 }

@@ -146,6 +146,10 @@ pub fn router(state: AppState) -> Router {
             "/live/invocations/{id}",
             get(crate::live::invocation_stream),
         )
+        .route(
+            "/live/invocations/{id}/output.txt",
+            get(crate::live::download),
+        )
         .route(bosun_protocol::WS_PATH, get(crate::link::agent_ws))
         .route("/agent/install.sh", get(crate::agent_dist::install_script))
         .route("/agent/download/{file}", get(crate::agent_dist::download))

@@ -47,9 +47,14 @@ struct Agent {
 
 impl Agent {
     async fn register(srv: &TestServer, a: &NewActivation) -> Agent {
+        Self::register_at(&srv.url, a).await
+    }
+
+    /// Registers through the server at `url` (the agent keeps connecting there).
+    async fn register_at(url: &str, a: &NewActivation) -> Agent {
         let dir = state_dir();
         let id = bosun_agent::register(&RegisterOptions {
-            server: srv.url.clone(),
+            server: url.to_string(),
             activation_id: a.activation_id.clone(),
             activation_code: a.activation_code.clone(),
             state_dir: dir.clone(),
@@ -669,4 +674,298 @@ async fn a_server_restart_mid_command_loses_nothing_and_runs_nothing_twice() {
         }
         srv.stop().await;
     }
+}
+
+#[tokio::test]
+async fn a_command_sent_on_one_replica_runs_on_a_node_held_by_another() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let a_srv = TestServer::start(db).await;
+    let b_srv = a_srv.replica().await;
+    let key = a_srv.user_with_key("ops", Role::Operator).await;
+    let ssm_a = a_srv.ssm(&key.access_key_id, &key.secret_access_key);
+    let act = activation(&a_srv, 1).await;
+    let mut agent = Agent::register_at(&b_srv.url, &act).await;
+    agent.start().await;
+
+    // Sent through A; the node's link is on B: B delivers (cluster notice) and stores.
+    let sent = ssm_a
+        .send_command()
+        .document_name("AWS-RunShellScript")
+        .instance_ids(&agent.id)
+        .set_parameters(Some(shell(&["echo across replicas"])))
+        .send()
+        .await
+        .expect("send via A");
+    let id = sent
+        .command()
+        .and_then(|c| c.command_id())
+        .expect("id")
+        .to_string();
+    let done = wait_command(&b_srv, &id, terminal).await;
+    assert_eq!(done.status, "Success", "{done:?}");
+    let inv = ssm_a
+        .get_command_invocation()
+        .command_id(&id)
+        .instance_id(&agent.id)
+        .send()
+        .await
+        .expect("get via A");
+    assert_eq!(inv.standard_output_content(), Some("across replicas\n"));
+
+    // A cancel through A reaches the process on B's node.
+    let sent = ssm_a
+        .send_command()
+        .document_name("AWS-RunShellScript")
+        .instance_ids(&agent.id)
+        .set_parameters(Some(shell(&["sleep 60"])))
+        .send()
+        .await
+        .expect("send via A");
+    let id = sent
+        .command()
+        .and_then(|c| c.command_id())
+        .expect("id")
+        .to_string();
+    wait_command(&b_srv, &id, |c| c.status == "InProgress").await;
+    ssm_a
+        .cancel_command()
+        .command_id(&id)
+        .send()
+        .await
+        .expect("cancel via A");
+    let done = wait_command(&b_srv, &id, terminal).await;
+    assert_eq!(done.status, "Cancelled", "{done:?}");
+
+    agent.stop().await;
+    b_srv.stop().await;
+    a_srv.stop().await;
+}
+
+#[tokio::test]
+async fn output_beyond_the_cap_is_dropped_and_recorded_and_the_api_cuts_as_aws() {
+    for db in TestDb::all().await {
+        let srv = TestServer::start(db).await;
+        let key = srv.user_with_key("ops", Role::Operator).await;
+        let ssm = srv.ssm(&key.access_key_id, &key.secret_access_key);
+        bosun_core::settings::update_service_setting(
+            &srv.core,
+            &Actor::cli(),
+            bosun_core::commands::OUTPUT_LIMIT_SETTING,
+            "1048576",
+        )
+        .await
+        .expect("cap 1 MiB");
+        let mut agents = fleet(&srv, 1).await;
+        let node = agents[0].id.clone();
+        let sent = ssm
+            .send_command()
+            .document_name("AWS-RunShellScript")
+            .instance_ids(&node)
+            .set_parameters(Some(shell(&[
+                "head -c 1500000 /dev/zero | tr '\\0' a",
+                "echo; echo é-and-more >&2",
+            ])))
+            .send()
+            .await
+            .expect("send");
+        let id = sent
+            .command()
+            .and_then(|c| c.command_id())
+            .expect("id")
+            .to_string();
+        let done = wait_command(&srv, &id, terminal).await;
+        assert_eq!(done.status, "Success", "{done:?}");
+        let inv = bosun_core::commands::get_invocation(&srv.core, &Actor::cli(), &id, &node)
+            .await
+            .expect("invocation");
+        assert_eq!(inv.output_bytes, 1_048_576, "{inv:?}");
+        assert_eq!(
+            inv.output_bytes + inv.output_dropped,
+            1_500_000 + 1 + "é-and-more\n".len() as i64
+        );
+        let got = ssm
+            .get_command_invocation()
+            .command_id(&id)
+            .instance_id(&node)
+            .send()
+            .await
+            .expect("get");
+        let out = got.standard_output_content().unwrap_or_default();
+        assert_eq!(out.chars().count(), 24_000);
+        assert!(out.chars().all(|c| c == 'a'));
+        for a in &mut agents {
+            a.stop().await;
+        }
+        srv.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_deregistered_node_is_undeliverable_and_the_live_routes_need_a_session() {
+    for db in TestDb::all().await {
+        let srv = TestServer::start(db).await;
+        let key = srv.user_with_key("ops", Role::Operator).await;
+        let ssm = srv.ssm(&key.access_key_id, &key.secret_access_key);
+        let a = activation(&srv, 1).await;
+        let gone = Agent::register(&srv, &a).await;
+        let sent = ssm
+            .send_command()
+            .document_name("AWS-RunShellScript")
+            .instance_ids(&gone.id)
+            .set_parameters(Some(shell(&["echo never"])))
+            .send()
+            .await
+            .expect("send");
+        let id = sent
+            .command()
+            .and_then(|c| c.command_id())
+            .expect("id")
+            .to_string();
+        ssm.deregister_managed_instance()
+            .instance_id(&gone.id)
+            .send()
+            .await
+            .expect("deregister");
+        let done = wait_command(&srv, &id, terminal).await;
+        let inv = bosun_core::commands::get_invocation(&srv.core, &Actor::cli(), &id, &gone.id)
+            .await
+            .expect("invocation");
+        assert_eq!(
+            (inv.status.as_str(), inv.status_details.as_str()),
+            ("Failed", "Undeliverable")
+        );
+        // Undeliverable counts neither as an error nor against success.
+        assert_eq!((done.status.as_str(), done.error_count), ("Success", 0));
+
+        // The live output routes need a session like every console route.
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        for path in [
+            format!("/live/invocations/{}", inv.invocation_id),
+            format!("/live/invocations/{}/output.txt", inv.invocation_id),
+        ] {
+            let res = http
+                .get(format!("{}{path}", srv.url))
+                .send()
+                .await
+                .expect("get");
+            assert_eq!(res.status().as_u16(), 303, "{path}");
+        }
+        srv.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn the_console_stream_delivers_lines_while_the_command_runs() {
+    let srv = TestServer::start(TestDb::sqlite().await).await;
+    let mut agents = fleet(&srv, 1).await;
+    let node = agents[0].id.clone();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let res = http
+        .post(format!("{}/api/login", srv.url))
+        .header("origin", &srv.url)
+        .form(&[("username", "admin"), ("password", common::ADMIN_PASSWORD)])
+        .send()
+        .await
+        .expect("sign in");
+    let cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with(&format!("{}=", bosun_server::web::SESSION_COOKIE)))
+        .and_then(|c| c.split(';').next())
+        .expect("session cookie")
+        .to_string();
+    let c = bosun_core::commands::send_command(
+        &srv.core,
+        &Actor::cli(),
+        bosun_core::commands::SendCommand {
+            document_name: "AWS-RunShellScript".into(),
+            instance_ids: vec![node.clone()],
+            parameters: shell(&["echo one; sleep 2; echo two"])
+                .into_iter()
+                .collect(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("send");
+    let mut res = http
+        .get(format!(
+            "{}/live/invocations/{}-{node}",
+            srv.url, c.command_id
+        ))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("stream");
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/event-stream")));
+    let mut text = String::new();
+    // "one" arrives while the command still runs (before "two" is even printed).
+    let seen_one = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Ok(Some(chunk)) = res.chunk().await {
+            text.push_str(&String::from_utf8_lossy(&chunk));
+            if text.contains("one\\n") {
+                return true;
+            }
+        }
+        false
+    })
+    .await
+    .expect("first line in time");
+    assert!(seen_one, "{text}");
+    let running = bosun_core::commands::get_command(&srv.core, &Actor::cli(), &c.command_id)
+        .await
+        .expect("command");
+    assert_eq!(running.status, "InProgress", "{text}");
+    // The rest follows, then the end.
+    let ended = tokio::time::timeout(WAIT, async {
+        while let Ok(Some(chunk)) = res.chunk().await {
+            text.push_str(&String::from_utf8_lossy(&chunk));
+            if text.contains("event: end") {
+                return true;
+            }
+        }
+        false
+    })
+    .await
+    .expect("end in time");
+    assert!(
+        ended && text.contains("two\\n") && text.contains("\"status\":\"Success\""),
+        "{text}"
+    );
+    // The whole output as a file.
+    let file = http
+        .get(format!(
+            "{}/live/invocations/{}-{node}/output.txt",
+            srv.url, c.command_id
+        ))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(file.status().as_u16(), 200, "{:?}", file.headers());
+    assert!(file
+        .headers()
+        .get("content-disposition")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|d| d.starts_with("attachment")));
+    assert_eq!(file.text().await.expect("body"), "one\ntwo\n");
+    for a in &mut agents {
+        a.stop().await;
+    }
+    srv.stop().await;
 }

@@ -131,8 +131,9 @@ async fn errors_and_request_ids_on_the_wire() {
         ),
         (
             k,
-            "AmazonSSM.SendCommand",
-            br#"{"DocumentName":"AWS-RunShellScript"}"#,
+            // OpsCenter is not part of Bosun's plan.
+            "AmazonSSM.DescribeOpsItems",
+            br#"{}"#,
             400,
             "UnsupportedOperationException",
         ),

@@ -348,6 +348,27 @@ pub fn FilterSelect(
     }
 }
 
+/// A free-text (or date) filter for a [`DataTable`] toolbar; the current value comes
+/// from the URL.
+#[component]
+pub fn FilterText(
+    name: &'static str,
+    label: &'static str,
+    query: Memo<ListQuery>,
+    #[prop(default = "text")] kind: &'static str,
+) -> impl IntoView {
+    let current = move || {
+        query
+            .get()
+            .filter(name)
+            .map(str::to_string)
+            .unwrap_or_default()
+    };
+    view! {
+        <input type=kind name=name aria-label=label placeholder=label prop:value=current class="filter-text" />
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,7 @@
 use crate::components::ansi::{Ansi, Segment};
 use crate::components::format::datetime;
 use crate::components::layout::{can_operate, PageHeader};
-use crate::components::table::{use_list_query, Column, DataTable, FilterSelect};
+use crate::components::table::{use_list_query, Column, DataTable, FilterSelect, FilterText};
 use crate::components::toast::toast_result;
 use crate::error::AppError;
 use bosun_core::types::{
@@ -217,12 +217,17 @@ pub fn CommandsPage() -> impl IntoView {
             data=data
             row=row
             empty="No commands match."
-            search_placeholder="Search is by filters below"
+            search_placeholder="Search id, comment, document"
             filters=move || view! {
                 <FilterSelect name="status" label="Status" query=query options=vec![
                     ("Pending", "Pending"), ("InProgress", "In progress"), ("Success", "Success"),
                     ("Failed", "Failed"), ("TimedOut", "Timed out"), ("Cancelled", "Cancelled"),
                 ] />
+                <FilterText name="document" label="Document" query=query />
+                <FilterText name="node" label="Node ID" query=query />
+                <FilterText name="user" label="Requested by" query=query />
+                <FilterText name="after" label="From" kind="date" query=query />
+                <FilterText name="before" label="Until" kind="date" query=query />
             }
         />
     }
@@ -305,7 +310,24 @@ pub fn RunCommandPage() -> impl IntoView {
                     let multi = matches!(p.kind.as_str(), "StringList" | "MapList");
                     let n1 = name.clone();
                     let n2 = name.clone();
-                    let input = if multi {
+                    let n3 = name.clone();
+                    let choices: Vec<String> = if p.kind == "Boolean" && p.allowed_values.is_empty() {
+                        vec!["true".into(), "false".into()]
+                    } else {
+                        p.allowed_values.clone()
+                    };
+                    let input = if !choices.is_empty() && !multi {
+                        view! {
+                            <select id=id.clone() data-param=name.clone()
+                                on:change=move |ev| { let v = event_target_value(&ev); values.update(|m| { m.insert(n3.clone(), v); }); }>
+                                {choices.into_iter().map(|c| {
+                                    let sel = c == default;
+                                    view! { <option value=c.clone() selected=sel>{c.clone()}</option> }
+                                }).collect_view()}
+                            </select>
+                        }
+                        .into_any()
+                    } else if multi {
                         view! {
                             <textarea id=id.clone() class="code-input" rows="5" spellcheck="false"
                                 data-param=name.clone()
@@ -497,6 +519,17 @@ pub fn CommandPage() -> impl IntoView {
         |(id, ..)| command_detail(id),
     );
     let chosen = RwSignal::new(None::<String>);
+    // The invocation whose output is shown: the one clicked, else the first. A memo, so
+    // the output pane (and its live stream) survives the page's refreshes.
+    let selected = Memo::new(move |_| {
+        chosen.get().or_else(|| {
+            detail.with(|d| {
+                d.as_ref()
+                    .and_then(|r| r.as_ref().ok())
+                    .and_then(|(_, invs)| invs.first().map(|i| i.invocation_id.clone()))
+            })
+        })
+    });
 
     let body = move || {
         detail.get().map(|r| match r {
@@ -508,7 +541,7 @@ pub fn CommandPage() -> impl IntoView {
                 let done = c.completed_count;
                 let total = c.target_count.max(1);
                 let pct = done * 100 / total;
-                let selected = chosen.get().or_else(|| invs.first().map(|i| i.invocation_id.clone()));
+                let selected = selected.get();
                 let rows = invs.iter().map(|i| {
                     let inv = i.invocation_id.clone();
                     let is_sel = selected.as_deref() == Some(inv.as_str());
@@ -517,7 +550,12 @@ pub fn CommandPage() -> impl IntoView {
                         <tr data-node=i.instance_id.clone() aria-selected=is_sel.to_string() class:selected=is_sel>
                             <td><button type="button" class="link" on:click=move |_| chosen.set(Some(inv.clone()))>{i.instance_id.clone()}</button>
                                 <div class="muted">{i.instance_name.clone()}</div></td>
-                            <td><span class=command_badge(&i.status) data-testid="invocation-status">{i.status_details.clone()}</span></td>
+                            <td><span class=command_badge(&i.status) data-testid="invocation-status">{i.status_details.clone()}</span>
+                                {(i.output_dropped > 0).then(|| view! {
+                                    <div class="muted" data-testid="output-dropped">{format!("Output over the stored limit: {} bytes dropped", i.output_dropped)}</div>
+                                })}
+                                {(!i.detail.is_empty()).then(|| view! { <div class="muted wrap">{i.detail.clone()}</div> })}
+                            </td>
                             <td class="num">{code}</td>
                             <td>{datetime(i.started_at)}</td>
                             <td>{datetime(i.ended_at)}</td>
@@ -557,7 +595,6 @@ pub fn CommandPage() -> impl IntoView {
                             </table>
                         </div>
                     </section>
-                    {selected.map(|inv| view! { <OutputPane invocation_id=inv /> })}
                 }
                 .into_any()
             }
@@ -566,6 +603,7 @@ pub fn CommandPage() -> impl IntoView {
     view! {
         <PageHeader title="Command" subtitle="Progress, nodes and live output." />
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>{body}</Transition>
+        {move || selected.get().map(|inv| view! { <OutputPane invocation_id=inv /> })}
     }
 }
 
@@ -610,11 +648,14 @@ fn OutputPane(invocation_id: String) -> impl IntoView {
     #[cfg(feature = "hydrate")]
     {
         let inv = invocation_id.clone();
-        Effect::new(move |prev: Option<()>| {
-            // Start streaming once the stored output is shown (or failed to load).
-            if prev.is_some() || initial.get().is_none() {
-                return prev.unwrap_or(());
+        let opened = StoredValue::new(false);
+        Effect::new(move |_| {
+            // Start streaming once the stored output is shown (or failed to load): on a
+            // client-side navigation the stored output arrives after the first run.
+            if opened.get_value() || initial.get().is_none() {
+                return;
             }
+            opened.set_value(true);
             let after = last_seq.get_untracked();
             live::open(&inv, after, push);
         });
@@ -623,6 +664,7 @@ fn OutputPane(invocation_id: String) -> impl IntoView {
         <section class="card" aria-labelledby="command-output">
             <div class="card-header">
                 <h2 class="card-title" id="command-output">"Output of "<span class="mono">{invocation_id.clone()}</span></h2>
+                <a class="btn btn-sm" rel="external" download="" href=format!("/live/invocations/{invocation_id}/output.txt")>"Download"</a>
             </div>
             <div class="card-body">
                 <pre class="output" data-testid="output" aria-live="polite">

@@ -57,6 +57,25 @@ pub async fn untag_node(instance_id: String, key: String) -> Result<(), AppError
     .await?)
 }
 
+/// The node's most recent command invocations.
+#[server(prefix = "/api", endpoint = "node_invocations")]
+pub async fn node_invocations(
+    instance_id: String,
+) -> Result<Vec<bosun_core::types::InvocationInfo>, AppError> {
+    let (core, actor) = crate::ssr::actor()?;
+    Ok(bosun_core::commands::list_invocations(
+        &core,
+        &actor,
+        &bosun_core::commands::CommandFilter {
+            instance_id: Some(instance_id),
+            ..Default::default()
+        },
+        0,
+        20,
+    )
+    .await?)
+}
+
 fn or_dash(s: &str) -> String {
     if s.is_empty() {
         "—".to_string()
@@ -218,8 +237,36 @@ pub fn NodePage() -> impl IntoView {
             }
         })
     };
+    let invocations = Resource::new(move || (id(), tick.get()), |(id, _)| node_invocations(id));
+    let recent = move || {
+        invocations.get().map(|r| match r {
+            Err(e) => view! { <div class="alert alert-error" role="alert">{e.message}</div> }.into_any(),
+            Ok(list) if list.is_empty() => view! { <p class="muted">"No commands have run on this node."</p> }.into_any(),
+            Ok(list) => view! {
+                <table class="table" aria-label="Recent commands">
+                    <thead><tr><th scope="col">"Command"</th><th scope="col">"Document"</th><th scope="col">"Status"</th><th scope="col">"Requested"</th></tr></thead>
+                    <tbody>
+                        {list.into_iter().map(|i| view! {
+                            <tr data-command=i.command_id.clone()>
+                                <td><a class="mono" href=format!("/commands/{}", i.command_id)>{i.command_id.clone()}</a><div class="muted wrap">{i.comment.clone()}</div></td>
+                                <td>{i.document_name.clone()}</td>
+                                <td><span class=crate::pages::commands::command_badge(&i.status)>{i.status_details.clone()}</span></td>
+                                <td>{datetime(Some(i.requested_at))}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }.into_any(),
+        })
+    };
     view! {
         <PageHeader title="Node" />
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>{body}</Transition>
+        <section class="card" aria-labelledby="node-commands">
+            <div class="card-header"><h2 class="card-title" id="node-commands">"Recent commands"</h2></div>
+            <div class="card-body">
+                <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>{recent}</Transition>
+            </div>
+        </section>
     }
 }

@@ -15,7 +15,8 @@
 //!   subscribers. A full queue slows the links down, never the database.
 //! - **Sweeper**: every second, invocations not started by their command's expiry end
 //!   "Delivery Timed Out" (and their node is told to cancel, so a late Run never runs);
-//!   started ones whose node went silent past their deadline end "Execution Timed Out".
+//!   started ones whose node went silent past their deadline end "Execution Timed Out";
+//!   open ones of a deregistered node end "Undeliverable".
 //! - **Live** ([`Runtime::subscribe`], DESIGN-NOTES §4): per-invocation and per-command
 //!   broadcast channels with bounded buffers; a subscriber that falls behind is told it
 //!   lagged and reads from storage.
@@ -410,7 +411,8 @@ pub async fn sweep(core: &Core) -> ServiceResult<usize> {
     let pool = core.db().pool();
     let expired = store::delivery_expired(pool, now).await?;
     let past = store::past_deadline(pool, now).await?;
-    if expired.is_empty() && past.is_empty() {
+    let gone = store::on_deregistered_nodes(pool).await?;
+    if expired.is_empty() && past.is_empty() && gone.is_empty() {
         return Ok(0);
     }
     let mut tx = core.db().begin().await?;
@@ -458,6 +460,23 @@ pub async fn sweep(core: &Core) -> ServiceResult<usize> {
             details,
             now,
             Some(detail),
+        )
+        .await?
+        {
+            ended += 1;
+            touched.insert(command_id);
+        }
+    }
+    for (id, command_id, status) in gone {
+        // Neither an error nor a success (SSM's Undeliverable).
+        if end_invocation(
+            &mut tx,
+            &id,
+            &[status.as_str()],
+            "Failed",
+            "Undeliverable",
+            now,
+            Some("the node was deregistered"),
         )
         .await?
         {

@@ -510,6 +510,8 @@ pub struct CommandFilter {
     /// `Executing` (open) or `Complete` (terminal).
     pub execution_stage: Option<String>,
     pub requested_by: Option<String>,
+    /// Free text over the command id, comment and document name (console search).
+    pub text: Option<String>,
 }
 
 /// Reads AWS's CommandFilter list (key, value) into a [`CommandFilter`].
@@ -617,6 +619,10 @@ fn where_of(f: &CommandFilter, alias: &str) -> crate::db::Where {
         let s = w.bind(u.clone());
         w.push(format!("{} = {s}", col("requested_by")));
     }
+    w.text_in(
+        &[&col("command_id"), &col("comment"), &col("document_name")],
+        f.text.as_deref(),
+    );
     w
 }
 
@@ -973,7 +979,15 @@ pub async fn list_for_console(
     f.requested_by = query.filter("user").map(str::to_string);
     let day = |s: &str| parse_time(s).or_else(|| parse_time(&format!("{s}T00:00:00Z")));
     f.invoked_after = query.filter("after").and_then(day);
-    f.invoked_before = query.filter("before").and_then(day);
+    // A date given as "until" includes that whole day.
+    f.invoked_before = query.filter("before").and_then(day).map(|t| {
+        if query.filter("before").is_some_and(|b| b.len() == 10) {
+            t + 86_399_999
+        } else {
+            t
+        }
+    });
+    f.text = query.q.clone();
     let items = list_commands(core, actor, &f, query.offset(), i64::from(query.per_page())).await?;
     let mut w = where_of(&f, "");
     if let Some(node) = &f.instance_id {

@@ -572,6 +572,28 @@ pub async fn delivery_expired<'e, E: Executor<'e, Database = Any>>(
     .collect()
 }
 
+/// Open invocations whose node was deregistered: they can never be delivered or report.
+pub async fn on_deregistered_nodes<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+) -> Result<Vec<(String, String, String)>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT i.invocation_id, i.command_id, i.status FROM command_invocations i \
+         JOIN managed_instances m ON m.id = i.instance_id \
+         WHERE m.deregistered_at IS NOT NULL AND i.status IN ({OPEN_STATUSES})"
+    ))
+    .fetch_all(e)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok((
+            r.try_get("invocation_id")?,
+            r.try_get("command_id")?,
+            r.try_get("status")?,
+        ))
+    })
+    .collect()
+}
+
 /// Started invocations past their deadline (the node never reported an end).
 pub async fn past_deadline<'e, E: Executor<'e, Database = Any>>(
     e: E,
