@@ -158,14 +158,37 @@ fn processes_with(marker: &str) -> Vec<(u32, String)> {
     found
 }
 
+/// The live processes of process group `pgid` (from `/proc/PID/stat`).
+fn group_members(pgid: u32) -> usize {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+        .filter(|stat| {
+            // pid (comm) state ppid pgrp …; comm may hold spaces and parentheses.
+            let mut after = stat
+                .rsplit_once(')')
+                .map_or("", |(_, r)| r)
+                .split_whitespace();
+            let state = after.next();
+            let pgrp = after.nth(1).and_then(|g| g.parse::<u32>().ok());
+            pgrp == Some(pgid) && state != Some("Z")
+        })
+        .count()
+}
+
 /// Kills what is left of the killed agent's step: its process group (the shell wrote
 /// its pid, which is the group's id, to `pgid_file`), and any process still carrying
-/// the script's marker.
-fn kill_leftovers(pgid_file: &Path, marker: &str) {
+/// the script's marker. Returns how many processes the group still had.
+fn kill_leftovers(pgid_file: &Path, marker: &str) -> usize {
+    let mut left = 0;
     if let Some(pgid) = std::fs::read_to_string(pgid_file)
         .ok()
         .and_then(|s| s.trim().parse::<u32>().ok())
     {
+        left = group_members(pgid);
         let _ = std::process::Command::new("kill")
             .args(["-KILL", "--", &format!("-{pgid}")])
             .stderr(Stdio::null())
@@ -177,6 +200,7 @@ fn kill_leftovers(pgid_file: &Path, marker: &str) {
             .stderr(Stdio::null())
             .status();
     }
+    left
 }
 
 #[tokio::test]
@@ -291,11 +315,17 @@ async fn an_agent_killed_mid_command_reports_it_failed_after_restart_and_never_r
         );
 
         // The killed agent's `sleep` outlived it (its own process group): end it.
-        kill_leftovers(&pgid_file, &marker);
+        let left = kill_leftovers(&pgid_file, &marker);
         wait_for("the leftover step's processes are gone", || {
             processes_with(&marker).is_empty()
         })
         .await;
+        println!(
+            "{}: the killed agent's invocation ended {} ({:?}); {left} leftover process(es) of its step killed",
+            srv.core.db().backend().as_str(),
+            inv.status,
+            inv.detail
+        );
 
         srv.stop().await;
         let _ = std::fs::remove_dir_all(&base);
