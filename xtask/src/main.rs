@@ -48,7 +48,7 @@ fn run() -> Result<()> {
         Some("bench") => bench(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  build [--release]      wasm bundle + site + server (assets embedded) + agent\n  run [--release] [-- ARGS]  build and start `bosun serve ARGS` at http://127.0.0.1:8080\n  watch                  rebuild and restart on changes\n  test                   the whole suite CI runs\n  bench                  bundle size, SSR latency/throughput, agent idle cost and server memory per agent"
+                "usage: cargo xtask <command>\n\n  build [--release]      wasm bundle + site + server (assets embedded) + agent\n  run [--release] [-- ARGS]  build and start `bosun serve ARGS` at http://127.0.0.1:8080\n  watch                  rebuild and restart on changes\n  test                   the whole suite CI runs\n  bench                  bundle size, SSR latency/throughput, agent idle cost, server memory per agent, Run Command fan-out"
             );
             std::process::exit(2);
         }
@@ -647,6 +647,15 @@ fn bench() -> Result<()> {
     status(
         Command::new("bash")
             .arg(workspace().join("benches/agents.sh"))
+            .env("BOSUN_BIN", &bin)
+            .env("AGENT_BIN", release.join("bosun-agent"))
+            .env("SWARM_BIN", release.join("bosun-swarm")),
+    )?;
+
+    step("Run Command fan-out: SendCommand to all terminal (1,000 and 10,000 simulated agents, 100 real agents)");
+    status(
+        Command::new("bash")
+            .arg(workspace().join("benches/fanout.sh"))
             .env("BOSUN_BIN", &bin)
             .env("AGENT_BIN", release.join("bosun-agent"))
             .env("SWARM_BIN", release.join("bosun-swarm")),
