@@ -3,7 +3,7 @@ import { execSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ADMIN_PASSWORD, ADMIN_USER, gotoHydrated, login } from './fixtures';
+import { ADMIN_PASSWORD, ADMIN_USER, gotoHydrated, login, waitForHydration } from './fixtures';
 
 // Two real agents, enrolled with the console's install line and running as processes.
 async function enrolTwo(page: Page): Promise<{ ids: string[]; agents: ChildProcess[]; dirs: string[] }> {
@@ -56,8 +56,8 @@ test('output streams live from two real agents, hostile output stays text, and a
       await expect(page.locator(`tr[data-node="${id}"]`).getByTestId('ping-status')).toHaveText('Online', { timeout: 20_000 });
     }
 
-    // line1 is on screen while the command still runs (three lines, a second apart).
-    await runOn(page, ids, 'for i in 1 2 3; do echo line$i; sleep 1; done');
+    // line1 is on screen while the command still runs (three lines, two seconds apart).
+    await runOn(page, ids, 'for i in 1 2 3; do echo line$i; sleep 2; done');
     const output = page.getByTestId('output');
     await expect(output).toContainText('line1', { timeout: 10_000 });
     await expect(page.getByTestId('command-status')).not.toHaveText('Success');
@@ -83,6 +83,7 @@ test('output streams live from two real agents, hostile output stays text, and a
     expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
     // The server-rendered page (no streaming) shows the same text.
     await page.reload();
+    await waitForHydration(page);
     await expect(page.getByTestId('output')).toContainText('</pre><img src=x');
     expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
 

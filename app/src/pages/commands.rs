@@ -602,8 +602,17 @@ pub fn CommandPage() -> impl IntoView {
     };
     view! {
         <PageHeader title="Command" subtitle="Progress, nodes and live output." />
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>{body}</Transition>
-        {move || selected.get().map(|inv| view! { <OutputPane invocation_id=inv /> })}
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {body}
+            {move || {
+                // On the server, read the command here so the page waits for it and
+                // renders the pane; in the browser only the chosen id matters, so the
+                // pane (and its live stream) survives the page's refreshes.
+                #[cfg(feature = "ssr")]
+                let _ = detail.get();
+                selected.get().map(|inv| view! { <OutputPane invocation_id=inv /> })
+            }}
+        </Transition>
     }
 }
 
