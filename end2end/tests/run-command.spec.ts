@@ -56,8 +56,8 @@ test('output streams live from two real agents, hostile output stays text, and a
       await expect(page.locator(`tr[data-node="${id}"]`).getByTestId('ping-status')).toHaveText('Online', { timeout: 20_000 });
     }
 
-    // line1 is on screen while the command still runs (three lines, two seconds apart).
-    await runOn(page, ids, 'for i in 1 2 3; do echo line$i; sleep 2; done');
+    // line1 is on screen while the command still runs (the issue's script: three lines, a second apart).
+    await runOn(page, ids, 'for i in 1 2 3; do echo line$i; sleep 1; done');
     const output = page.getByTestId('output');
     await expect(output).toContainText('line1', { timeout: 10_000 });
     await expect(page.getByTestId('command-status')).not.toHaveText('Success');
