@@ -55,6 +55,16 @@ export AWS_DEFAULT_REGION=us-east-1 AWS_PAGER=""
 field() { python3 -c 'import json,sys;print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 # One SQL answer from the server's SQLite file (read-only).
 sql() { python3 -c 'import sqlite3,sys;d=sqlite3.connect("file:"+sys.argv[1]+"?mode=ro",uri=True,timeout=30);print(d.execute(sys.argv[2]).fetchone()[0])' "$DB" "$1"; }
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14+$15)/hz}' "/proc/$1/stat"; }
+# Runs the timed client; prints the CPU the server (and $1, the agents' process, if
+# given) used during the runs, and the load average before them.
+timed_runs() {
+  local label=$1 n=$2 other=${3:-} s0 o0=0
+  echo "load average before the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
+  s0=$(cpu_s "$SERVER"); [ -n "$other" ] && o0=$(cpu_s "$other")
+  python3 "$CLIENT" run --label "$label" --count "$n" --runs "$RUNS" --db "$DB" --out "$RESULTS"
+  echo "CPU during the $RUNS runs (with their checks): server $(python3 -c "print(f'{$(cpu_s "$SERVER")-$s0:.1f}')") s${other:+, swarm $(python3 -c "print(f'{$(cpu_s "$other")-$o0:.1f}')") s}"
+}
 online() { sql "SELECT COUNT(*) FROM managed_instances WHERE ping_status = 'Online' AND deregistered_at IS NULL"; }
 
 # Starts a server over a fresh data dir; sets URL, DB, SERVER, the access key.
@@ -123,7 +133,7 @@ for p in sorted(pathlib.Path(sys.argv[1]).glob("node-*/state.json")): print(json
   grep "^connected" "$WORK/$label/swarm.log" || { echo "the swarm did not connect"; cat "$WORK/$label/swarm.log"; exit 1; }
   wait_online "$n"
   sleep 2 # let the first reports and heartbeats pass
-  python3 "$CLIENT" run --label "$label" --count "$n" --runs "$RUNS" --db "$DB" --out "$RESULTS"
+  timed_runs "$label" "$n" "$swarm"
   kill -INT "$swarm" 2>/dev/null || true # prints how many invocations it finished
   wait "$swarm" 2>/dev/null || true
   tail -1 "$WORK/$label/swarm.log"
@@ -159,7 +169,7 @@ real_case() {
   wait_online "$n"
   echo "$n agents Online"
   sleep 2
-  python3 "$CLIENT" run --label "$label" --count "$n" --runs "$RUNS" --db "$DB" --out "$RESULTS"
+  timed_runs "$label" "$n"
   stop "${agents[@]}"
   stop "$SERVER"
 }
