@@ -56,7 +56,7 @@ field() { python3 -c 'import json,sys;print(json.load(sys.stdin)[sys.argv[1]])' 
 # One SQL answer from the server's SQLite file (read-only).
 sql() { python3 -c 'import sqlite3,sys;d=sqlite3.connect("file:"+sys.argv[1]+"?mode=ro",uri=True,timeout=30);print(d.execute(sys.argv[2]).fetchone()[0])' "$DB" "$1"; }
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14+$15)/hz}' "/proc/$1/stat"; }
-# Runs the timed client; prints the CPU the server (and $1, the agents' process, if
+# Runs the timed client; prints the CPU the server (and $3, the swarm process, if
 # given) used during the runs, and the load average before them.
 timed_runs() {
   local label=$1 n=$2 other=${3:-} s0 o0=0
