@@ -18,7 +18,7 @@ use bosun_core::activations::{self, CreateActivation};
 use bosun_core::commands::{self, SendCommand};
 use bosun_core::testing::TestDb;
 use bosun_core::Actor;
-use common::{TestServer, ADMIN_PASSWORD};
+use common::TestServer;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 fn now_ns() -> i128 {
@@ -84,22 +84,7 @@ async fn bench() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
-    let res = http
-        .post(format!("{}/api/login", srv.url))
-        .header("origin", &srv.url)
-        .form(&[("username", "admin"), ("password", ADMIN_PASSWORD)])
-        .send()
-        .await
-        .expect("sign in");
-    let cookie = res
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with(&format!("{}=", bosun_server::web::SESSION_COOKIE)))
-        .and_then(|c| c.split(';').next())
-        .expect("session cookie")
-        .to_string();
+    let cookie = common::console_cookie(&srv).await;
 
     // A second's pause first, so the stream is open before the first line.
     let script = format!("sleep 1; for i in $(seq 1 {lines}); do date +%s%N; sleep 0.05; done");

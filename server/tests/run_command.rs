@@ -868,22 +868,7 @@ async fn the_console_stream_delivers_lines_while_the_command_runs() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
-    let res = http
-        .post(format!("{}/api/login", srv.url))
-        .header("origin", &srv.url)
-        .form(&[("username", "admin"), ("password", common::ADMIN_PASSWORD)])
-        .send()
-        .await
-        .expect("sign in");
-    let cookie = res
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with(&format!("{}=", bosun_server::web::SESSION_COOKIE)))
-        .and_then(|c| c.split(';').next())
-        .expect("session cookie")
-        .to_string();
+    let cookie = common::console_cookie(&srv).await;
     let c = bosun_core::commands::send_command(
         &srv.core,
         &Actor::cli(),

@@ -3,7 +3,7 @@
 //! `bosun_core::commands`.
 
 use super::error::ApiError;
-use super::ops::{epoch_seconds, input, output};
+use super::ops::{epoch_seconds, output};
 use bosun_core::commands::{self, CommandFilter, SendCommand};
 use bosun_core::paging;
 use bosun_core::types::{CommandInfo, CommandTarget, InvocationInfo};
@@ -21,10 +21,7 @@ pub(super) async fn call(
 ) -> Option<Result<Value, ApiError>> {
     macro_rules! op {
         ($handler:ident) => {
-            match input(body) {
-                Ok(i) => $handler(core, actor, i).await,
-                Err(e) => Err(e),
-            }
+            super::ops::dispatch!(core, actor, body, $handler)
         };
     }
     Some(match operation {

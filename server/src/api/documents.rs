@@ -3,7 +3,7 @@
 //! Translation only; the rules are `bosun_core::documents`.
 
 use super::error::ApiError;
-use super::ops::{epoch_seconds, input, output, TagIo};
+use super::ops::{epoch_seconds, output, TagIo};
 use bosun_core::documents::{self, CreateDocument, UpdateDocument, VersionSelector};
 use bosun_core::types::{DocumentInfo, DocumentVersionInfo, Tag};
 use bosun_core::{Actor, Core};
@@ -20,10 +20,7 @@ pub(super) async fn call(
     // Decode the operation's input, then call its handler.
     macro_rules! op {
         ($handler:ident) => {
-            match input(body) {
-                Ok(i) => $handler(core, actor, i).await,
-                Err(e) => Err(e),
-            }
+            super::ops::dispatch!(core, actor, body, $handler)
         };
     }
     Some(match operation {

@@ -13,6 +13,17 @@ pub(super) fn input<T: DeserializeOwned>(v: Value) -> Result<T, ApiError> {
         .map_err(|e| ApiError::new("SerializationException", format!("Invalid request: {e}")))
 }
 
+/// Decodes an operation's input, then awaits its handler (`handler(core, actor, input)`).
+macro_rules! dispatch {
+    ($core:expr, $actor:expr, $body:expr, $handler:ident) => {
+        match $crate::api::ops::input($body) {
+            Ok(i) => $handler($core, $actor, i).await,
+            Err(e) => Err(e),
+        }
+    };
+}
+pub(super) use dispatch;
+
 pub(super) fn output<T: Serialize>(v: T) -> Result<Value, ApiError> {
     serde_json::to_value(v)
         .map_err(|_| ApiError::new("InternalServerError", "Could not encode the response."))

@@ -224,3 +224,27 @@ where
         other => panic!("expected a service error, got {other:?}"),
     }
 }
+
+/// Signs in to the console as the first admin (the login server function); returns the
+/// session cookie pair (`name=value`) to send with console requests.
+pub async fn console_cookie(srv: &TestServer) -> String {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let res = http
+        .post(format!("{}/api/login", srv.url))
+        .header("origin", &srv.url)
+        .form(&[("username", "admin"), ("password", ADMIN_PASSWORD)])
+        .send()
+        .await
+        .expect("sign in");
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with(&format!("{}=", bosun_server::web::SESSION_COOKIE)))
+        .and_then(|c| c.split(';').next())
+        .expect("session cookie")
+        .to_string()
+}

@@ -572,6 +572,14 @@ pub async fn delivery_expired<'e, E: Executor<'e, Database = Any>>(
     .collect()
 }
 
+fn id_command_status(r: &Row) -> Result<(String, String, String), sqlx::Error> {
+    Ok((
+        r.try_get("invocation_id")?,
+        r.try_get("command_id")?,
+        r.try_get("status")?,
+    ))
+}
+
 /// Open invocations whose node was deregistered: they can never be delivered or report.
 pub async fn on_deregistered_nodes<'e, E: Executor<'e, Database = Any>>(
     e: E,
@@ -584,13 +592,7 @@ pub async fn on_deregistered_nodes<'e, E: Executor<'e, Database = Any>>(
     .fetch_all(e)
     .await?
     .iter()
-    .map(|r| {
-        Ok((
-            r.try_get("invocation_id")?,
-            r.try_get("command_id")?,
-            r.try_get("status")?,
-        ))
-    })
+    .map(id_command_status)
     .collect()
 }
 
@@ -607,13 +609,7 @@ pub async fn past_deadline<'e, E: Executor<'e, Database = Any>>(
     .fetch_all(e)
     .await?
     .iter()
-    .map(|r| {
-        Ok((
-            r.try_get("invocation_id")?,
-            r.try_get("command_id")?,
-            r.try_get("status")?,
-        ))
-    })
+    .map(id_command_status)
     .collect()
 }
 
