@@ -268,6 +268,16 @@ async fn send_command_by_tag_runs_on_the_tagged_nodes_and_reports_output() {
                 .execution_start_date_time()
                 .is_some_and(|t| t.ends_with('Z')));
         }
+        // `InstanceIds=*` reaches every node.
+        let all = ssm
+            .send_command()
+            .document_name("AWS-RunShellScript")
+            .targets(Target::builder().key("InstanceIds").values("*").build())
+            .set_parameters(Some(shell(&["true"])))
+            .send()
+            .await
+            .expect("send to all");
+        assert_eq!(all.command().map(|c| c.target_count()), Some(3));
         // The untagged node was never a target.
         let e = ssm
             .get_command_invocation()
@@ -298,9 +308,16 @@ async fn send_command_by_tag_runs_on_the_tagged_nodes_and_reports_output() {
         let cmds = ssm
             .list_commands()
             .command_id(&id)
+            .filters(
+                aws_sdk_ssm::types::CommandFilter::builder()
+                    .key(aws_sdk_ssm::types::CommandFilterKey::Status)
+                    .value("Success")
+                    .build()
+                    .expect("filter"),
+            )
             .send()
             .await
-            .expect("list-commands");
+            .expect("list-commands with a filter");
         assert_eq!(cmds.commands().len(), 1);
         assert_eq!(cmds.commands()[0].status(), Some(&CommandStatus::Success));
 

@@ -255,8 +255,8 @@ async fn send_command(core: &Core, actor: &Actor, i: SendCommandInput) -> Result
     output(serde_json::json!({ "Command": command_out(c, &actor.region) }))
 }
 
+/// AWS's `CommandFilter`: its members are lower case in the model (`key`, `value`).
 #[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
 struct FilterIo {
     key: String,
     value: String,

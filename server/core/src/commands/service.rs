@@ -161,6 +161,10 @@ pub async fn resolve_targets(
                 format!("The target {} has no values.", t.key),
             ));
         }
+        if t.key == "InstanceIds" && t.values.len() == 1 && t.values[0] == "*" {
+            // Every managed node (SSM's `Key=InstanceIds,Values=*`).
+            continue;
+        }
         if t.key == "InstanceIds" {
             let slots: Vec<String> = t.values.iter().map(|i| bind(&mut binds, i)).collect();
             sql.push_str(&format!(" AND id IN ({})", slots.join(", ")));
