@@ -486,3 +486,178 @@ async fn dead_replicas_release_their_nodes() {
         t.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn invocation_batches_write_once_and_refuse_stale_state() {
+    use bosun_core::commands::store::{self, CommandRow, InvocationUpdate, NewInvocation, NewOutput};
+    for t in TestDb::all().await {
+        let now = 1_700_000_000_000;
+        let command_id = "5d6c2a9e-0000-4000-8000-000000000001";
+        let command = CommandRow {
+            command_id: command_id.into(),
+            document_name: "AWS-RunShellScript".into(),
+            document_version: "1".into(),
+            comment: String::new(),
+            parameters: "{}".into(),
+            targets: "[]".into(),
+            instance_ids: "[]".into(),
+            timeout_seconds: 3600,
+            max_concurrency: "2".into(),
+            max_errors: "0".into(),
+            concurrency_limit: 2,
+            error_limit: 0,
+            requested_at: now,
+            expires_at: now + 3_600_000,
+            requested_by: "admin".into(),
+            status: "Pending".into(),
+            status_details: "Pending".into(),
+            target_count: 3,
+            completed_count: 0,
+            error_count: 0,
+            delivery_timed_out_count: 0,
+            cancel_requested: false,
+        };
+        let rows: Vec<NewInvocation> = (0..3)
+            .map(|i| NewInvocation {
+                invocation_id: format!("{command_id}-mi-{i}"),
+                instance_id: format!("mi-{i}"),
+                instance_name: String::new(),
+                position: i,
+                run: "[]".into(),
+                plugins: "[]".into(),
+                // The second node is offline.
+                online: i != 1,
+            })
+            .collect();
+        let mut tx = t.db.begin().await.expect("begin");
+        store::insert_command(&mut tx, &command, now)
+            .await
+            .expect("command");
+        // Rate control's first wave: two of three released at insert.
+        store::insert_invocations(&mut tx, command_id, &rows, 2, now)
+            .await
+            .expect("invocations");
+        let ids: Vec<String> = rows.iter().map(|r| r.invocation_id.clone()).collect();
+        let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let mut read = store::invocations_by_ids(&mut tx, &refs)
+            .await
+            .expect("read");
+        read.sort_by_key(|r| r.position);
+        let states: Vec<(&str, bool)> = read
+            .iter()
+            .map(|r| (r.status.as_str(), r.released))
+            .collect();
+        assert_eq!(
+            states,
+            [("Pending", true), ("Delayed", true), ("Pending", false)],
+            "{}",
+            t.backend().as_str()
+        );
+        assert_eq!(read[0].released_at, Some(now));
+        assert_eq!(read[2].released_at, None);
+
+        // Two rows change in one statement; the written state is what was asked.
+        let mut a = read[0].clone();
+        a.status = "Success".into();
+        a.status_details = "Success".into();
+        a.started_at = Some(now + 1);
+        a.ended_at = Some(now + 2);
+        a.response_code = 0;
+        a.last_seq = 2;
+        a.output_bytes = 3;
+        a.detail = "it's done; \"quoted\"".into();
+        let mut b = read[1].clone();
+        b.status = "InProgress".into();
+        b.status_details = "In Progress".into();
+        b.deadline_at = Some(now + 99);
+        let n = store::update_invocations(
+            &mut tx,
+            &[
+                InvocationUpdate {
+                    was_status: "Pending",
+                    was_last_seq: 0,
+                    row: &a,
+                },
+                InvocationUpdate {
+                    was_status: "Delayed",
+                    was_last_seq: 0,
+                    row: &b,
+                },
+            ],
+        )
+        .await
+        .expect("update");
+        assert_eq!(n, 2);
+        let got = store::invocation(&mut *tx, &a.invocation_id)
+            .await
+            .expect("get")
+            .expect("row");
+        assert_eq!(
+            (
+                got.status.as_str(),
+                got.started_at,
+                got.ended_at,
+                got.response_code,
+                got.last_seq,
+                got.output_bytes,
+                got.detail.as_str()
+            ),
+            (
+                "Success",
+                Some(now + 1),
+                Some(now + 2),
+                0,
+                2,
+                3,
+                "it's done; \"quoted\""
+            )
+        );
+        let got = store::invocation(&mut *tx, &b.invocation_id)
+            .await
+            .expect("get")
+            .expect("row");
+        assert_eq!((got.status.as_str(), got.deadline_at), ("InProgress", Some(now + 99)));
+
+        // Read with a state that is no longer stored: nothing is written.
+        let mut stale = read[0].clone();
+        stale.status = "Failed".into();
+        let n = store::update_invocations(
+            &mut tx,
+            &[InvocationUpdate {
+                was_status: "Pending",
+                was_last_seq: 0,
+                row: &stale,
+            }],
+        )
+        .await
+        .expect("stale update");
+        assert_eq!(n, 0);
+        let got = store::invocation(&mut *tx, &a.invocation_id)
+            .await
+            .expect("get")
+            .expect("row");
+        assert_eq!(got.status, "Success");
+
+        // Output: a chunk stored twice stays as first written.
+        let chunk = |seq: i64, data: &str| NewOutput {
+            invocation_id: a.invocation_id.clone(),
+            seq,
+            plugin: 0,
+            stream: 1,
+            data: data.into(),
+        };
+        store::insert_output(&mut tx, &[chunk(1, "h"), chunk(2, "i\n")])
+            .await
+            .expect("output");
+        store::insert_output(&mut tx, &[chunk(2, "again")])
+            .await
+            .expect("duplicate output");
+        let out = store::output(&mut *tx, &a.invocation_id, 0, None, None, 10)
+            .await
+            .expect("read output");
+        let text: String = out.iter().map(|(_, _, _, d)| d.as_str()).collect();
+        assert_eq!(text, "hi\n");
+        tx.rollback().await.expect("rollback");
+        t.cleanup().await;
+    }
+}

@@ -295,6 +295,37 @@ pub async fn deliver(core: &Core, command_id: &str, released: &[(String, String)
     }
 }
 
+/// [`deliver`] for invocations whose steps are still in memory (SendCommand's first
+/// wave): `(invocation id, node, steps)`.
+pub async fn deliver_planned(
+    core: &Core,
+    command_id: &str,
+    released: Vec<(String, String, std::sync::Arc<Vec<StepSpec>>)>,
+) {
+    let mut elsewhere = false;
+    for (invocation_id, node, steps) in released {
+        if !core.links().holds(&node) {
+            elsewhere = true;
+            continue;
+        }
+        let m = ServerMessage::Run(RunInvocation {
+            invocation_id,
+            command_id: command_id.to_string(),
+            steps: (*steps).clone(),
+        });
+        core.links().send(&node, m);
+    }
+    if elsewhere {
+        cluster::publish_to_others(
+            core,
+            Notice::Deliver {
+                command_id: command_id.to_string(),
+            },
+        )
+        .await;
+    }
+}
+
 /// A cluster notice's half of [`deliver`]: this replica's nodes' undelivered
 /// invocations of the command.
 pub async fn deliver_here(core: &Core, command_id: &str) {
@@ -507,55 +538,80 @@ async fn writer(core: Core, mut rx: mpsc::Receiver<Ingest>) {
         if rx.recv_many(&mut batch, BATCH).await == 0 {
             return;
         }
-        if let Err(e) = apply(&core, &batch).await {
-            // Nothing was acknowledged: cut the links involved, so their agents
-            // reconnect and send it all again.
-            tracing::error!(error = %e.message, messages = batch.len(), "agent reports not stored; links reset");
-            let nodes: BTreeSet<&str> = batch.iter().map(|m| m.instance_id.as_str()).collect();
-            for n in nodes {
-                core.links()
-                    .cut_older(n, i64::MAX, crate::links::CutReason::ShuttingDown);
+        // A conflict (another replica or the sweeper moved one of the invocations
+        // between our read and our write) rolls back; the burst is applied again over
+        // what is stored now.
+        let mut outcome = apply(&core, &batch).await;
+        for _ in 0..3 {
+            if !matches!(outcome, Ok(false)) {
+                break;
             }
+            outcome = apply(&core, &batch).await;
+        }
+        let failure = match outcome {
+            Ok(true) => continue,
+            Ok(false) => "conflicting changes".to_string(),
+            Err(e) => e.message,
+        };
+        // Nothing was acknowledged: cut the links involved, so their agents reconnect
+        // and send it all again.
+        tracing::error!(error = %failure, messages = batch.len(), "agent reports not stored; links reset");
+        let nodes: BTreeSet<&str> = batch.iter().map(|m| m.instance_id.as_str()).collect();
+        for n in nodes {
+            core.links()
+                .cut_older(n, i64::MAX, crate::links::CutReason::ShuttingDown);
         }
     }
 }
 
-/// Per-invocation state while a batch is applied.
+/// Per-invocation state while a burst is applied: the row as read, then as changed in
+/// memory; it is written once at the end.
 struct Working {
     row: store::InvocationRow,
+    was_status: String,
+    was_last_seq: i64,
+    changed: bool,
     plugin_of_step: HashMap<u32, i64>,
 }
 
-async fn apply(core: &Core, batch: &[Ingest]) -> ServiceResult<()> {
+/// Applies a burst of reports in one transaction: one read of the invocations, their
+/// transitions in memory (each allowed only from the statuses the state machine
+/// allows), then one multi-row write of the invocations and one of the output, then the
+/// dispatcher for each command touched. False when a row had changed under it (rolled
+/// back; apply again).
+async fn apply(core: &Core, batch: &[Ingest]) -> ServiceResult<bool> {
     let now = core.now_ms();
     let cap = crate::settings::number(core, super::OUTPUT_LIMIT_SETTING).await?;
     let mut tx = core.db().begin().await?;
-    let mut rows: HashMap<String, Option<Working>> = HashMap::new();
+    let ids: BTreeSet<&str> = batch.iter().map(|m| report_id(&m.report)).collect();
+    let ids: Vec<&str> = ids.into_iter().collect();
+    let mut rows: HashMap<String, Working> = store::invocations_by_ids(&mut tx, &ids)
+        .await?
+        .into_iter()
+        .map(|row| {
+            let plugin_of_step = super::plugins_of(&row)
+                .iter()
+                .enumerate()
+                .filter_map(|(i, p)| p.step.map(|s| (s, i as i64)))
+                .collect();
+            let w = Working {
+                was_status: row.status.clone(),
+                was_last_seq: row.last_seq,
+                changed: false,
+                plugin_of_step,
+                row,
+            };
+            (w.row.invocation_id.clone(), w)
+        })
+        .collect();
+    let mut outputs: Vec<store::NewOutput> = Vec::new();
     let mut acks: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut finished_acks: Vec<(String, String)> = Vec::new();
     let mut live: Vec<(String, LiveEvent)> = Vec::new();
     let mut touched = BTreeSet::new();
     for m in batch {
-        let id = match &m.report {
-            AgentReport::Started(id) => id,
-            AgentReport::Output(c) => &c.invocation_id,
-            AgentReport::Finished(r) => &r.invocation_id,
-        };
-        if !rows.contains_key(id) {
-            let w = store::invocation(&mut *tx, id).await?.map(|row| {
-                let plugin_of_step = super::plugins_of(&row)
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, p)| p.step.map(|s| (s, i as i64)))
-                    .collect();
-                Working {
-                    row,
-                    plugin_of_step,
-                }
-            });
-            rows.insert(id.clone(), w);
-        }
-        let Some(Some(w)) = rows.get_mut(id) else {
+        let id = report_id(&m.report);
+        let Some(w) = rows.get_mut(id) else {
             tracing::warn!(instance_id = %m.instance_id, invocation_id = %id, "report about an unknown invocation ignored");
             continue;
         };
@@ -566,34 +622,24 @@ async fn apply(core: &Core, batch: &[Ingest]) -> ServiceResult<()> {
         }
         match &m.report {
             AgentReport::Started(_) => {
-                let steps: Vec<StepSpec> = serde_json::from_str(&w.row.run).unwrap_or_default();
-                let budget: i64 = steps.iter().map(|s| s.timeout_seconds as i64).sum();
-                let mut plugins = super::plugins_of(&w.row);
-                for p in &mut plugins {
-                    if p.step.is_some() && p.status == "Pending" {
-                        p.status = "InProgress".into();
-                        p.details = "In Progress".into();
-                        p.started = Some(now);
+                if matches!(w.row.status.as_str(), "Pending" | "Delayed") {
+                    let steps: Vec<StepSpec> =
+                        serde_json::from_str(&w.row.run).unwrap_or_default();
+                    let budget: i64 = steps.iter().map(|s| s.timeout_seconds as i64).sum();
+                    let mut plugins = super::plugins_of(&w.row);
+                    for p in &mut plugins {
+                        if p.step.is_some() && p.status == "Pending" {
+                            p.status = "InProgress".into();
+                            p.details = "In Progress".into();
+                            p.started = Some(now);
+                        }
                     }
-                }
-                let plugins = serde_json::to_string(&plugins).unwrap_or_default();
-                if store::transition(
-                    &mut tx,
-                    id,
-                    &["Pending", "Delayed"],
-                    "InProgress",
-                    "In Progress",
-                    store::Transition {
-                        started_at: Some(now),
-                        deadline_at: Some(now + budget * 1000 + DEADLINE_GRACE_MS),
-                        plugins: Some(&plugins),
-                        ..Default::default()
-                    },
-                )
-                .await?
-                {
+                    w.row.plugins = serde_json::to_string(&plugins).unwrap_or_default();
                     w.row.status = "InProgress".into();
-                    w.row.plugins = plugins;
+                    w.row.status_details = "In Progress".into();
+                    w.row.started_at = Some(now);
+                    w.row.deadline_at = Some(now + budget * 1000 + DEADLINE_GRACE_MS);
+                    w.changed = true;
                     touched.insert(w.row.command_id.clone());
                     live.push((format!("inv:{id}"), LiveEvent::Changed));
                 }
@@ -616,98 +662,59 @@ async fn apply(core: &Core, batch: &[Ingest]) -> ServiceResult<()> {
                         Stream::Stdout => 1,
                         Stream::Stderr => 2,
                     };
-                    if store::append_output(&mut tx, id, seq, plugin, stream, keep, dropped).await?
-                    {
-                        w.row.last_seq = seq;
-                        w.row.output_bytes += keep.len() as i64;
-                        w.row.output_dropped += dropped;
-                        if !keep.is_empty() {
-                            live.push((
-                                format!("inv:{id}"),
-                                LiveEvent::Output(OutputChunkInfo {
-                                    seq,
-                                    plugin,
-                                    stream: stream as u8,
-                                    data: keep.to_string(),
-                                }),
-                            ));
-                        }
+                    w.row.last_seq = seq;
+                    w.row.output_bytes += keep.len() as i64;
+                    w.row.output_dropped += dropped;
+                    w.changed = true;
+                    if !keep.is_empty() {
+                        outputs.push(store::NewOutput {
+                            invocation_id: id.to_string(),
+                            seq,
+                            plugin,
+                            stream,
+                            data: keep.to_string(),
+                        });
+                        live.push((
+                            format!("inv:{id}"),
+                            LiveEvent::Output(OutputChunkInfo {
+                                seq,
+                                plugin,
+                                stream: stream as u8,
+                                data: keep.to_string(),
+                            }),
+                        ));
                     }
                 }
-                let e = acks.entry((m.instance_id.clone(), id.clone())).or_insert(0);
+                let e = acks.entry((m.instance_id.clone(), id.to_string())).or_insert(0);
                 *e = (*e).max(chunk.seq);
             }
             AgentReport::Finished(result) => {
-                let (status, details) = status_of(result.outcome);
-                let mut plugins: Vec<PluginState> = super::plugins_of(&w.row);
-                for p in &mut plugins {
-                    let r = p
-                        .step
-                        .and_then(|s| result.steps.iter().find(|r| r.step == s));
-                    match (p.step, r) {
-                        (Some(_), Some(r)) => {
-                            let (s, d) = status_of(r.outcome);
-                            p.status = s.into();
-                            p.details = d.into();
-                            p.code = i64::from(r.exit_code);
-                            if r.started_at > 0 {
-                                p.started = Some(r.started_at);
-                            }
-                            p.ended = Some(if r.ended_at > 0 { r.ended_at } else { now });
-                        }
-                        (None, _) => {
-                            // The step's precondition excluded this node's platform.
-                            p.status = "Success".into();
-                            p.details = "Skipped".into();
-                            p.code = 0;
-                            p.ended = Some(now);
-                        }
-                        (Some(_), None) => {
-                            p.status = status.into();
-                            p.details = details.into();
-                            p.ended = Some(now);
-                        }
-                    }
-                }
-                let plugins = serde_json::to_string(&plugins).unwrap_or_default();
-                if result.last_seq as i64 > w.row.last_seq {
-                    tracing::warn!(invocation_id = %id, reported = result.last_seq, stored = w.row.last_seq, "invocation ended with output missing");
-                }
-                if store::transition(
-                    &mut tx,
-                    id,
-                    &["Pending", "Delayed", "InProgress", "Cancelling"],
-                    status,
-                    details,
-                    store::Transition {
-                        ended_at: Some(now),
-                        response_code: Some(i64::from(result.exit_code)),
-                        plugins: Some(&plugins),
-                        detail: result.detail.as_deref(),
-                        // An invocation that ended without a Started (a late report)
-                        // still shows when it began.
-                        started_at: w
-                            .row
-                            .started_at
-                            .is_none()
-                            .then(|| result.steps.first().map(|s| s.started_at))
-                            .flatten()
-                            .filter(|t| *t > 0),
-                        ..Default::default()
-                    },
-                )
-                .await?
-                {
-                    w.row.status = status.into();
+                if !is_terminal(&w.row.status) {
+                    finish(&mut w.row, result, now);
+                    w.changed = true;
                     touched.insert(w.row.command_id.clone());
                     live.push((format!("inv:{id}"), LiveEvent::Changed));
                 }
                 // Acknowledged whether or not it changed anything: the node may drop
                 // its spool either way.
-                finished_acks.push((m.instance_id.clone(), id.clone()));
+                finished_acks.push((m.instance_id.clone(), id.to_string()));
             }
         }
     }
+    let updates: Vec<store::InvocationUpdate> = rows
+        .values()
+        .filter(|w| w.changed)
+        .map(|w| store::InvocationUpdate {
+            was_status: &w.was_status,
+            was_last_seq: w.was_last_seq,
+            row: &w.row,
+        })
+        .collect();
+    if store::update_invocations(&mut tx, &updates).await? < updates.len() as u64 {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    store::insert_output(&mut tx, &outputs).await?;
     let mut released = Vec::new();
     for c in &touched {
         released.push((c.clone(), settle(&mut tx, c, now).await?));
@@ -734,5 +741,68 @@ async fn apply(core: &Core, batch: &[Ingest]) -> ServiceResult<()> {
         deliver(core, &c, &r).await;
         rt.changed(&c);
     }
-    Ok(())
+    Ok(true)
+}
+
+fn report_id(r: &AgentReport) -> &str {
+    match r {
+        AgentReport::Started(id) => id,
+        AgentReport::Output(c) => &c.invocation_id,
+        AgentReport::Finished(r) => &r.invocation_id,
+    }
+}
+
+/// An open invocation ends with what its node reported.
+fn finish(row: &mut store::InvocationRow, result: &InvocationResult, now: i64) {
+    let (status, details) = status_of(result.outcome);
+    let mut plugins: Vec<PluginState> = super::plugins_of(row);
+    for p in &mut plugins {
+        let r = p
+            .step
+            .and_then(|s| result.steps.iter().find(|r| r.step == s));
+        match (p.step, r) {
+            (Some(_), Some(r)) => {
+                let (s, d) = status_of(r.outcome);
+                p.status = s.into();
+                p.details = d.into();
+                p.code = i64::from(r.exit_code);
+                if r.started_at > 0 {
+                    p.started = Some(r.started_at);
+                }
+                p.ended = Some(if r.ended_at > 0 { r.ended_at } else { now });
+            }
+            (None, _) => {
+                // The step's precondition excluded this node's platform.
+                p.status = "Success".into();
+                p.details = "Skipped".into();
+                p.code = 0;
+                p.ended = Some(now);
+            }
+            (Some(_), None) => {
+                p.status = status.into();
+                p.details = details.into();
+                p.ended = Some(now);
+            }
+        }
+    }
+    if result.last_seq as i64 > row.last_seq {
+        tracing::warn!(invocation_id = %row.invocation_id, reported = result.last_seq, stored = row.last_seq, "invocation ended with output missing");
+    }
+    row.plugins = serde_json::to_string(&plugins).unwrap_or_default();
+    row.status = status.into();
+    row.status_details = details.into();
+    row.ended_at = Some(now);
+    row.response_code = i64::from(result.exit_code);
+    if let Some(d) = &result.detail {
+        row.detail = d.clone();
+    }
+    // An invocation that ended without a Started (a late report) still shows when it
+    // began.
+    if row.started_at.is_none() {
+        row.started_at = result
+            .steps
+            .first()
+            .map(|s| s.started_at)
+            .filter(|t| *t > 0);
+    }
 }

@@ -12,6 +12,7 @@ use crate::types::{CommandInfo, CommandTarget, InvocationInfo, OutputChunkInfo, 
 use crate::{Actor, Core};
 use bosun_protocol::exec::StepSpec;
 use sqlx::Row as _;
+use std::sync::Arc;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// InstanceIds per SendCommand (the model's limit).
@@ -61,6 +62,8 @@ pub struct TargetNode {
     pub instance_id: String,
     pub name: String,
     pub platform_type: String,
+    /// Connected now (its invocation is Pending, not Delayed, when released).
+    pub online: bool,
 }
 
 fn no_duplicates(ids: &[String]) -> ServiceResult<()> {
@@ -142,7 +145,7 @@ pub async fn resolve_targets(
 ) -> ServiceResult<Vec<TargetNode>> {
     let pool = core.db().pool();
     let mut sql = String::from(
-        "SELECT id, name, platform_type FROM managed_instances WHERE deregistered_at IS NULL",
+        "SELECT id, name, platform_type, ping_status FROM managed_instances WHERE deregistered_at IS NULL",
     );
     let mut binds: Vec<String> = Vec::new();
     let bind = |binds: &mut Vec<String>, v: &str| {
@@ -209,6 +212,7 @@ pub async fn resolve_targets(
             } else {
                 platform
             },
+            online: r.try_get::<String, _>("ping_status")? == "Online",
         });
     }
     if !instance_ids.is_empty() {
@@ -320,7 +324,7 @@ pub async fn send_command(
 
     // Plan once per platform; every node of a platform runs the same steps.
     let mut loaded = HashMap::new();
-    let mut planned: HashMap<String, (String, String)> = HashMap::new();
+    let mut planned: HashMap<String, (String, String, Arc<Vec<StepSpec>>)> = HashMap::new();
     let command_id = uuid::Uuid::new_v4().to_string();
     let mut rows = Vec::with_capacity(nodes.len());
     for (i, n) in nodes.iter().enumerate() {
@@ -350,9 +354,13 @@ pub async fn send_command(
                     ended: None,
                 });
             }
-            planned.insert(n.platform_type.clone(), (json(&specs)?, json(&plugins)?));
+            let run = json(&specs)?;
+            planned.insert(
+                n.platform_type.clone(),
+                (run, json(&plugins)?, Arc::new(specs)),
+            );
         }
-        let (run, plugins) = &planned[&n.platform_type];
+        let (run, plugins, _) = &planned[&n.platform_type];
         rows.push(NewInvocation {
             invocation_id: format!("{command_id}-{}", n.instance_id),
             instance_id: n.instance_id.clone(),
@@ -360,6 +368,7 @@ pub async fn send_command(
             position: i as i64,
             run: run.clone(),
             plugins: plugins.clone(),
+            online: n.online,
         });
     }
 
@@ -397,10 +406,16 @@ pub async fn send_command(
         delivery_timed_out_count: 0,
         cancel_requested: false,
     };
+    // Rate control's first release happens as the rows are written: the first
+    // MaxConcurrency targets go out at once (the dispatcher releases the rest as these
+    // end).
+    let first = (command.concurrency_limit.max(0) as usize).min(rows.len());
+    let started = std::time::Instant::now();
     let mut tx = core.db().begin().await?;
     store::insert_command(&mut tx, &command, now).await?;
-    store::insert_invocations(&mut tx, &command_id, &rows).await?;
-    let released = engine::settle(&mut tx, &command_id, now).await?;
+    store::insert_invocations(&mut tx, &command_id, &rows, first, now).await?;
+    let inserted = started.elapsed();
+    let mut released = engine::settle(&mut tx, &command_id, now).await?;
     audit::record(
         &mut *tx,
         actor,
@@ -412,8 +427,30 @@ pub async fn send_command(
     )
     .await?;
     tx.commit().await?;
-    engine::deliver(core, &command_id, &released).await;
+    let committed = started.elapsed();
+    // The first wave's steps are in memory: no need to read them back.
+    let first_wave: Vec<(String, String, Arc<Vec<StepSpec>>)> = rows[..first]
+        .iter()
+        .zip(&nodes)
+        .map(|(r, n)| {
+            (
+                r.invocation_id.clone(),
+                r.instance_id.clone(),
+                planned[&n.platform_type].2.clone(),
+            )
+        })
+        .collect();
+    engine::deliver_planned(core, &command_id, first_wave).await;
+    engine::deliver(core, &command_id, &std::mem::take(&mut released)).await;
     core.commands().changed(&command_id);
+    tracing::debug!(
+        command_id,
+        targets = target_count,
+        insert_ms = inserted.as_millis() as u64,
+        commit_ms = committed.as_millis() as u64,
+        delivered_ms = started.elapsed().as_millis() as u64,
+        "command sent"
+    );
     get_command(core, actor, &command_id).await
 }
 

@@ -156,42 +156,52 @@ pub struct NewInvocation {
     pub position: i64,
     pub run: String,
     pub plugins: String,
+    /// The node is connected (Pending rather than Delayed once released).
+    pub online: bool,
 }
 
-/// Inserts invocations in multi-row statements (SQLite allows 32,766 binds).
+/// Inserts invocations in multi-row statements; the first `released` of them are
+/// released at once (rate control's first wave), Pending when their node is online
+/// and Delayed otherwise.
 pub async fn insert_invocations(
     tx: &mut Tx,
     command_id: &str,
     rows: &[NewInvocation],
+    released: usize,
+    now: i64,
 ) -> Result<(), sqlx::Error> {
-    for chunk in rows.chunks(500) {
+    const PER_ROW: usize = 11;
+    for (c, chunk) in rows.chunks(250).enumerate() {
         let mut sql = String::from(
-            "INSERT INTO command_invocations (invocation_id, command_id, instance_id, instance_name, position, status, status_details, run, plugins) VALUES ",
+            "INSERT INTO command_invocations (invocation_id, command_id, instance_id, instance_name, position, status, status_details, released, released_at, run, plugins) VALUES ",
         );
         for i in 0..chunk.len() {
-            let b = i * 7;
+            let b = i * PER_ROW;
             if i > 0 {
                 sql.push_str(", ");
             }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, 'Pending', 'Pending', ${}, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7
-            ));
+            sql.push('(');
+            let slots: Vec<String> = (1..=PER_ROW).map(|k| format!("${}", b + k)).collect();
+            sql.push_str(&slots.join(", "));
+            sql.push(')');
         }
         let mut q = sqlx::query(&sql);
-        for r in chunk {
+        for (i, r) in chunk.iter().enumerate() {
+            let go = c * 250 + i < released;
+            let status = match (go, r.online) {
+                (false, _) | (true, true) => "Pending",
+                (true, false) => "Delayed",
+            };
             q = q
                 .bind(&r.invocation_id)
                 .bind(command_id)
                 .bind(&r.instance_id)
                 .bind(&r.instance_name)
                 .bind(r.position)
+                .bind(status)
+                .bind(status)
+                .bind(i64::from(go))
+                .bind(go.then_some(now))
                 .bind(&r.run)
                 .bind(&r.plugins);
         }
@@ -613,58 +623,150 @@ pub async fn past_deadline<'e, E: Executor<'e, Database = Any>>(
     .collect()
 }
 
-/// Stores a chunk unless it is a duplicate (`seq` at or below the highest received).
-/// `data` is what fits under the cap (may be empty); `dropped` the bytes beyond it.
-/// Returns whether the chunk was new.
-pub async fn append_output(
+/// The invocations with these ids (any order; unknown ids are missing).
+pub async fn invocations_by_ids(
     tx: &mut Tx,
-    invocation_id: &str,
-    seq: i64,
-    plugin: i64,
-    stream: i64,
-    data: &str,
-    dropped: i64,
-) -> Result<bool, sqlx::Error> {
-    let r = sqlx::query(
-        "UPDATE command_invocations SET last_seq = $2, output_bytes = output_bytes + $3, \
-         output_dropped = output_dropped + $4 WHERE invocation_id = $1 AND last_seq < $2",
-    )
-    .bind(invocation_id)
-    .bind(seq)
-    .bind(data.len() as i64)
-    .bind(dropped)
-    .execute(&mut **tx)
-    .await?;
-    if r.rows_affected() == 0 {
-        return Ok(false);
+    ids: &[&str],
+) -> Result<Vec<InvocationRow>, sqlx::Error> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let slots: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT {INVOCATION_COLUMNS} FROM command_invocations WHERE invocation_id IN ({})",
+            slots.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        for r in q.fetch_all(&mut **tx).await? {
+            out.push(invocation_row(&r)?);
+        }
     }
-    if !data.is_empty() {
-        sqlx::query(
-            "INSERT INTO command_output (invocation_id, seq, plugin, stream, data) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (invocation_id, seq) DO NOTHING",
-        )
-        .bind(invocation_id)
-        .bind(seq)
-        .bind(plugin)
-        .bind(stream)
-        .bind(data)
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(true)
+    Ok(out)
 }
 
-/// Output bytes stored so far and the highest seq.
-pub async fn output_state(
+/// An invocation's new state, written only if it still has the state it was read with
+/// (`was_status`, `was_last_seq`).
+#[derive(Clone, Debug)]
+pub struct InvocationUpdate<'a> {
+    pub was_status: &'a str,
+    pub was_last_seq: i64,
+    pub row: &'a InvocationRow,
+}
+
+/// Writes many invocations' state in multi-row statements (`UPDATE … FROM (VALUES …)`,
+/// which both backends have). Returns how many rows still had the state they were read
+/// with and so were written; the caller treats fewer than asked as a conflict.
+pub async fn update_invocations(
     tx: &mut Tx,
-    invocation_id: &str,
-) -> Result<Option<(i64, i64)>, sqlx::Error> {
-    sqlx::query("SELECT output_bytes, last_seq FROM command_invocations WHERE invocation_id = $1")
-        .bind(invocation_id)
-        .fetch_optional(&mut **tx)
-        .await?
-        .map(|r| Ok((r.try_get("output_bytes")?, r.try_get("last_seq")?)))
-        .transpose()
+    rows: &[InvocationUpdate<'_>],
+) -> Result<u64, sqlx::Error> {
+    const PER_ROW: usize = 14;
+    let mut written = 0;
+    for chunk in rows.chunks(200) {
+        let mut values = Vec::with_capacity(chunk.len());
+        for i in 0..chunk.len() {
+            let b = i * PER_ROW;
+            let t = |k: usize| format!("CAST(${} AS TEXT)", b + k);
+            let n = |k: usize| format!("CAST(${} AS BIGINT)", b + k);
+            values.push(format!(
+                "({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
+                t(1),
+                t(2),
+                n(3),
+                t(4),
+                t(5),
+                n(6),
+                n(7),
+                n(8),
+                n(9),
+                t(10),
+                t(11),
+                n(12),
+                n(13),
+                n(14)
+            ));
+        }
+        // VALUES columns are column1… on both backends.
+        let sql = format!(
+            "UPDATE command_invocations SET status = v.column4, status_details = v.column5, \
+             started_at = v.column6, ended_at = v.column7, deadline_at = v.column8, \
+             response_code = v.column9, plugins = v.column10, detail = v.column11, \
+             last_seq = v.column12, output_bytes = v.column13, output_dropped = v.column14 \
+             FROM (VALUES {}) AS v \
+             WHERE command_invocations.invocation_id = v.column1 \
+             AND command_invocations.status = v.column2 AND command_invocations.last_seq = v.column3",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for u in chunk {
+            let r = u.row;
+            q = q
+                .bind(&r.invocation_id)
+                .bind(u.was_status)
+                .bind(u.was_last_seq)
+                .bind(&r.status)
+                .bind(&r.status_details)
+                .bind(r.started_at)
+                .bind(r.ended_at)
+                .bind(r.deadline_at)
+                .bind(r.response_code)
+                .bind(&r.plugins)
+                .bind(&r.detail)
+                .bind(r.last_seq)
+                .bind(r.output_bytes)
+                .bind(r.output_dropped);
+        }
+        written += q.execute(&mut **tx).await?.rows_affected();
+    }
+    Ok(written)
+}
+
+/// One output chunk to store.
+#[derive(Clone, Debug)]
+pub struct NewOutput {
+    pub invocation_id: String,
+    pub seq: i64,
+    pub plugin: i64,
+    pub stream: i64,
+    pub data: String,
+}
+
+/// Stores output chunks in multi-row statements (a chunk already stored stays as it
+/// was).
+pub async fn insert_output(tx: &mut Tx, chunks: &[NewOutput]) -> Result<(), sqlx::Error> {
+    for part in chunks.chunks(500) {
+        let values: Vec<String> = (0..part.len())
+            .map(|i| {
+                let b = i * 5;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO command_output (invocation_id, seq, plugin, stream, data) VALUES {} \
+             ON CONFLICT (invocation_id, seq) DO NOTHING",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for c in part {
+            q = q
+                .bind(&c.invocation_id)
+                .bind(c.seq)
+                .bind(c.plugin)
+                .bind(c.stream)
+                .bind(&c.data);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 /// Stored chunks after `after_seq`, at most `limit`, optionally of one plugin/stream.
