@@ -254,7 +254,7 @@ pub async fn deliver(core: &Core, command_id: &str, released: &[(String, String)
         .filter(|(_, node)| core.links().holds(node))
         .map(|(id, _)| id.as_str())
         .collect();
-    for chunk in local.chunks(500) {
+    for chunk in local.chunks(store::MAX_BINDS) {
         let slots: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 1)).collect();
         let sql = format!(
             "SELECT invocation_id, instance_id, run FROM command_invocations WHERE invocation_id IN ({})",
