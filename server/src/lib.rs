@@ -114,7 +114,9 @@ pub async fn run(
     }
     let cluster = bosun_core::cluster::spawn(&core);
     // Resumes open commands, then runs the ingest writer and the sweeper.
-    let engine = bosun_core::commands::engine::start(&core).await;
+    let mut engine = bosun_core::commands::engine::start(&core).await;
+    // Parameter policies (expiration, notifications).
+    engine.push(bosun_core::parameters::spawn_sweeper(&core));
     let state = AppState::new(core.clone(), &args)?;
     web::spawn_housekeeping(&state);
     let app = router(state);

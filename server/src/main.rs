@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 use bosun_core::types::{ListQuery, Role};
-use bosun_core::{accounts, Actor};
+use bosun_core::{accounts, kms, Actor};
 use bosun_server::config::{LogFormat, ServeArgs, StorageArgs};
 use clap::{Parser, Subcommand};
 use std::io::{BufRead, IsTerminal};
@@ -37,6 +37,13 @@ enum Command {
         #[command(subcommand)]
         command: AccessKeyCommand,
     },
+    /// Manage the keys that encrypt SecureString parameters (what SSM's KeyId names).
+    Keys {
+        #[command(flatten)]
+        storage: StorageArgs,
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -66,6 +73,27 @@ enum AccessKeyCommand {
         /// Print {"AccessKeyId": "...", "SecretAccessKey": "..."}.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// List keys with their current material version (key material is never shown).
+    List,
+    /// Create a key.
+    Create {
+        /// An alias to name it by, e.g. alias/app-secrets (alias/aws/ is reserved).
+        #[arg(long)]
+        alias: Option<String>,
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// Rotate a key: new material becomes current; values sealed with older material
+    /// still decrypt.
+    Rotate {
+        /// A key id, key ARN, alias or alias ARN.
+        #[arg(long, default_value = kms::DEFAULT_KEY_ALIAS)]
+        key: String,
     },
 }
 
@@ -186,6 +214,74 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         println!("AccessKeyId:     {}", key.access_key_id);
                         println!("SecretAccessKey: {}", key.secret_access_key);
                         println!("The secret is shown only now; store it safely.");
+                    }
+                }
+            }
+            core.db().close().await;
+            Ok(())
+        }
+        Command::Keys { storage, command } => {
+            bosun_server::telemetry::init(LogFormat::Human);
+            let core = bosun_server::open_core(&storage).await?;
+            let actor = Actor::cli();
+            match command {
+                KeysCommand::List => {
+                    let keys = kms::list_keys(&core, &actor).await?;
+                    println!(
+                        "{:<36}  {:<32}  {:>7}  {:>8}  {:>7}  {:<10}  DESCRIPTION",
+                        "KEY ID", "ALIAS", "CURRENT", "VERSIONS", "RETIRED", "CREATED"
+                    );
+                    for k in &keys {
+                        println!(
+                            "{:<36}  {:<32}  {:>7}  {:>8}  {:>7}  {:<10}  {}",
+                            k.key_id,
+                            k.alias.as_deref().unwrap_or("-"),
+                            k.current_version,
+                            k.versions,
+                            k.retired_versions,
+                            bosun_core::clock::from_unix_ms(k.created_at).date(),
+                            k.description
+                        );
+                    }
+                    if keys.is_empty() {
+                        println!(
+                            "(none yet: {} is created when a SecureString first needs it)",
+                            kms::DEFAULT_KEY_ALIAS
+                        );
+                    }
+                }
+                KeysCommand::Create { alias, description } => {
+                    let k = kms::create_key(&core, &actor, alias.as_deref(), &description).await?;
+                    println!("KeyId: {}", k.key_id);
+                    println!("Arn:   {}", k.arn);
+                    if let Some(alias) = &k.alias {
+                        println!("Alias: {alias}");
+                    }
+                }
+                KeysCommand::Rotate { key } => {
+                    let version = kms::rotate(&core, &actor, Some(&key)).await?;
+                    let k = kms::resolve_key(&core, Some(&key)).await?;
+                    println!(
+                        "Rotated {} ({}): material version {version} is now current.",
+                        k.alias.as_deref().unwrap_or(&k.key_id),
+                        k.key_id
+                    );
+                    // Move every SecureString's data key to the new material (servers
+                    // keep running: old versions decrypt until nothing uses them).
+                    let moved = bosun_core::parameters::rewrap_all(&core).await?;
+                    println!("Re-wrapped {moved} SecureString value(s).");
+                    let in_use = bosun_core::parameters::key_versions_in_use(&core).await?;
+                    let used: Vec<i64> = in_use
+                        .get(&k.key_id)
+                        .map(|v| v.iter().copied().collect())
+                        .unwrap_or_default();
+                    let retired = kms::retire_unused(&core, &actor, &k.key_id, &used).await?;
+                    if !retired.is_empty() {
+                        let list: Vec<String> = retired.iter().map(i64::to_string).collect();
+                        println!(
+                            "Retired material version(s) no value uses: {}.",
+                            list.join(", ")
+                        );
                     }
                 }
             }

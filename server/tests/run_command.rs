@@ -971,3 +971,125 @@ async fn the_console_stream_delivers_lines_while_the_command_runs() {
     }
     srv.stop().await;
 }
+
+#[tokio::test]
+async fn parameter_store_references_resolve_and_secrets_stay_out_of_the_record() {
+    let db = TestDb::sqlite().await;
+    let srv = TestServer::start(db).await;
+    let key = srv.user_with_key("ops", Role::Operator).await;
+    let ssm = srv.ssm(&key.access_key_id, &key.secret_access_key);
+    let agents = fleet(&srv, 1).await;
+    let secret = format!("s3cr3t-{}", uuid::Uuid::new_v4());
+    ssm.put_parameter()
+        .name("/app/greeting")
+        .value("hello \"quoted\"")
+        .r#type(aws_sdk_ssm::types::ParameterType::String)
+        .send()
+        .await
+        .expect("put plain");
+    ssm.put_parameter()
+        .name("/app/token")
+        .value(&secret)
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .send()
+        .await
+        .expect("put secret");
+
+    let sent = ssm
+        .send_command()
+        .document_name("AWS-RunShellScript")
+        .instance_ids(&agents[0].id)
+        .set_parameters(Some(shell(&[
+            "echo '{{ssm:/app/greeting}}'",
+            "echo token-length-{{ssm-secure:/app/token}}-end | wc -c",
+        ])))
+        .send()
+        .await
+        .expect("send-command");
+    let id = sent
+        .command()
+        .and_then(|c| c.command_id())
+        .expect("id")
+        .to_string();
+    let done = wait_command(&srv, &id, terminal).await;
+    assert_eq!(done.status, "Success", "{done:?}");
+    let inv = ssm
+        .get_command_invocation()
+        .command_id(&id)
+        .instance_id(&agents[0].id)
+        .send()
+        .await
+        .expect("invocation");
+    let out = inv.standard_output_content().unwrap_or_default();
+    // The plain reference was resolved when sent; the secret reached the node (its
+    // length shows it was substituted: "token-length-" + value + "-end" + newline).
+    assert!(out.contains("hello \"quoted\""), "{out}");
+    let expected_len = format!("token-length-{secret}-end\n").len();
+    assert!(out.contains(&expected_len.to_string()), "{out}");
+
+    // The command as the API shows it keeps the references, never the secret.
+    let listed = ssm
+        .list_commands()
+        .command_id(&id)
+        .send()
+        .await
+        .expect("list-commands");
+    // (The SDK's Debug redacts Parameters: look at the map itself.)
+    let shown = format!(
+        "{:?}",
+        listed.commands().first().and_then(|c| c.parameters())
+    );
+    assert!(shown.contains("{{ssm-secure:/app/token}}"), "{shown}");
+    assert!(!shown.contains(&secret));
+    // Nothing stored holds it: the command row, the invocation's steps, the audit log.
+    for sql in [
+        "SELECT parameters FROM commands",
+        "SELECT run FROM command_invocations",
+        "SELECT detail FROM audit_log",
+    ] {
+        let rows: Vec<String> = sqlx::query_scalar(sql)
+            .fetch_all(srv.core.db().pool())
+            .await
+            .expect("read");
+        assert!(
+            rows.iter().all(|r| !r.contains(&secret)),
+            "{sql} holds the secret"
+        );
+    }
+    let runs: Vec<String> = sqlx::query_scalar("SELECT run FROM command_invocations")
+        .fetch_all(srv.core.db().pool())
+        .await
+        .expect("runs");
+    assert!(runs.iter().all(|r| r.contains("{{ssm-secure:/app/token}}")));
+    assert!(runs.iter().all(|r| r.contains("hello \\\"quoted\\\"")));
+    // The delivery's decryption is audited, by parameter and command.
+    let audited: Vec<String> = sqlx::query_scalar(
+        "SELECT detail FROM audit_log WHERE action = 'Decrypt' AND resource = 'parameter//app/token'",
+    )
+    .fetch_all(srv.core.db().pool())
+    .await
+    .expect("audit");
+    assert!(audited.iter().any(|d| d.contains(&id)), "{audited:?}");
+
+    // A reference to a missing parameter, or a SecureString referenced as plain, is
+    // refused before anything is sent.
+    for (script, needle) in [
+        ("echo {{ssm:/app/missing}}", "names no parameter"),
+        ("echo {{ssm:/app/token}}", "ssm-secure"),
+        ("echo {{ssm-secure:/app/greeting}}", "not a SecureString"),
+    ] {
+        let e = ssm
+            .send_command()
+            .document_name("AWS-RunShellScript")
+            .instance_ids(&agents[0].id)
+            .set_parameters(Some(shell(&[script])))
+            .send()
+            .await
+            .expect_err(script);
+        let (code, message) = aws_error(&e);
+        assert_eq!(code, "InvalidParameters", "{script}: {message}");
+        assert!(message.contains(needle), "{script}: {message}");
+        assert!(!message.contains(&secret));
+    }
+    srv.stop().await;
+}

@@ -58,6 +58,112 @@ where
     Ok(())
 }
 
+/// Audit records that are not part of a change's transaction but must be durable
+/// before the caller answers (every SecureString decryption): many concurrent
+/// requests' records are written in one transaction (group commit), each caller
+/// waiting until its own is committed. Without it every decryption would be its own
+/// write transaction, serialized behind SQLite's single writer.
+#[derive(Default)]
+pub struct GroupWriter {
+    tx: std::sync::Mutex<Option<tokio::sync::mpsc::Sender<Grouped>>>,
+}
+
+struct Grouped {
+    actor: Actor,
+    at_ms: i64,
+    action: String,
+    resource: String,
+    outcome: Outcome,
+    detail: String,
+    done: tokio::sync::oneshot::Sender<bool>,
+}
+
+impl GroupWriter {
+    fn sender(&self, core: &Core) -> tokio::sync::mpsc::Sender<Grouped> {
+        let mut slot = self.tx.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(tx) = slot.as_ref().filter(|tx| !tx.is_closed()) {
+            return tx.clone();
+        }
+        let (tx, rx) = tokio::sync::mpsc::channel(4096);
+        // The writer holds the database handle, not the Core; it ends when the Core (and
+        // so this sender) is dropped.
+        tokio::spawn(group_writer(core.db().clone(), rx));
+        *slot = Some(tx.clone());
+        tx
+    }
+}
+
+async fn group_writer(db: crate::db::Db, mut rx: tokio::sync::mpsc::Receiver<Grouped>) {
+    let mut batch = Vec::with_capacity(256);
+    while rx.recv_many(&mut batch, 256).await > 0 {
+        let ok = write_batch(&db, &batch).await;
+        if let Err(e) = &ok {
+            tracing::error!(error = %e, records = batch.len(), "audit records not written");
+        }
+        for g in batch.drain(..) {
+            let _ = g.done.send(ok.is_ok());
+        }
+    }
+}
+
+async fn write_batch(db: &crate::db::Db, batch: &[Grouped]) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    for g in batch {
+        sqlx::query(
+            "INSERT INTO audit_log (at, actor, source, client_addr, action, resource, outcome, detail) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(g.at_ms)
+        .bind(&g.actor.name)
+        .bind(g.actor.source.as_str())
+        .bind(&g.actor.client_addr)
+        .bind(&g.action)
+        .bind(&g.resource)
+        .bind(g.outcome.as_str())
+        .bind(&g.detail)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
+}
+
+/// Writes one record through the group-commit writer and waits until it is committed
+/// (falls back to a direct write if the writer is gone).
+pub async fn record_grouped(
+    core: &Core,
+    actor: &Actor,
+    at_ms: i64,
+    action: &str,
+    resource: &str,
+    outcome: Outcome,
+    detail: &str,
+) -> ServiceResult<()> {
+    let (done, wait) = tokio::sync::oneshot::channel();
+    let g = Grouped {
+        actor: actor.clone(),
+        at_ms,
+        action: action.into(),
+        resource: resource.into(),
+        outcome,
+        detail: detail.into(),
+        done,
+    };
+    let sent = core.audit_writer().sender(core).send(g).await.is_ok();
+    if sent && wait.await == Ok(true) {
+        return Ok(());
+    }
+    record(
+        core.db().pool(),
+        actor,
+        at_ms,
+        action,
+        resource,
+        outcome,
+        detail,
+    )
+    .await
+}
+
 /// Columns the audit table can sort by.
 fn sort_column(key: Option<&str>) -> &'static str {
     match key {

@@ -30,6 +30,8 @@ struct Inner {
     links: crate::links::NodeLinks,
     replica_id: String,
     commands: crate::commands::Runtime,
+    kms: crate::kms::Cache,
+    audit: crate::audit::GroupWriter,
 }
 
 impl Core {
@@ -61,7 +63,14 @@ impl Core {
             links: crate::links::NodeLinks::default(),
             replica_id: format!("r-{}", crate::crypto::random_hex(8)),
             commands: crate::commands::Runtime::default(),
+            kms: crate::kms::Cache::default(),
+            audit: crate::audit::GroupWriter::default(),
         })))
+    }
+
+    /// The audit log's group-commit writer (see `audit::record_grouped`).
+    pub fn audit_writer(&self) -> &crate::audit::GroupWriter {
+        &self.0.audit
     }
 
     pub fn db(&self) -> &Db {
@@ -97,6 +106,11 @@ impl Core {
     /// Run Command's in-process machinery (ingest queue, live subscribers).
     pub fn commands(&self) -> &crate::commands::Runtime {
         &self.0.commands
+    }
+
+    /// Named keys' material this process has unsealed (see `kms`).
+    pub fn kms_cache(&self) -> &crate::kms::Cache {
+        &self.0.kms
     }
 
     /// This process's replica id (random per process; see `cluster`).

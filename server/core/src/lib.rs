@@ -36,11 +36,15 @@ pub mod documents;
 #[cfg(feature = "backend")]
 pub mod error;
 #[cfg(feature = "backend")]
+pub mod kms;
+#[cfg(feature = "backend")]
 pub mod links;
 #[cfg(feature = "backend")]
 pub mod nodes;
 #[cfg(feature = "backend")]
 pub mod paging;
+#[cfg(feature = "backend")]
+pub mod parameters;
 #[cfg(feature = "backend")]
 pub mod sessions;
 #[cfg(feature = "backend")]

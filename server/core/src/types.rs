@@ -490,3 +490,119 @@ pub struct OutputChunkInfo {
     pub stream: u8,
     pub data: String,
 }
+
+/// A parameter policy as shown (AWS `ParameterInlinePolicy`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParameterPolicyInfo {
+    pub policy_text: String,
+    pub policy_type: String,
+    /// `Pending`, `Finished` or `Failed`.
+    pub policy_status: String,
+}
+
+/// A parameter without its value (AWS `ParameterMetadata`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParameterInfo {
+    pub name: String,
+    pub arn: String,
+    pub r#type: String,
+    /// SecureString only.
+    pub key_id: Option<String>,
+    pub last_modified_at: i64,
+    pub last_modified_user: String,
+    pub description: String,
+    pub allowed_pattern: String,
+    pub version: i64,
+    pub tier: String,
+    pub policies: Vec<ParameterPolicyInfo>,
+    pub data_type: String,
+}
+
+/// A parameter's value as GetParameter returns it (AWS `Parameter`). A SecureString
+/// read without decryption holds its sealed form (base64), never clear text.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParameterValue {
+    pub name: String,
+    pub arn: String,
+    pub r#type: String,
+    pub value: String,
+    pub version: i64,
+    /// `:3` or `:label` when the request named one.
+    pub selector: Option<String>,
+    pub last_modified_at: i64,
+    pub data_type: String,
+    /// Whether `value` is clear text (false for a SecureString read without
+    /// decryption).
+    pub decrypted: bool,
+}
+
+impl std::fmt::Debug for ParameterValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The value may be a decrypted secret: never in Debug output (logs).
+        f.debug_struct("ParameterValue")
+            .field("name", &self.name)
+            .field("type", &self.r#type)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One kept version (AWS `ParameterHistory`).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParameterVersionInfo {
+    pub name: String,
+    pub r#type: String,
+    pub key_id: Option<String>,
+    pub last_modified_at: i64,
+    pub last_modified_user: String,
+    pub description: String,
+    pub value: String,
+    pub decrypted: bool,
+    pub allowed_pattern: String,
+    pub version: i64,
+    pub labels: Vec<String>,
+    pub tier: String,
+    pub policies: Vec<ParameterPolicyInfo>,
+    pub data_type: String,
+}
+
+impl std::fmt::Debug for ParameterVersionInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParameterVersionInfo")
+            .field("name", &self.name)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a parameter policy produced (expiration, notifications).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParameterEvent {
+    pub name: String,
+    /// `Expired`, `ExpirationNotification`, `NoChangeNotification`.
+    pub kind: String,
+    pub detail: String,
+    pub at: i64,
+}
+
+/// A parameter filter (AWS `ParameterStringFilter`; the older `ParametersFilter` maps
+/// onto it with option `Equals`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParameterFilter {
+    pub key: String,
+    pub option: Option<String>,
+    pub values: Vec<String>,
+}
+
+/// One path of the parameter hierarchy, as the console's tree shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParameterPathInfo {
+    /// `/`, `/app`, `/app/db`.
+    pub path: String,
+    /// Levels below `/` (`/` is 0).
+    pub depth: u32,
+    /// Parameters directly in this path.
+    pub direct: i64,
+    /// Parameters in this path or below it.
+    pub total: i64,
+}

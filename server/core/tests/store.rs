@@ -489,7 +489,9 @@ async fn dead_replicas_release_their_nodes() {
 
 #[tokio::test]
 async fn invocation_batches_write_once_and_refuse_stale_state() {
-    use bosun_core::commands::store::{self, CommandRow, InvocationUpdate, NewInvocation, NewOutput};
+    use bosun_core::commands::store::{
+        self, CommandRow, InvocationUpdate, NewInvocation, NewOutput,
+    };
     for t in TestDb::all().await {
         let now = 1_700_000_000_000;
         let command_id = "5d6c2a9e-0000-4000-8000-000000000001";
@@ -616,7 +618,10 @@ async fn invocation_batches_write_once_and_refuse_stale_state() {
             .await
             .expect("get")
             .expect("row");
-        assert_eq!((got.status.as_str(), got.deadline_at), ("InProgress", Some(now + 99)));
+        assert_eq!(
+            (got.status.as_str(), got.deadline_at),
+            ("InProgress", Some(now + 99))
+        );
 
         // Read with a state that is no longer stored: nothing is written.
         let mut stale = read[0].clone();

@@ -13,6 +13,7 @@ mod documents;
 pub mod error;
 pub mod model;
 mod ops;
+mod parameters;
 pub mod sigv4;
 
 use crate::web::{AppState, OperationLabel};

@@ -54,10 +54,18 @@ pub async fn call(
         "AddTagsToResource" => add_tags_to_resource(core, actor, input(body)?).await,
         "RemoveTagsFromResource" => remove_tags_from_resource(core, actor, input(body)?).await,
         "ListTagsForResource" => list_tags_for_resource(core, actor, input(body)?).await,
+        // Parameter Store first and without a copy of the body: it is the hot path.
+        op if super::parameters::OPERATIONS.contains(&op) => {
+            match super::parameters::call(core, actor, op, body).await {
+                Some(result) => result,
+                None => Err(ApiError::not_implemented(op)),
+            }
+        }
         other => {
             if let Some(result) = super::documents::call(core, actor, other, body.clone()).await {
                 return result;
             }
+
             match super::commands::call(core, actor, other, body).await {
                 Some(result) => result,
                 None => Err(ApiError::not_implemented(other)),

@@ -228,11 +228,44 @@ pub async fn end_invocation(
     .await?)
 }
 
-fn run_message(invocation_id: &str, command_id: &str, run: &str) -> Option<ServerMessage> {
+/// The `Run` message for a stored invocation. SecureString references are resolved
+/// here, on the way to the agent, and nowhere else (`cache` spans one delivery). An
+/// invocation whose steps cannot be read or whose reference no longer resolves ends
+/// Failed with the reason, instead of being sent.
+async fn run_message(
+    core: &Core,
+    invocation_id: &str,
+    command_id: &str,
+    run: &str,
+    cache: &mut BTreeMap<String, String>,
+) -> Option<ServerMessage> {
+    let resolved;
+    let run = if crate::parameters::references::has_secure(run) {
+        match crate::parameters::references::resolve_at_delivery(core, command_id, run, cache).await
+        {
+            Ok(r) => {
+                resolved = r;
+                resolved.as_str()
+            }
+            Err(e) => {
+                fail_before_delivery(core, invocation_id, command_id, &e.message).await;
+                return None;
+            }
+        }
+    } else {
+        run
+    };
     let steps: Vec<StepSpec> = match serde_json::from_str(run) {
         Ok(s) => s,
         Err(e) => {
             tracing::error!(invocation_id, error = %e, "stored steps unreadable; not delivered");
+            fail_before_delivery(
+                core,
+                invocation_id,
+                command_id,
+                "the stored steps are unreadable",
+            )
+            .await;
             return None;
         }
     };
@@ -243,12 +276,51 @@ fn run_message(invocation_id: &str, command_id: &str, run: &str) -> Option<Serve
     }))
 }
 
+/// Ends an invocation that cannot be sent (Failed, with `detail`).
+async fn fail_before_delivery(core: &Core, invocation_id: &str, command_id: &str, detail: &str) {
+    let now = core.now_ms();
+    let result = async {
+        let mut tx = core.db().begin().await?;
+        let ended = end_invocation(
+            &mut tx,
+            invocation_id,
+            &["Pending", "Delayed"],
+            "Failed",
+            "Failed",
+            now,
+            Some(detail),
+        )
+        .await?;
+        let released = if ended {
+            settle(&mut tx, command_id, now).await?
+        } else {
+            Vec::new()
+        };
+        tx.commit().await?;
+        ServiceResult::Ok(released)
+    }
+    .await;
+    match result {
+        Ok(released) => {
+            core.commands()
+                .publish(&format!("inv:{invocation_id}"), LiveEvent::Changed);
+            core.commands().changed(command_id);
+            // Boxed: delivery may fail invocations, which may release others.
+            Box::pin(deliver(core, command_id, &released)).await;
+        }
+        Err(e) => {
+            tracing::warn!(invocation_id, error = %e.message, "undeliverable invocation not ended; it times out instead")
+        }
+    }
+}
+
 /// Sends released invocations to their nodes: directly when this process holds the
 /// link, through the replica that does otherwise.
 pub async fn deliver(core: &Core, command_id: &str, released: &[(String, String)]) {
     if released.is_empty() {
         return;
     }
+    let mut cache = BTreeMap::new();
     let local: Vec<&str> = released
         .iter()
         .filter(|(_, node)| core.links().holds(node))
@@ -274,7 +346,7 @@ pub async fn deliver(core: &Core, command_id: &str, released: &[(String, String)
                     ) else {
                         continue;
                     };
-                    if let Some(m) = run_message(&id, command_id, &run) {
+                    if let Some(m) = run_message(core, &id, command_id, &run, &mut cache).await {
                         core.links().send(&node, m);
                     }
                 }
@@ -329,6 +401,7 @@ pub async fn deliver_planned(
 /// A cluster notice's half of [`deliver`]: this replica's nodes' undelivered
 /// invocations of the command.
 pub async fn deliver_here(core: &Core, command_id: &str) {
+    let mut cache = BTreeMap::new();
     match store::deliverable_here(core.db().pool(), command_id, core.replica_id()).await {
         Ok(rows) => {
             for r in rows {
@@ -337,7 +410,9 @@ pub async fn deliver_here(core: &Core, command_id: &str) {
                         invocation_id: r.invocation_id.clone(),
                     }
                 } else {
-                    match run_message(&r.invocation_id, &r.command_id, &r.run) {
+                    match run_message(core, &r.invocation_id, &r.command_id, &r.run, &mut cache)
+                        .await
+                    {
                         Some(m) => m,
                         None => continue,
                     }
@@ -370,6 +445,7 @@ pub async fn send_cancel(core: &Core, instance_id: &str, invocation_id: &str) {
 /// has. Agents answer a `Run` they have seen from their journal, so this is safe to
 /// repeat.
 pub async fn on_connected(core: &Core, instance_id: &str) {
+    let mut cache = BTreeMap::new();
     match store::open_for_node(core.db().pool(), instance_id).await {
         Ok(rows) => {
             for r in rows {
@@ -378,7 +454,9 @@ pub async fn on_connected(core: &Core, instance_id: &str) {
                         invocation_id: r.invocation_id.clone(),
                     }
                 } else {
-                    match run_message(&r.invocation_id, &r.command_id, &r.run) {
+                    match run_message(core, &r.invocation_id, &r.command_id, &r.run, &mut cache)
+                        .await
+                    {
                         Some(m) => m,
                         None => continue,
                     }
@@ -623,8 +701,7 @@ async fn apply(core: &Core, batch: &[Ingest]) -> ServiceResult<bool> {
         match &m.report {
             AgentReport::Started(_) => {
                 if matches!(w.row.status.as_str(), "Pending" | "Delayed") {
-                    let steps: Vec<StepSpec> =
-                        serde_json::from_str(&w.row.run).unwrap_or_default();
+                    let steps: Vec<StepSpec> = serde_json::from_str(&w.row.run).unwrap_or_default();
                     let budget: i64 = steps.iter().map(|s| s.timeout_seconds as i64).sum();
                     let mut plugins = super::plugins_of(&w.row);
                     for p in &mut plugins {
@@ -685,7 +762,9 @@ async fn apply(core: &Core, batch: &[Ingest]) -> ServiceResult<bool> {
                         ));
                     }
                 }
-                let e = acks.entry((m.instance_id.clone(), id.to_string())).or_insert(0);
+                let e = acks
+                    .entry((m.instance_id.clone(), id.to_string()))
+                    .or_insert(0);
                 *e = (*e).max(chunk.seq);
             }
             AgentReport::Finished(result) => {

@@ -12,8 +12,8 @@ use crate::types::{CommandInfo, CommandTarget, InvocationInfo, OutputChunkInfo, 
 use crate::{Actor, Core};
 use bosun_protocol::exec::StepSpec;
 use sqlx::Row as _;
-use std::sync::Arc;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// InstanceIds per SendCommand (the model's limit).
 pub const MAX_INSTANCE_IDS: usize = 50;
@@ -354,7 +354,12 @@ pub async fn send_command(
                     ended: None,
                 });
             }
-            let run = json(&specs)?;
+            // {{ssm:…}} resolve now; {{ssm-secure:…}} are checked and stay references
+            // until delivery.
+            let run =
+                crate::parameters::references::resolve_at_send(core, actor, &json(&specs)?).await?;
+            let specs: Vec<StepSpec> = serde_json::from_str(&run)
+                .map_err(|e| ServiceError::internal("resolving parameter references", &e))?;
             planned.insert(
                 n.platform_type.clone(),
                 (run, json(&plugins)?, Arc::new(specs)),
@@ -428,18 +433,21 @@ pub async fn send_command(
     .await?;
     tx.commit().await?;
     let committed = started.elapsed();
-    // The first wave's steps are in memory: no need to read them back.
-    let first_wave: Vec<(String, String, Arc<Vec<StepSpec>>)> = rows[..first]
-        .iter()
-        .zip(&nodes)
-        .map(|(r, n)| {
-            (
+    // The first wave's steps are in memory: no need to read them back (unless they
+    // hold SecureString references, which delivery resolves from the stored steps).
+    let mut first_wave: Vec<(String, String, Arc<Vec<StepSpec>>)> = Vec::new();
+    for (r, n) in rows[..first].iter().zip(&nodes) {
+        let (run, _, specs) = &planned[&n.platform_type];
+        if crate::parameters::references::has_secure(run) {
+            released.push((r.invocation_id.clone(), r.instance_id.clone()));
+        } else {
+            first_wave.push((
                 r.invocation_id.clone(),
                 r.instance_id.clone(),
-                planned[&n.platform_type].2.clone(),
-            )
-        })
-        .collect();
+                specs.clone(),
+            ));
+        }
+    }
     engine::deliver_planned(core, &command_id, first_wave).await;
     engine::deliver(core, &command_id, &std::mem::take(&mut released)).await;
     core.commands().changed(&command_id);

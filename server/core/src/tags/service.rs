@@ -31,6 +31,11 @@ async fn resource_exists(
                     .await?
                     .is_some())
         }
+        crate::parameters::TAG_RESOURCE_TYPE => {
+            Ok(crate::parameters::store::get(core.db().pool(), resource_id)
+                .await?
+                .is_some())
+        }
         crate::activations::TAG_RESOURCE_TYPE => {
             Ok(crate::activations::store::exists(core.db().pool(), resource_id).await?)
         }

@@ -1,0 +1,298 @@
+//! Parameter Store store and service tests; each body runs on SQLite and PostgreSQL.
+
+use bosun_core::clock::ManualClock;
+use bosun_core::parameters::{self, store, PutParameter};
+use bosun_core::testing::{self, TestDb};
+use bosun_core::types::{ParameterFilter, Role, Source};
+use bosun_core::{kms, Actor};
+use std::sync::Arc;
+
+fn actor(role: Role) -> Actor {
+    Actor {
+        user_id: None,
+        name: format!("{role}"),
+        role,
+        source: Source::Api,
+        client_addr: "127.0.0.1".into(),
+        region: "us-east-1".into(),
+    }
+}
+
+fn put(name: &str, value: &str, ty: &str) -> PutParameter {
+    PutParameter {
+        name: name.into(),
+        value: value.into(),
+        r#type: Some(ty.into()),
+        overwrite: true,
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn paths_versions_labels_and_history_on_both_databases() {
+    for t in TestDb::all().await {
+        let core = testing::core(&t.db).await;
+        let ops = actor(Role::Operator);
+        for (n, v) in [
+            ("/app/db/url", "postgres://x"),
+            ("/app/db/user", "u"),
+            ("/app/name", "bosun"),
+            ("/app0/other", "no"),
+            ("/apple", "no"),
+            ("plain", "p"),
+        ] {
+            parameters::put_parameter(&core, &ops, put(n, v, "String"))
+                .await
+                .expect(n);
+        }
+        let names = |rows: Vec<store::ParamRow>| -> Vec<String> {
+            rows.into_iter().map(|r| r.name).collect()
+        };
+        let pool = core.db().pool();
+        assert_eq!(
+            names(
+                store::under_path(pool, "/app", false)
+                    .await
+                    .expect("one level")
+            ),
+            ["/app/name"],
+            "{}",
+            t.backend().as_str()
+        );
+        assert_eq!(
+            names(
+                store::under_path(pool, "/app", true)
+                    .await
+                    .expect("recursive")
+            ),
+            ["/app/db/url", "/app/db/user", "/app/name"]
+        );
+        assert_eq!(
+            names(store::under_path(pool, "/", true).await.expect("root")).len(),
+            5
+        );
+
+        // Versions and labels.
+        for v in ["2", "3"] {
+            parameters::put_parameter(&core, &ops, put("/app/name", v, "String"))
+                .await
+                .expect("overwrite");
+        }
+        let (invalid, version) = parameters::label_parameter_version(
+            &core,
+            &ops,
+            "/app/name",
+            Some(1),
+            &["prod".into(), "1bad".into()],
+        )
+        .await
+        .expect("label");
+        assert_eq!((invalid, version), (vec!["1bad".to_string()], 1));
+        let v = parameters::get_parameter(&core, &ops, "/app/name:prod", false)
+            .await
+            .expect("by label");
+        assert_eq!((v.value.as_str(), v.version), ("bosun", 1));
+        // Moving the label.
+        parameters::label_parameter_version(&core, &ops, "/app/name", None, &["prod".into()])
+            .await
+            .expect("move");
+        let (history, _) =
+            parameters::get_parameter_history(&core, &ops, "/app/name", false, None, None)
+                .await
+                .expect("history");
+        let labels: Vec<(i64, Vec<String>)> = history
+            .iter()
+            .map(|h| (h.version, h.labels.clone()))
+            .collect();
+        assert_eq!(
+            labels,
+            [(1, vec![]), (2, vec![]), (3, vec!["prod".to_string()])]
+        );
+        let (removed, invalid) = parameters::unlabel_parameter_version(
+            &core,
+            &ops,
+            "/app/name",
+            3,
+            &["prod".into(), "nope".into()],
+        )
+        .await
+        .expect("unlabel");
+        assert_eq!(
+            (removed, invalid),
+            (vec!["prod".to_string()], vec!["nope".to_string()])
+        );
+
+        // Filters.
+        let (found, _) = parameters::describe_parameters(
+            &core,
+            &ops,
+            &[ParameterFilter {
+                key: "Path".into(),
+                option: Some("Recursive".into()),
+                values: vec!["/app".into()],
+            }],
+            None,
+            None,
+        )
+        .await
+        .expect("describe");
+        assert_eq!(found.len(), 3);
+
+        // Delete removes versions and labels; a new parameter of the name starts at 1.
+        parameters::delete_parameter(&core, &ops, "/app/name")
+            .await
+            .expect("delete");
+        let left: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM parameter_versions WHERE name = '/app/name'")
+                .fetch_one(pool)
+                .await
+                .expect("count");
+        assert_eq!(left, 0);
+        let (v, _) = parameters::put_parameter(&core, &ops, put("/app/name", "again", "String"))
+            .await
+            .expect("recreate");
+        assert_eq!(v, 1);
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn secure_strings_are_sealed_bound_and_survive_rotation() {
+    for t in TestDb::all().await {
+        let core = testing::core(&t.db).await;
+        let ops = actor(Role::Operator);
+        let viewer = actor(Role::Viewer);
+        let canary = format!("canary-{}", uuid::Uuid::new_v4());
+        parameters::put_parameter(&core, &ops, put("/s/a", &canary, "SecureString"))
+            .await
+            .expect("put a");
+        parameters::put_parameter(&core, &ops, put("/s/b", "other", "SecureString"))
+            .await
+            .expect("put b");
+        // Stored sealed only.
+        let clear: Option<String> =
+            sqlx::query_scalar("SELECT value FROM parameter_versions WHERE name = '/s/a'")
+                .fetch_one(core.db().pool())
+                .await
+                .expect("row");
+        assert_eq!(clear, None);
+        let sealed: Vec<u8> =
+            sqlx::query_scalar("SELECT sealed FROM parameter_versions WHERE name = '/s/a'")
+                .fetch_one(core.db().pool())
+                .await
+                .expect("sealed");
+        assert!(!sealed.windows(canary.len()).any(|w| w == canary.as_bytes()));
+
+        // Viewers see the sealed form and may not decrypt.
+        let v = parameters::get_parameter(&core, &viewer, "/s/a", false)
+            .await
+            .expect("viewer read");
+        assert!(!v.decrypted && !v.value.contains(&canary));
+        let e = parameters::get_parameter(&core, &viewer, "/s/a", true)
+            .await
+            .expect_err("viewer decrypt");
+        assert_eq!(e.kind, bosun_core::types::ErrorKind::AccessDenied);
+        let v = parameters::get_parameter(&core, &ops, "/s/a", true)
+            .await
+            .expect("decrypt");
+        assert_eq!(v.value, canary);
+        let audited: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'Decrypt' AND resource = 'parameter//s/a'",
+        )
+        .fetch_one(core.db().pool())
+        .await
+        .expect("audit");
+        assert!(audited >= 1);
+
+        // Rotation: a new material version, values re-wrapped, still decrypting.
+        let admin = actor(Role::Admin);
+        let version = kms::rotate(&core, &admin, None).await.expect("rotate");
+        assert_eq!(version, 2);
+        let moved = parameters::rewrap_all(&core).await.expect("rewrap");
+        assert_eq!(moved, 2);
+        let in_use = parameters::key_versions_in_use(&core)
+            .await
+            .expect("in use");
+        assert!(
+            in_use.values().all(|v| v.iter().eq([2].iter())),
+            "{in_use:?}"
+        );
+        assert_eq!(
+            parameters::get_parameter(&core, &ops, "/s/a", true)
+                .await
+                .expect("after rotation")
+                .value,
+            canary
+        );
+        assert_eq!(parameters::rewrap_all(&core).await.expect("again"), 0);
+
+        // A ciphertext moved to another parameter does not decrypt there.
+        sqlx::query(
+            "UPDATE parameter_versions SET sealed = (SELECT sealed FROM parameter_versions WHERE name = '/s/a') WHERE name = '/s/b'",
+        )
+        .execute(core.db().pool())
+        .await
+        .expect("swap");
+        let e = parameters::get_parameter(&core, &ops, "/s/b", true)
+            .await
+            .expect_err("swapped ciphertext");
+        assert!(!e.message.contains(&canary));
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn policies_expire_and_notify_once() {
+    for t in TestDb::all().await {
+        let clock = ManualClock::new(time::OffsetDateTime::now_utc());
+        let core = testing::core_with_clock(&t.db, Arc::new(clock.clone())).await;
+        let ops = actor(Role::Operator);
+        let at = time::OffsetDateTime::now_utc() + time::Duration::days(3);
+        let ts = at
+            .format(&time::format_description::well_known::Rfc3339)
+            .expect("format");
+        let mut p = put("/p/temp", "x", "String");
+        p.tier = Some("Advanced".into());
+        p.policies = Some(format!(
+            r#"[{{"Type":"Expiration","Version":"1.0","Attributes":{{"Timestamp":"{ts}"}}}},
+                {{"Type":"ExpirationNotification","Version":"1.0","Attributes":{{"Before":"1","Unit":"Days"}}}},
+                {{"Type":"NoChangeNotification","Version":"1.0","Attributes":{{"After":"12","Unit":"Hours"}}}}]"#
+        ));
+        parameters::put_parameter(&core, &ops, p)
+            .await
+            .expect("put");
+        assert_eq!(parameters::sweep(&core).await.expect("sweep"), 0);
+        clock.advance(time::Duration::hours(13));
+        assert_eq!(parameters::sweep(&core).await.expect("no change"), 1);
+        assert_eq!(parameters::sweep(&core).await.expect("once"), 0);
+        clock.advance(time::Duration::days(2));
+        assert_eq!(parameters::sweep(&core).await.expect("notice"), 1);
+        let info = parameters::describe_parameter(&core, &ops, "/p/temp")
+            .await
+            .expect("still there");
+        let statuses: Vec<(String, String)> = info
+            .policies
+            .iter()
+            .map(|p| (p.policy_type.clone(), p.policy_status.clone()))
+            .collect();
+        assert!(statuses.contains(&("ExpirationNotification".into(), "Finished".into())));
+        assert!(statuses.contains(&("Expiration".into(), "Pending".into())));
+        clock.advance(time::Duration::days(2));
+        assert_eq!(parameters::sweep(&core).await.expect("expire"), 1);
+        let e = parameters::get_parameter(&core, &ops, "/p/temp", false)
+            .await
+            .expect_err("expired");
+        assert_eq!(e.exception, Some("ParameterNotFound"));
+        let kinds: Vec<String> = parameters::events(&core, &ops, Some("/p/temp"), 10)
+            .await
+            .expect("events")
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(
+            kinds,
+            ["Expired", "ExpirationNotification", "NoChangeNotification"]
+        );
+        t.cleanup().await;
+    }
+}
