@@ -29,6 +29,8 @@ use crate::pages::{
     login::LoginPage,
     node::NodePage,
     not_found::NotFound,
+    parameter::ParameterPageView,
+    parameters::{NewParameterPage, ParametersPage},
     settings::SettingsPage,
     users::UsersPage,
 };
@@ -93,6 +95,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/commands") view=CommandsPage ssr=SsrMode::Async />
                     <Route path=path!("/commands/new") view=RunCommandPage ssr=SsrMode::Async />
                     <Route path=path!("/commands/:id") view=CommandPage ssr=SsrMode::Async />
+                    <Route path=path!("/parameters") view=ParametersPage ssr=SsrMode::Async />
+                    <Route path=path!("/parameters/new") view=NewParameterPage ssr=SsrMode::Async />
+                    <Route path=path!("/parameters/view") view=ParameterPageView ssr=SsrMode::Async />
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async />
                     <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />

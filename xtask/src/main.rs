@@ -48,7 +48,7 @@ fn run() -> Result<()> {
         Some("bench") => bench(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  build [--release]      wasm bundle + site + server (assets embedded) + agent\n  run [--release] [-- ARGS]  build and start `bosun serve ARGS` at http://127.0.0.1:8080\n  watch                  rebuild and restart on changes\n  test                   the whole suite CI runs\n  bench                  bundle size, SSR latency/throughput, agent idle cost, server memory per agent, Run Command fan-out"
+                "usage: cargo xtask <command>\n\n  build [--release]      wasm bundle + site + server (assets embedded) + agent\n  run [--release] [-- ARGS]  build and start `bosun serve ARGS` at http://127.0.0.1:8080\n  watch                  rebuild and restart on changes\n  test                   the whole suite CI runs\n  bench                  bundle size, SSR latency/throughput, agent idle cost, server memory per agent, Run Command fan-out, Parameter Store"
             );
             std::process::exit(2);
         }
@@ -659,5 +659,8 @@ fn bench() -> Result<()> {
             .env("BOSUN_BIN", &bin)
             .env("AGENT_BIN", release.join("bosun-agent"))
             .env("SWARM_BIN", release.join("bosun-swarm")),
-    )
+    )?;
+
+    step("Parameter Store through the API (8 connections, SigV4): GetParameter, GetParametersByPath, PutParameter");
+    status(cargo().args(["bench", "-p", "bosun-server", "--bench", "parameters"]))
 }

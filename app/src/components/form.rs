@@ -81,3 +81,43 @@ pub fn TwoStep(ask: &'static str, children: Children) -> impl IntoView {
         </span>
     }
 }
+
+/// A labelled textarea with the same inline error as [`Field`].
+#[component]
+pub fn TextAreaField(
+    label: &'static str,
+    name: &'static str,
+    #[prop(default = 4)] rows: u32,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional)] required: bool,
+    /// Monospace input (code, JSON).
+    #[prop(optional)]
+    code: bool,
+    #[prop(optional, into)] value: String,
+    #[prop(optional, into)] error: Option<Signal<Option<AppError>>>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let err_id = format!("{id}-error");
+    let message = move || error.and_then(|e| e.get()).and_then(|e| e.for_field(name));
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <textarea
+                id=id
+                name=name
+                rows=rows
+                required=required
+                spellcheck="false"
+                class=code.then_some("code-input")
+                aria-invalid=move || message().map(|_| "true")
+                aria-describedby=err_id.clone()
+            >
+                {value}
+            </textarea>
+            {hint.map(|h| view! { <p class="field-hint">{h}</p> })}
+            <p class="field-error" id=err_id role="alert">
+                {message}
+            </p>
+        </div>
+    }
+}

@@ -50,6 +50,12 @@ pub const NAV: &[NavItem] = &[
         role: Role::Viewer,
     },
     NavItem {
+        path: "/parameters",
+        label: "Parameter Store",
+        group: "Operations",
+        role: Role::Viewer,
+    },
+    NavItem {
         path: "/settings",
         label: "Service settings",
         group: "Administration",

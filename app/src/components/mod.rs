@@ -1,7 +1,8 @@
 //! Reusable console pieces: the layout (sidebar, top bar, breadcrumbs), the data
-//! table, form fields, toasts and formatting.
+//! table, form fields, toasts, formatting and the line diff.
 
 pub mod ansi;
+pub mod diff;
 pub mod form;
 pub mod format;
 pub mod highlight;

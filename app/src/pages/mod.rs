@@ -11,5 +11,7 @@ pub mod home;
 pub mod login;
 pub mod node;
 pub mod not_found;
+pub mod parameter;
+pub mod parameters;
 pub mod settings;
 pub mod users;

@@ -74,10 +74,7 @@ async fn the_console_lists_by_path_search_and_filters_and_builds_the_tree() {
             "{backend}"
         );
         assert!(names(query(None, &[("path", "/app")])).await.is_empty());
-        assert_eq!(
-            names(query(Some("web"), &[])).await,
-            ["/app/web/hosts"]
-        );
+        assert_eq!(names(query(Some("web"), &[])).await, ["/app/web/hosts"]);
         assert_eq!(
             names(query(None, &[("type", "SecureString")])).await,
             ["/app/db/pass"]
