@@ -12,7 +12,7 @@ use super::{
 };
 use crate::audit::{self, Outcome};
 use crate::core::Actor;
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{is_unique_violation, ServiceError, ServiceResult};
 use crate::kms;
 use crate::types::{
     ParameterEvent, ParameterFilter, ParameterInfo, ParameterPolicyInfo, ParameterValue,
@@ -334,7 +334,17 @@ pub async fn put_parameter(
             modified_by,
         },
     )
-    .await?;
+    .await
+    .map_err(|e| {
+        // PostgreSQL: a concurrent put wrote this version first (both read the same
+        // latest version); the caller may retry.
+        if is_unique_violation(&e) {
+            ServiceError::conflict("The parameter changed while it was being written; try again.")
+                .with_exception("TooManyUpdates")
+        } else {
+            e.into()
+        }
+    })?;
     if existing.is_none() {
         // A parameter created again does not inherit the deleted one's tags.
         tags::store::delete_all(&mut *tx, TAG_RESOURCE_TYPE, &name).await?;
