@@ -41,6 +41,22 @@ pub async fn record<'e, E>(
 where
     E: Executor<'e, Database = Any>,
 {
+    insert(executor, actor, at_ms, action, resource, outcome, detail).await?;
+    Ok(())
+}
+
+async fn insert<'e, E>(
+    executor: E,
+    actor: &Actor,
+    at_ms: i64,
+    action: &str,
+    resource: &str,
+    outcome: Outcome,
+    detail: &str,
+) -> Result<(), sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
     sqlx::query(
         "INSERT INTO audit_log (at, actor, source, client_addr, action, resource, outcome, detail) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -109,19 +125,15 @@ async fn group_writer(db: crate::db::Db, mut rx: tokio::sync::mpsc::Receiver<Gro
 async fn write_batch(db: &crate::db::Db, batch: &[Grouped]) -> Result<(), sqlx::Error> {
     let mut tx = db.begin().await?;
     for g in batch {
-        sqlx::query(
-            "INSERT INTO audit_log (at, actor, source, client_addr, action, resource, outcome, detail) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        insert(
+            &mut *tx,
+            &g.actor,
+            g.at_ms,
+            &g.action,
+            &g.resource,
+            g.outcome,
+            &g.detail,
         )
-        .bind(g.at_ms)
-        .bind(&g.actor.name)
-        .bind(g.actor.source.as_str())
-        .bind(&g.actor.client_addr)
-        .bind(&g.action)
-        .bind(&g.resource)
-        .bind(g.outcome.as_str())
-        .bind(&g.detail)
-        .execute(&mut *tx)
         .await?;
     }
     tx.commit().await

@@ -1236,22 +1236,31 @@ pub async fn sweep(core: &Core) -> ServiceResult<usize> {
     Ok(handled)
 }
 
+/// Every stored SecureString version, a page at a time: (name, version, sealed bytes).
+async fn sealed_pages(core: &Core) -> ServiceResult<Vec<Vec<(String, i64, Vec<u8>)>>> {
+    let mut pages = Vec::new();
+    let mut after: Option<(String, i64)> = None;
+    loop {
+        let page = store::sealed_page(
+            core.db().pool(),
+            after.as_ref().map(|(n, v)| (n.as_str(), *v)),
+            500,
+        )
+        .await?;
+        let Some(last) = page.last() else { break };
+        after = Some((last.0.clone(), last.1));
+        pages.push(page);
+    }
+    Ok(pages)
+}
+
 /// After a key rotation: moves every SecureString value's data key to its key's
 /// current material (the values themselves are not re-encrypted). Safe while servers
 /// run: a value written meanwhile is left as it is and moved by the next run. Returns
 /// how many values were re-wrapped.
 pub async fn rewrap_all(core: &Core) -> ServiceResult<u64> {
-    let mut after: Option<(String, i64)> = None;
     let mut moved = 0;
-    loop {
-        let page = store::sealed_page(
-            core.db().pool(),
-            after.as_ref().map(|(n, v)| (n.as_str(), *v)),
-            200,
-        )
-        .await?;
-        let Some(last) = page.last() else { break };
-        after = Some((last.0.clone(), last.1));
+    for page in sealed_pages(core).await? {
         for (name, version, stored) in page {
             let Ok(sealed) = kms::Sealed::from_bytes(&stored) else {
                 tracing::warn!(parameter = %name, version, "stored SecureString unreadable; not re-wrapped");
@@ -1272,16 +1281,7 @@ pub async fn rewrap_all(core: &Core) -> ServiceResult<u64> {
 /// The key versions SecureString values still use, per key id (for retiring the rest).
 pub async fn key_versions_in_use(core: &Core) -> ServiceResult<BTreeMap<String, BTreeSet<i64>>> {
     let mut out: BTreeMap<String, BTreeSet<i64>> = BTreeMap::new();
-    let mut after: Option<(String, i64)> = None;
-    loop {
-        let page = store::sealed_page(
-            core.db().pool(),
-            after.as_ref().map(|(n, v)| (n.as_str(), *v)),
-            500,
-        )
-        .await?;
-        let Some(last) = page.last() else { break };
-        after = Some((last.0.clone(), last.1));
+    for page in sealed_pages(core).await? {
         for (_, _, stored) in page {
             if let Ok(s) = kms::Sealed::from_bytes(&stored) {
                 out.entry(s.key_id).or_default().insert(s.key_version);
