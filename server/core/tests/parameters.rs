@@ -51,7 +51,7 @@ async fn paths_versions_labels_and_history_on_both_databases() {
         let pool = core.db().pool();
         assert_eq!(
             names(
-                store::under_path(pool, "/app", false)
+                store::under_path(pool, "/app", false, None)
                     .await
                     .expect("one level")
             ),
@@ -61,14 +61,27 @@ async fn paths_versions_labels_and_history_on_both_databases() {
         );
         assert_eq!(
             names(
-                store::under_path(pool, "/app", true)
+                store::under_path(pool, "/app", true, None)
                     .await
                     .expect("recursive")
             ),
             ["/app/db/url", "/app/db/user", "/app/name"]
         );
         assert_eq!(
-            names(store::under_path(pool, "/", true).await.expect("root")).len(),
+            names(
+                store::under_path(pool, "/app", true, Some((1, 1)))
+                    .await
+                    .expect("a page")
+            ),
+            ["/app/db/user"]
+        );
+        assert_eq!(
+            names(
+                store::under_path(pool, "/", true, None)
+                    .await
+                    .expect("root")
+            )
+            .len(),
             5
         );
 

@@ -677,12 +677,9 @@ pub async fn resolve_access_key(
     core: &Core,
     access_key_id: &str,
 ) -> ServiceResult<Option<(Principal, SecretKey)>> {
-    let Some((user_id, sealed)) = store::access_key(core.db().pool(), access_key_id).await? else {
-        return Ok(None);
-    };
-    let Some(user) = store::user_by_id(core.db().pool(), &user_id)
+    let Some((sealed, user)) = store::access_key_owner(core.db().pool(), access_key_id)
         .await?
-        .filter(|u| !u.disabled)
+        .filter(|(_, u)| !u.disabled)
     else {
         return Ok(None);
     };

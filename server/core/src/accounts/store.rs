@@ -325,6 +325,23 @@ pub async fn access_key<'e, E: Executor<'e, Database = Any>>(
         .transpose()
 }
 
+/// A key's sealed secret and its owner, in one query (every signed request asks).
+pub async fn access_key_owner<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    access_key_id: &str,
+) -> Result<Option<(Vec<u8>, UserRecord)>, sqlx::Error> {
+    let cols: Vec<String> = USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect();
+    let row = sqlx::query(&format!(
+        "SELECT k.secret_sealed, {} FROM access_keys k JOIN users u ON u.id = k.user_id WHERE k.access_key_id = $1",
+        cols.join(", ")
+    ))
+    .bind(access_key_id)
+    .fetch_optional(e)
+    .await?;
+    row.map(|r| Ok((r.try_get("secret_sealed")?, user_from_row(&r)?)))
+        .transpose()
+}
+
 pub async fn delete_access_key<'e, E: Executor<'e, Database = Any>>(
     e: E,
     access_key_id: &str,

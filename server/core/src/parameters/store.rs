@@ -167,11 +167,13 @@ pub async fn latest_of<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// Parameters under a path: directly in it, or at any depth below it (`recursive`),
-/// in name order. `/` recursive is every name that has a path.
+/// in name order, optionally one `(offset, limit)` page of them. `/` recursive is
+/// every name that has a path.
 pub async fn under_path<'e, E: Executor<'e, Database = Any>>(
     e: E,
     path: &str,
     recursive: bool,
+    page: Option<(i64, i64)>,
 ) -> Result<Vec<ParamRow>, sqlx::Error> {
     let (sql, binds) = if recursive {
         // Names below `/a` sort between `/a/` and `/a0` ('0' follows '/').
@@ -189,6 +191,10 @@ pub async fn under_path<'e, E: Executor<'e, Database = Any>>(
             format!("SELECT {PARAM_COLUMNS} FROM parameters WHERE path = $1 ORDER BY name"),
             vec![path.to_string()],
         )
+    };
+    let sql = match page {
+        Some((offset, limit)) => format!("{sql} LIMIT {limit} OFFSET {offset}"),
+        None => sql,
     };
     let mut q = sqlx::query(&sql);
     for b in binds {
