@@ -62,6 +62,14 @@ pub struct ServeArgs {
     /// architecture.
     #[arg(long, env = "BOSUN_AGENT_BINARY")]
     pub agent_binary: Option<PathBuf>,
+    /// POST notifications (parameter policies firing, …) to this URL as JSON, with
+    /// retries. `https://` trusts the system's CA store (or `SSL_CERT_FILE`).
+    #[arg(long, env = "BOSUN_WEBHOOK_URL")]
+    pub webhook_url: Option<String>,
+    /// Signs webhook requests: `X-Bosun-Signature: v1=<hex HMAC-SHA256 of
+    /// "<X-Bosun-Timestamp>.<body>">`. Prefer the environment variable to the flag.
+    #[arg(long, env = "BOSUN_WEBHOOK_SECRET", hide_env_values = true)]
+    pub webhook_secret: Option<Redacted>,
     /// The agent link's timing (not a flag: tests shorten it).
     #[arg(skip)]
     pub link_timings: crate::link::LinkTimings,
@@ -77,3 +85,20 @@ impl ServeArgs {
 
 /// The first admin's password on first start (read once, never logged).
 pub const ADMIN_PASSWORD_ENV: &str = "BOSUN_ADMIN_PASSWORD";
+
+/// A secret given on the command line or in the environment: `Debug` never shows it.
+#[derive(Clone)]
+pub struct Redacted(pub String);
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl std::str::FromStr for Redacted {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Redacted(s.to_string()))
+    }
+}

@@ -20,6 +20,7 @@ pub mod live;
 pub mod metrics;
 pub mod telemetry;
 pub mod web;
+pub mod webhook;
 
 use crate::config::{ServeArgs, StorageArgs, ADMIN_PASSWORD_ENV};
 use anyhow::Context;
@@ -103,6 +104,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
+    let hook = webhook::Webhook::from_args(&args)?;
     let lost = bosun_core::cluster::join(&core)
         .await
         .context("cannot join the cluster")?;
@@ -117,6 +119,10 @@ pub async fn run(
     let mut engine = bosun_core::commands::engine::start(&core).await;
     // Parameter policies (expiration, notifications).
     engine.push(bosun_core::parameters::spawn_sweeper(&core));
+    // Notifications to the operator's webhook, when one is configured.
+    if let Some(hook) = hook {
+        engine.push(webhook::spawn(&core, hook));
+    }
     let state = AppState::new(core.clone(), &args)?;
     web::spawn_housekeeping(&state);
     let app = router(state);

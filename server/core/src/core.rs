@@ -32,6 +32,7 @@ struct Inner {
     commands: crate::commands::Runtime,
     kms: crate::kms::Cache,
     audit: crate::audit::GroupWriter,
+    notifications: crate::notify::Notifications,
 }
 
 impl Core {
@@ -65,12 +66,18 @@ impl Core {
             commands: crate::commands::Runtime::default(),
             kms: crate::kms::Cache::default(),
             audit: crate::audit::GroupWriter::default(),
+            notifications: crate::notify::Notifications::default(),
         })))
     }
 
     /// The audit log's group-commit writer (see `audit::record_grouped`).
     pub fn audit_writer(&self) -> &crate::audit::GroupWriter {
         &self.0.audit
+    }
+
+    /// The webhook notification switch and the dispatcher's wake-up (see `notify`).
+    pub fn notifications(&self) -> &crate::notify::Notifications {
+        &self.0.notifications
     }
 
     pub fn db(&self) -> &Db {

@@ -42,6 +42,8 @@ pub mod links;
 #[cfg(feature = "backend")]
 pub mod nodes;
 #[cfg(feature = "backend")]
+pub mod notify;
+#[cfg(feature = "backend")]
 pub mod paging;
 #[cfg(feature = "backend")]
 pub mod parameters;

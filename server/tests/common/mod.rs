@@ -39,6 +39,8 @@ pub fn serve_args(public_url: Option<&str>) -> ServeArgs {
         site_dir: None,
         log_format: LogFormat::Human,
         agent_binary: None,
+        webhook_url: None,
+        webhook_secret: None,
         link_timings: Default::default(),
     }
 }
@@ -65,7 +67,7 @@ impl TestServer {
         Self::start_full(db, serve_args(None), clock).await
     }
 
-    async fn start_full(
+    pub async fn start_full(
         db: TestDb,
         args: ServeArgs,
         clock: std::sync::Arc<dyn bosun_core::clock::Clock>,

@@ -1220,6 +1220,21 @@ pub async fn sweep(core: &Core) -> ServiceResult<usize> {
             ),
         };
         store::add_event(&mut tx, &name, kind, &detail, now).await?;
+        let queued = crate::notify::queue(
+            core,
+            &mut tx,
+            "Parameter Store Policy Action",
+            &[arn(core, &system, &name)],
+            serde_json::json!({
+                "parameter-name": name,
+                "parameter-type": p.tier,
+                "policy-type": finished.unwrap_or("Expiration"),
+                "action-status": "Finished",
+                "action-reason": format!("{kind}: {detail}"),
+                "parameter-version": p.version,
+            }),
+        )
+        .await?;
         if let Some(ty) = finished {
             let mut policies = policies_of(&p.policies);
             for pol in &mut policies {
@@ -1242,6 +1257,9 @@ pub async fn sweep(core: &Core) -> ServiceResult<usize> {
         )
         .await?;
         tx.commit().await?;
+        if queued.is_some() {
+            core.notifications().wake();
+        }
         tracing::info!(parameter = %name, event = kind, "parameter policy applied");
         handled += 1;
     }
