@@ -299,5 +299,25 @@ async fn disabled_users_keys_stop_working() {
         .await
         .expect_err("disabled");
     assert_eq!(aws_error(&e).0, "UnrecognizedClientException");
+
+    // A deleted key stops at once too, though the previous request just resolved it
+    // (this process forgets resolved keys on every change).
+    let key = srv.user_with_key("rotator", Role::Operator).await;
+    let ssm = srv.ssm(&key.access_key_id, &key.secret_access_key);
+    ssm.get_service_setting()
+        .setting_id(TIER)
+        .send()
+        .await
+        .expect("works first");
+    bosun_core::accounts::delete_access_key(&srv.core, &Actor::cli(), &key.access_key_id)
+        .await
+        .expect("delete");
+    let e = ssm
+        .get_service_setting()
+        .setting_id(TIER)
+        .send()
+        .await
+        .expect_err("deleted");
+    assert_eq!(aws_error(&e).0, "UnrecognizedClientException");
     srv.stop().await;
 }

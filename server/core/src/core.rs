@@ -33,6 +33,7 @@ struct Inner {
     kms: crate::kms::Cache,
     audit: crate::audit::GroupWriter,
     notifications: crate::notify::Notifications,
+    keys: crate::accounts::KeyCache,
 }
 
 impl Core {
@@ -67,6 +68,7 @@ impl Core {
             kms: crate::kms::Cache::default(),
             audit: crate::audit::GroupWriter::default(),
             notifications: crate::notify::Notifications::default(),
+            keys: crate::accounts::KeyCache::default(),
         })))
     }
 
@@ -78,6 +80,11 @@ impl Core {
     /// The webhook notification switch and the dispatcher's wake-up (see `notify`).
     pub fn notifications(&self) -> &crate::notify::Notifications {
         &self.0.notifications
+    }
+
+    /// Access keys resolved recently (see `accounts::KeyCache`).
+    pub fn key_cache(&self) -> &crate::accounts::KeyCache {
+        &self.0.keys
     }
 
     pub fn db(&self) -> &Db {

@@ -70,16 +70,22 @@ impl Db {
         options = match backend {
             // SQLite allows one writer; a handful of connections serve concurrent readers
             // (WAL) while writers queue on the busy timeout.
-            Backend::Sqlite => options.max_connections(8).after_connect(|conn, _| {
-                Box::pin(async move {
-                    conn.execute(
-                        "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
+            // No ping before handing out a connection: a local file does not go stale,
+            // and each ping is a round trip to the connection's worker thread (on a
+            // 2-core machine these thread hand-offs dominated a GetParameter).
+            Backend::Sqlite => options
+                .max_connections(8)
+                .test_before_acquire(false)
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
                          PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;",
-                    )
-                    .await?;
-                    Ok(())
-                })
-            }),
+                        )
+                        .await?;
+                        Ok(())
+                    })
+                }),
             Backend::Postgres => options.max_connections(16),
         };
         let pool = options.connect(url).await?;

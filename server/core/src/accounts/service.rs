@@ -40,7 +40,8 @@ impl Principal {
     }
 }
 
-/// A secret access key in clear, only ever held briefly to verify a signature.
+/// A secret access key in clear, only ever held briefly to verify a signature (and
+/// for [`KEY_CACHE_TTL`] in this process's [`KeyCache`]).
 #[derive(Clone, PartialEq, Eq)]
 pub struct SecretKey(pub String);
 
@@ -381,6 +382,7 @@ pub async fn set_user_role(
     )
     .await?;
     tx.commit().await?;
+    core.key_cache().invalidate();
     Ok(())
 }
 
@@ -430,6 +432,7 @@ pub async fn set_user_disabled(
     )
     .await?;
     tx.commit().await?;
+    core.key_cache().invalidate();
     Ok(())
 }
 
@@ -461,6 +464,7 @@ pub async fn reset_password(
     )
     .await?;
     tx.commit().await?;
+    core.key_cache().invalidate();
     Ok(())
 }
 
@@ -513,6 +517,7 @@ pub async fn change_own_password(
     )
     .await?;
     tx.commit().await?;
+    core.key_cache().invalidate();
     let user = store::user_by_id(core.db().pool(), &user_id)
         .await?
         .ok_or_else(ServiceError::unauthenticated)?;
@@ -643,6 +648,7 @@ pub async fn delete_access_key(
     )
     .await?;
     tx.commit().await?;
+    core.key_cache().invalidate();
     Ok(())
 }
 
@@ -671,12 +677,73 @@ async fn touch(core: &Core, access_key_id: &str) -> ServiceResult<()> {
     Ok(())
 }
 
+/// How long a resolved access key is reused without reading the database. A change
+/// made through this process (key deleted, user disabled, role changed, password
+/// reset) takes effect at once; one made on another replica within this time.
+pub const KEY_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Access keys this process resolved recently, so a busy client's signed requests do
+/// not each read the key and its owner (unknown keys are never kept). A generation
+/// counter keeps a read that raced an invalidation from being stored.
+#[derive(Default)]
+pub struct KeyCache {
+    entries: std::sync::Mutex<KeyEntries>,
+}
+
+#[derive(Default)]
+struct KeyEntries {
+    generation: u64,
+    map: std::collections::HashMap<String, (std::time::Instant, Principal, SecretKey)>,
+}
+
+impl KeyCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, KeyEntries> {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn get(&self, id: &str) -> Result<(Principal, SecretKey), u64> {
+        let e = self.lock();
+        match e.map.get(id) {
+            Some((at, p, s)) if at.elapsed() < KEY_CACHE_TTL => Ok((p.clone(), s.clone())),
+            _ => Err(e.generation),
+        }
+    }
+
+    fn put(&self, generation: u64, id: &str, principal: &Principal, secret: &SecretKey) {
+        let mut e = self.lock();
+        if e.generation != generation {
+            return;
+        }
+        if e.map.len() >= 10_000 {
+            e.map.retain(|_, (at, _, _)| at.elapsed() < KEY_CACHE_TTL);
+        }
+        e.map.insert(
+            id.to_string(),
+            (std::time::Instant::now(), principal.clone(), secret.clone()),
+        );
+    }
+
+    /// Forgets every resolved key (after any change to keys or users).
+    pub fn invalidate(&self) {
+        let mut e = self.lock();
+        e.generation += 1;
+        e.map.clear();
+    }
+}
+
 /// The principal and secret behind an access key, for signature verification. `None`
 /// for unknown keys and keys of disabled users.
 pub async fn resolve_access_key(
     core: &Core,
     access_key_id: &str,
 ) -> ServiceResult<Option<(Principal, SecretKey)>> {
+    let generation = match core.key_cache().get(access_key_id) {
+        Ok(hit) => {
+            touch(core, access_key_id).await?;
+            return Ok(Some(hit));
+        }
+        Err(generation) => generation,
+    };
     let Some((sealed, user)) = store::access_key_owner(core.db().pool(), access_key_id)
         .await?
         .filter(|(_, u)| !u.disabled)
@@ -690,13 +757,14 @@ pub async fn resolve_access_key(
     let secret =
         String::from_utf8(clear).map_err(|e| ServiceError::internal("access key secret", &e))?;
     touch(core, access_key_id).await?;
-    Ok(Some((
-        Principal {
-            user_id: user.id,
-            name: user.name,
-            role: user.role,
-            epoch: user.session_epoch,
-        },
-        SecretKey(secret),
-    )))
+    let principal = Principal {
+        user_id: user.id,
+        name: user.name,
+        role: user.role,
+        epoch: user.session_epoch,
+    };
+    let secret = SecretKey(secret);
+    core.key_cache()
+        .put(generation, access_key_id, &principal, &secret);
+    Ok(Some((principal, secret)))
 }
