@@ -792,33 +792,34 @@ pub async fn get_parameters_by_path(
     let scope = format!("GetParametersByPath:{path}:{recursive}");
     let offset = paging::offset_of(&scope, next_token)?;
     let limit = page_size(max_results, MAX_BY_PATH_RESULTS);
-    let rows: Vec<ParamRow> = if filters.is_empty() {
-        // The common case pages in SQL: a page costs the same at any depth of a large
-        // path.
-        store::under_path(
-            core.db().pool(),
-            &path,
-            recursive,
-            Some((offset, limit + 1)),
-        )
-        .await?
+    let next_token_out: Option<String>;
+    let selected: Vec<(VersionRow, Selector)> = if filters.is_empty() {
+        // The common case pages in SQL, values included: one statement per page, and
+        // a page costs the same at any depth of a large path.
+        let rows =
+            store::latest_under_path(core.db().pool(), &path, recursive, (offset, limit + 1))
+                .await?;
+        let (rows, next) = paging::split(rows, &scope, offset, limit);
+        next_token_out = next;
+        rows.into_iter().map(|v| (v, Selector::Latest)).collect()
     } else {
         let data = filter_data(core, &filters).await?;
-        store::under_path(core.db().pool(), &path, recursive, None)
+        let rows: Vec<ParamRow> = store::under_path(core.db().pool(), &path, recursive, None)
             .await?
             .into_iter()
             .filter(|p| matches(p, &filters, &data))
             .skip(usize::try_from(offset).unwrap_or(usize::MAX))
             .take(usize::try_from(limit + 1).unwrap_or(usize::MAX))
+            .collect();
+        let (rows, next) = paging::split(rows, &scope, offset, limit);
+        next_token_out = next;
+        let names: Vec<String> = rows.iter().map(|p| p.name.clone()).collect();
+        store::latest_of(core.db().pool(), &names)
+            .await?
+            .into_iter()
+            .map(|v| (v, Selector::Latest))
             .collect()
     };
-    let (rows, next) = paging::split(rows, &scope, offset, limit);
-    let names: Vec<String> = rows.iter().map(|p| p.name.clone()).collect();
-    let versions = store::latest_of(core.db().pool(), &names).await?;
-    let selected = versions
-        .into_iter()
-        .map(|v| (v, Selector::Latest))
-        .collect();
     let values = values(
         core,
         actor,
@@ -827,7 +828,7 @@ pub async fn get_parameters_by_path(
         with_decryption,
     )
     .await?;
-    Ok((values, next))
+    Ok((values, next_token_out))
 }
 
 /// DescribeParameters (viewer): metadata only, filtered, in name order.

@@ -166,6 +166,29 @@ pub async fn latest_of<'e, E: Executor<'e, Database = Any>>(
     q.fetch_all(e).await?.iter().map(version_row).collect()
 }
 
+/// The condition (on the `parameters` columns, prefixed `p.` when `qualified`) that
+/// selects the names under a path, and its binds.
+fn path_condition(path: &str, recursive: bool, qualified: bool) -> (String, Vec<String>) {
+    let col = |c: &str| {
+        if qualified {
+            format!("p.{c}")
+        } else {
+            c.to_string()
+        }
+    };
+    if recursive {
+        // Names below `/a` sort between `/a/` and `/a0` ('0' follows '/').
+        let (lo, hi) = if path == "/" {
+            ("/".to_string(), "0".to_string())
+        } else {
+            (format!("{path}/"), format!("{path}0"))
+        };
+        (format!("{0} >= $1 AND {0} < $2", col("name")), vec![lo, hi])
+    } else {
+        (format!("{} = $1", col("path")), vec![path.to_string()])
+    }
+}
+
 /// Parameters under a path: directly in it, or at any depth below it (`recursive`),
 /// in name order, optionally one `(offset, limit)` page of them. `/` recursive is
 /// every name that has a path.
@@ -175,23 +198,8 @@ pub async fn under_path<'e, E: Executor<'e, Database = Any>>(
     recursive: bool,
     page: Option<(i64, i64)>,
 ) -> Result<Vec<ParamRow>, sqlx::Error> {
-    let (sql, binds) = if recursive {
-        // Names below `/a` sort between `/a/` and `/a0` ('0' follows '/').
-        let (lo, hi) = if path == "/" {
-            ("/".to_string(), "0".to_string())
-        } else {
-            (format!("{path}/"), format!("{path}0"))
-        };
-        (
-            format!("SELECT {PARAM_COLUMNS} FROM parameters WHERE name >= $1 AND name < $2 ORDER BY name"),
-            vec![lo, hi],
-        )
-    } else {
-        (
-            format!("SELECT {PARAM_COLUMNS} FROM parameters WHERE path = $1 ORDER BY name"),
-            vec![path.to_string()],
-        )
-    };
+    let (cond, binds) = path_condition(path, recursive, false);
+    let sql = format!("SELECT {PARAM_COLUMNS} FROM parameters WHERE {cond} ORDER BY name");
     let sql = match page {
         Some((offset, limit)) => format!("{sql} LIMIT {limit} OFFSET {offset}"),
         None => sql,
@@ -201,6 +209,31 @@ pub async fn under_path<'e, E: Executor<'e, Database = Any>>(
         q = q.bind(b);
     }
     q.fetch_all(e).await?.iter().map(param_row).collect()
+}
+
+/// One `(offset, limit)` page of the latest versions (with values) of the parameters
+/// under a path, in name order: [`under_path`] and [`latest_of`] in one statement.
+pub async fn latest_under_path<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    path: &str,
+    recursive: bool,
+    (offset, limit): (i64, i64),
+) -> Result<Vec<VersionRow>, sqlx::Error> {
+    let (cond, binds) = path_condition(path, recursive, true);
+    let cols: Vec<String> = VERSION_COLUMNS
+        .split(", ")
+        .map(|c| format!("v.{c}"))
+        .collect();
+    let sql = format!(
+        "SELECT {} FROM parameters p JOIN parameter_versions v ON v.name = p.name AND v.version = p.version \
+         WHERE {cond} ORDER BY p.name LIMIT {limit} OFFSET {offset}",
+        cols.join(", ")
+    );
+    let mut q = sqlx::query(&sql);
+    for b in binds {
+        q = q.bind(b);
+    }
+    q.fetch_all(e).await?.iter().map(version_row).collect()
 }
 
 /// Every parameter, in name order (DescribeParameters filters in memory).
