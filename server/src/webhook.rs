@@ -99,10 +99,26 @@ impl Webhook {
             )),
             Err(e) => Err(format!(
                 "the webhook could not be reached: {}",
-                e.without_url()
+                error_chain(&e.without_url())
             )),
         }
     }
+}
+
+/// An error and its causes, `: `-separated (reqwest's own message is only the outer
+/// layer, "error sending request", which does not tell a TLS failure from a refusal).
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        cause = c.source();
+    }
+    out
 }
 
 /// `v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`.
