@@ -282,42 +282,34 @@ async fn validation_errors_follow_the_model() {
 #[tokio::test]
 async fn disabled_users_keys_stop_working() {
     let srv = TestServer::start(TestDb::sqlite().await).await;
-    let key = srv.user_with_key("leaver", Role::Operator).await;
-    let ssm = srv.ssm(&key.access_key_id, &key.secret_access_key);
-    ssm.get_service_setting()
-        .setting_id(TIER)
-        .send()
-        .await
-        .expect("works first");
-    bosun_core::accounts::set_user_disabled(&srv.core, &Actor::cli(), "leaver", true)
-        .await
-        .expect("disable");
-    let e = ssm
-        .get_service_setting()
-        .setting_id(TIER)
-        .send()
-        .await
-        .expect_err("disabled");
-    assert_eq!(aws_error(&e).0, "UnrecognizedClientException");
-
-    // A deleted key stops at once too, though the previous request just resolved it
-    // (this process forgets resolved keys on every change).
-    let key = srv.user_with_key("rotator", Role::Operator).await;
-    let ssm = srv.ssm(&key.access_key_id, &key.secret_access_key);
-    ssm.get_service_setting()
-        .setting_id(TIER)
-        .send()
-        .await
-        .expect("works first");
-    bosun_core::accounts::delete_access_key(&srv.core, &Actor::cli(), &key.access_key_id)
-        .await
-        .expect("delete");
-    let e = ssm
-        .get_service_setting()
-        .setting_id(TIER)
-        .send()
-        .await
-        .expect_err("deleted");
-    assert_eq!(aws_error(&e).0, "UnrecognizedClientException");
+    // Each change takes effect at once, though the request just before it resolved the
+    // key (this process forgets resolved keys on every change to keys or users).
+    for case in ["disable the user", "delete the key"] {
+        let key = srv
+            .user_with_key(&case.replace(' ', "-"), Role::Operator)
+            .await;
+        let ssm = srv.ssm(&key.access_key_id, &key.secret_access_key);
+        let call = || ssm.get_service_setting().setting_id(TIER).send();
+        call().await.expect("works first");
+        match case {
+            "disable the user" => bosun_core::accounts::set_user_disabled(
+                &srv.core,
+                &Actor::cli(),
+                &case.replace(' ', "-"),
+                true,
+            )
+            .await
+            .expect("disable"),
+            _ => bosun_core::accounts::delete_access_key(
+                &srv.core,
+                &Actor::cli(),
+                &key.access_key_id,
+            )
+            .await
+            .expect("delete"),
+        }
+        let e = call().await.expect_err(case);
+        assert_eq!(aws_error(&e).0, "UnrecognizedClientException", "{case}");
+    }
     srv.stop().await;
 }
