@@ -14,7 +14,8 @@
 //!   500, one client at a time, and per page under load);
 //! - PutParameter (Overwrite) of a String, one name per connection.
 //!
-//! `cargo bench -p bosun-server --bench parameters` (release build of the server code).
+//! `cargo bench -p bosun-server --bench parameters` (release build of the server code);
+//! `CASES=get,secure,page,walk,put` runs some of the cases (for profiling one).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -176,6 +177,7 @@ fn main() {
     // would; both share this machine's cores with the server.
     let client_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        .thread_name("load-generator")
         .enable_all()
         .build()
         .expect("client runtime");
@@ -188,6 +190,9 @@ fn main() {
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(5);
+        // CASES=get,secure,page,walk,put (default: all) picks the cases to run.
+        let cases = std::env::var("CASES").unwrap_or_default();
+        let wants = |name: &str| cases.is_empty() || cases.split(',').any(|c| c.trim() == name);
         let key = Arc::new((key.access_key_id.clone(), key.secret_access_key.clone()));
         let clients: Vec<Client> = (0..connections)
             .map(|_| Client {
@@ -231,75 +236,85 @@ fn main() {
             "{connections} connections, SigV4 signed and verified, {seconds} s per case, SQLite:"
         );
 
-        let (lat, el, err) = load(&clients, seconds, |c, _| async move {
-            c.call("GetParameter", &json!({"Name": "/bench/plain"}))
+        if wants("get") {
+            let (lat, el, err) = load(&clients, seconds, |c, _| async move {
+                c.call("GetParameter", &json!({"Name": "/bench/plain"}))
+                    .await
+                    .map(|_| ())
+            })
+            .await;
+            report("GetParameter String", lat, el, err);
+        }
+
+        if wants("secure") {
+            let (lat, el, err) = load(&clients, seconds, |c, _| async move {
+                c.call(
+                    "GetParameter",
+                    &json!({"Name": "/bench/secret", "WithDecryption": true}),
+                )
                 .await
                 .map(|_| ())
-        })
-        .await;
-        report("GetParameter String", lat, el, err);
-
-        let (lat, el, err) = load(&clients, seconds, |c, _| async move {
-            c.call(
-                "GetParameter",
-                &json!({"Name": "/bench/secret", "WithDecryption": true}),
-            )
-            .await
-            .map(|_| ())
-        })
-        .await;
-        report("GetParameter SecureString WithDecryption", lat, el, err);
-
-        let (lat, el, err) = load(&clients, seconds, |c, _| async move {
-            c.call(
-                "GetParametersByPath",
-                &json!({"Path": "/bench/path", "MaxResults": 10}),
-            )
-            .await
-            .map(|_| ())
-        })
-        .await;
-        report("GetParametersByPath (first page of 500)", lat, el, err);
-
-        // All 500 through pagination, one client, nothing else running.
-        let mut walks = Vec::new();
-        for _ in 0..20 {
-            let t = Instant::now();
-            let mut token: Option<String> = None;
-            let mut seen = 0;
-            loop {
-                let mut body = json!({"Path": "/bench/path", "MaxResults": 10});
-                if let Some(tk) = &token {
-                    body["NextToken"] = json!(tk);
-                }
-                let r = c.call("GetParametersByPath", &body).await.expect("by path");
-                seen += r["Parameters"].as_array().map_or(0, Vec::len);
-                match r["NextToken"].as_str() {
-                    Some(tk) => token = Some(tk.to_string()),
-                    None => break,
-                }
-            }
-            assert_eq!(seen, 500);
-            walks.push(t.elapsed());
+            })
+            .await;
+            report("GetParameter SecureString WithDecryption", lat, el, err);
         }
-        walks.sort();
-        println!(
-            "{:<44} p50 {:>6.1} ms   max {:>6.1} ms   (50 pages of 10, 20 walks)",
-            "GetParametersByPath: all 500, paginated",
-            percentile(&walks, 0.5),
-            percentile(&walks, 1.0)
-        );
 
-        let (lat, el, err) = load(&clients, seconds, |c, n| async move {
-            c.call(
-                "PutParameter",
-                &json!({"Name": format!("/bench/put/c{}", n / 1_000_000), "Value": format!("v{n}"), "Type": "String", "Overwrite": true}),
-            )
-            .await
-            .map(|_| ())
-        })
-        .await;
-        report("PutParameter (Overwrite)", lat, el, err);
+        if wants("page") {
+            let (lat, el, err) = load(&clients, seconds, |c, _| async move {
+                c.call(
+                    "GetParametersByPath",
+                    &json!({"Path": "/bench/path", "MaxResults": 10}),
+                )
+                .await
+                .map(|_| ())
+            })
+            .await;
+            report("GetParametersByPath (first page of 500)", lat, el, err);
+        }
+
+        if wants("walk") {
+            // All 500 through pagination, one client, nothing else running.
+            let mut walks = Vec::new();
+            for _ in 0..20 {
+                let t = Instant::now();
+                let mut token: Option<String> = None;
+                let mut seen = 0;
+                loop {
+                    let mut body = json!({"Path": "/bench/path", "MaxResults": 10});
+                    if let Some(tk) = &token {
+                        body["NextToken"] = json!(tk);
+                    }
+                    let r = c.call("GetParametersByPath", &body).await.expect("by path");
+                    seen += r["Parameters"].as_array().map_or(0, Vec::len);
+                    match r["NextToken"].as_str() {
+                        Some(tk) => token = Some(tk.to_string()),
+                        None => break,
+                    }
+                }
+                assert_eq!(seen, 500);
+                walks.push(t.elapsed());
+            }
+            walks.sort();
+            println!(
+                "{:<44} p50 {:>6.1} ms   max {:>6.1} ms   (50 pages of 10, 20 walks)",
+                "GetParametersByPath: all 500, paginated",
+                percentile(&walks, 0.5),
+                percentile(&walks, 1.0)
+            );
+        }
+
+        if wants("put") {
+            let (lat, el, err) = load(&clients, seconds, |c, n| async move {
+                c.call(
+                    "PutParameter",
+                    &json!({"Name": format!("/bench/put/c{}", n / 1_000_000), "Value": format!("v{n}"), "Type": "String", "Overwrite": true}),
+                )
+                .await
+                .map(|_| ())
+            })
+            .await;
+            report("PutParameter (Overwrite)", lat, el, err);
+        }
     });
     server_rt.block_on(srv.stop());
 }
