@@ -112,31 +112,52 @@ impl GroupWriter {
 async fn group_writer(db: crate::db::Db, mut rx: tokio::sync::mpsc::Receiver<Grouped>) {
     let mut batch = Vec::with_capacity(256);
     while rx.recv_many(&mut batch, 256).await > 0 {
-        let ok = write_batch(&db, &batch).await;
-        if let Err(e) = &ok {
-            tracing::error!(error = %e, records = batch.len(), "audit records not written");
-        }
-        for g in batch.drain(..) {
-            let _ = g.done.send(ok.is_ok());
+        // One multi-row INSERT per chunk, each atomic on its own (no transaction around
+        // them: a chunk's waiters learn that chunk's outcome).
+        while !batch.is_empty() {
+            let chunk: Vec<Grouped> = batch.drain(..batch.len().min(ROWS_PER_INSERT)).collect();
+            let ok = write_chunk(&db, &chunk).await;
+            if let Err(e) = &ok {
+                tracing::error!(error = %e, records = chunk.len(), "audit records not written");
+            }
+            for g in chunk {
+                let _ = g.done.send(ok.is_ok());
+            }
         }
     }
 }
 
-async fn write_batch(db: &crate::db::Db, batch: &[Grouped]) -> Result<(), sqlx::Error> {
-    let mut tx = db.begin().await?;
-    for g in batch {
-        insert(
-            &mut *tx,
-            &g.actor,
-            g.at_ms,
-            &g.action,
-            &g.resource,
-            g.outcome,
-            &g.detail,
-        )
-        .await?;
+/// Columns per audit row, and so rows per INSERT within [`crate::db::MAX_BINDS`].
+const COLUMNS: usize = 8;
+const ROWS_PER_INSERT: usize = crate::db::MAX_BINDS / COLUMNS;
+
+async fn write_chunk(db: &crate::db::Db, chunk: &[Grouped]) -> Result<(), sqlx::Error> {
+    let rows: Vec<String> = (0..chunk.len())
+        .map(|r| {
+            let slots: Vec<String> = (1..=COLUMNS)
+                .map(|c| format!("${}", r * COLUMNS + c))
+                .collect();
+            format!("({})", slots.join(", "))
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO audit_log (at, actor, source, client_addr, action, resource, outcome, detail) VALUES {}",
+        rows.join(", ")
+    );
+    let mut q = sqlx::query(&sql);
+    for g in chunk {
+        q = q
+            .bind(g.at_ms)
+            .bind(&g.actor.name)
+            .bind(g.actor.source.as_str())
+            .bind(&g.actor.client_addr)
+            .bind(&g.action)
+            .bind(&g.resource)
+            .bind(g.outcome.as_str())
+            .bind(&g.detail);
     }
-    tx.commit().await
+    q.execute(db.pool()).await?;
+    Ok(())
 }
 
 /// Writes one record through the group-commit writer and waits until it is committed

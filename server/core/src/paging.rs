@@ -1,6 +1,7 @@
 //! AWS-style `NextToken` pagination shared by every Describe/List operation: the token
-//! is opaque to clients (hex of a scope and an offset), bound to the operation that
-//! issued it, and anything else is `InvalidNextToken`.
+//! is opaque to clients (hex of a scope and an offset, or of a scope and the last key
+//! for keyset pages), bound to the operation that issued it, and anything else is
+//! `InvalidNextToken`.
 
 use crate::error::{ServiceError, ServiceResult};
 
@@ -41,9 +42,76 @@ pub fn split<T>(
     (rows, more.then(|| next_token(scope, offset + limit)))
 }
 
+/// Keyset pagination, for listings in the order of a unique key (a parameter's name):
+/// the token carries the last key returned, and the next page starts after it. Unlike
+/// an offset it costs the same at any depth and neither skips nor repeats rows when
+/// others are added or removed meanwhile.
+pub fn after_token(scope: &str, last_key: &str) -> String {
+    hex::encode(format!("bosun-k1:{scope}\n{last_key}"))
+}
+
+/// The key a keyset token continues after (`None` without a token);
+/// `InvalidNextToken` for anything not issued by [`after_token`] for the same scope.
+pub fn after_of(scope: &str, token: Option<&str>) -> ServiceResult<Option<String>> {
+    let Some(token) = token else { return Ok(None) };
+    hex::decode(token)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| {
+            s.strip_prefix(&format!("bosun-k1:{scope}\n"))
+                .map(str::to_string)
+        })
+        .map(Some)
+        .ok_or_else(|| {
+            ServiceError::validation("The NextToken is not valid.")
+                .with_exception("InvalidNextToken")
+        })
+}
+
+/// Cuts rows fetched with `limit + 1` to one page and issues the keyset token for the
+/// next (after the page's last key), if there is more.
+pub fn split_after<T>(
+    mut rows: Vec<T>,
+    scope: &str,
+    limit: i64,
+    key: impl Fn(&T) -> &str,
+) -> (Vec<T>, Option<String>) {
+    let keep = usize::try_from(limit).unwrap_or(0);
+    let more = rows.len() > keep;
+    rows.truncate(keep);
+    let next = more
+        .then(|| rows.last().map(|r| after_token(scope, key(r))))
+        .flatten();
+    (rows, next)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keyset_tokens_round_trip_and_are_bound_to_their_scope() {
+        let t = after_token("by-path:/a:true", "/a/b:c");
+        assert_eq!(
+            after_of("by-path:/a:true", Some(&t)).ok(),
+            Some(Some("/a/b:c".to_string()))
+        );
+        assert_eq!(after_of("x", None).ok(), Some(None));
+        for bad in [
+            "",
+            "zz",
+            &after_token("by-path:/a:false", "/a/b"),
+            &next_token("by-path:/a:true", 3),
+        ] {
+            let e = after_of("by-path:/a:true", Some(bad)).expect_err(bad);
+            assert_eq!(e.exception, Some("InvalidNextToken"), "{bad}");
+        }
+        let (page, next) = split_after(vec!["a", "b", "c"], "s", 2, |r| r);
+        assert_eq!(page, ["a", "b"]);
+        assert_eq!(after_of("s", next.as_deref()).ok(), Some(Some("b".into())));
+        let (page, next) = split_after(vec!["a", "b"], "s", 2, |r| r);
+        assert_eq!((page, next), (vec!["a", "b"], None));
+    }
 
     #[test]
     fn tokens_round_trip_and_are_bound_to_their_scope() {

@@ -46,6 +46,20 @@ impl TestDb {
 
     /// `None` only when PostgreSQL is explicitly skipped.
     pub async fn postgres() -> Option<TestDb> {
+        Self::postgres_created_with("").await
+    }
+
+    /// A PostgreSQL database whose default collation is linguistic (ICU `en-US`: case
+    /// and punctuation ordered unlike bytes), as an operator's database may be.
+    pub async fn postgres_linguistic() -> Option<TestDb> {
+        Self::postgres_created_with(
+            "LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8' TEMPLATE template0",
+        )
+        .await
+    }
+
+    /// A PostgreSQL database made by `CREATE DATABASE <name> <options>`.
+    async fn postgres_created_with(options: &str) -> Option<TestDb> {
         let admin_url = match std::env::var(POSTGRES_ENV) {
             Ok(url) => url,
             Err(_) if std::env::var(SKIP_POSTGRES_ENV).as_deref() == Ok("1") => {
@@ -62,7 +76,7 @@ impl TestDb {
         let mut admin = sqlx::PgConnection::connect(&admin_url)
             .await
             .expect("connect to test PostgreSQL");
-        sqlx::query(&format!("CREATE DATABASE {name}"))
+        sqlx::query(&format!("CREATE DATABASE {name} {options}"))
             .execute(&mut admin)
             .await
             .expect("create test database");

@@ -666,3 +666,46 @@ async fn invocation_batches_write_once_and_refuse_stale_state() {
         t.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn grouped_audit_records_are_all_committed_before_their_callers_return() {
+    for t in TestDb::all().await {
+        let core = testing::core(&t.db).await;
+        let actor = Actor::cli();
+        // More concurrent records than one INSERT holds: several chunks per batch.
+        let writes: Vec<_> = (0..120)
+            .map(|i| {
+                let (core, actor) = (core.clone(), actor.clone());
+                tokio::spawn(async move {
+                    audit::record_grouped(
+                        &core,
+                        &actor,
+                        1_000 + i,
+                        "GroupedTest",
+                        &format!("thing/{i}"),
+                        audit::Outcome::Success,
+                        "it's \"quoted\"; DROP TABLE audit_log; --",
+                    )
+                    .await
+                })
+            })
+            .collect();
+        // Spawned, so they run concurrently; each returns only once it is committed.
+        for w in writes {
+            w.await.expect("task").expect("recorded");
+        }
+        let rows: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT at, resource, detail FROM audit_log WHERE action = 'GroupedTest' ORDER BY at",
+        )
+        .fetch_all(core.db().pool())
+        .await
+        .expect("read");
+        assert_eq!(rows.len(), 120, "{}", t.backend().as_str());
+        for (i, (at, resource, detail)) in rows.iter().enumerate() {
+            assert_eq!(*at, 1_000 + i as i64);
+            assert_eq!(resource, &format!("thing/{i}"));
+            assert_eq!(detail, "it's \"quoted\"; DROP TABLE audit_log; --");
+        }
+        t.cleanup().await;
+    }
+}

@@ -6,12 +6,7 @@
 use crate::db::{Row, Tx};
 use sqlx::{Any, Executor, Row as _};
 
-/// Binds per statement at most. SQLite (through sqlx) looks each bind's name up in a
-/// list as long as the statement's parameters, so a statement's bind cost grows with
-/// the square of its parameter count: many statements of ~200 binds are far cheaper
-/// than a few of thousands (measured: 18% of the server's CPU in
-/// `sqlite3_bind_parameter_name` at 2,800 binds per statement).
-pub const MAX_BINDS: usize = 200;
+pub use crate::db::MAX_BINDS;
 const ROWS_PER_INSERT: usize = MAX_BINDS / 11;
 
 /// Invocation statuses that are not terminal.

@@ -790,35 +790,39 @@ pub async fn get_parameters_by_path(
     let path = check_path(path)?;
     let filters = check_filters(filters, true)?;
     let scope = format!("GetParametersByPath:{path}:{recursive}");
-    let offset = paging::offset_of(&scope, next_token)?;
+    // Keyset pages (after the last name returned): each page reads only its rows.
+    let after = paging::after_of(&scope, next_token)?;
     let limit = page_size(max_results, MAX_BY_PATH_RESULTS);
-    let next_token_out: Option<String>;
-    let selected: Vec<(VersionRow, Selector)> = if filters.is_empty() {
-        // The common case pages in SQL, values included: one statement per page, and
-        // a page costs the same at any depth of a large path.
-        let rows =
-            store::latest_under_path(core.db().pool(), &path, recursive, (offset, limit + 1))
-                .await?;
-        let (rows, next) = paging::split(rows, &scope, offset, limit);
-        next_token_out = next;
-        rows.into_iter().map(|v| (v, Selector::Latest)).collect()
+    let (selected, next): (Vec<(VersionRow, Selector)>, _) = if filters.is_empty() {
+        let rows = store::latest_under_path(
+            core.db().pool(),
+            &path,
+            recursive,
+            after.as_deref(),
+            limit + 1,
+        )
+        .await?;
+        let (rows, next) = paging::split_after(rows, &scope, limit, |v| &v.name);
+        (
+            rows.into_iter().map(|v| (v, Selector::Latest)).collect(),
+            next,
+        )
     } else {
         let data = filter_data(core, &filters).await?;
         let rows: Vec<ParamRow> = store::under_path(core.db().pool(), &path, recursive, None)
             .await?
             .into_iter()
+            .filter(|p| after.as_deref().is_none_or(|a| p.name.as_str() > a))
             .filter(|p| matches(p, &filters, &data))
-            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
             .take(usize::try_from(limit + 1).unwrap_or(usize::MAX))
             .collect();
-        let (rows, next) = paging::split(rows, &scope, offset, limit);
-        next_token_out = next;
+        let (rows, next) = paging::split_after(rows, &scope, limit, |p| &p.name);
         let names: Vec<String> = rows.iter().map(|p| p.name.clone()).collect();
-        store::latest_of(core.db().pool(), &names)
-            .await?
-            .into_iter()
-            .map(|v| (v, Selector::Latest))
-            .collect()
+        let latest = store::latest_of(core.db().pool(), &names).await?;
+        (
+            latest.into_iter().map(|v| (v, Selector::Latest)).collect(),
+            next,
+        )
     };
     let values = values(
         core,
@@ -828,7 +832,7 @@ pub async fn get_parameters_by_path(
         with_decryption,
     )
     .await?;
-    Ok((values, next_token_out))
+    Ok((values, next))
 }
 
 /// DescribeParameters (viewer): metadata only, filtered, in name order.

@@ -211,22 +211,28 @@ pub async fn under_path<'e, E: Executor<'e, Database = Any>>(
     q.fetch_all(e).await?.iter().map(param_row).collect()
 }
 
-/// One `(offset, limit)` page of the latest versions (with values) of the parameters
-/// under a path, in name order: [`under_path`] and [`latest_of`] in one statement.
+/// One page of the latest versions (with values) of the parameters under a path, in
+/// name order, starting after the name `after`: [`under_path`] and [`latest_of`] in one
+/// statement that reads only the page's rows.
 pub async fn latest_under_path<'e, E: Executor<'e, Database = Any>>(
     e: E,
     path: &str,
     recursive: bool,
-    (offset, limit): (i64, i64),
+    after: Option<&str>,
+    limit: i64,
 ) -> Result<Vec<VersionRow>, sqlx::Error> {
-    let (cond, binds) = path_condition(path, recursive, true);
+    let (mut cond, mut binds) = path_condition(path, recursive, true);
+    if let Some(after) = after {
+        binds.push(after.to_string());
+        cond.push_str(&format!(" AND p.name > ${}", binds.len()));
+    }
     let cols: Vec<String> = VERSION_COLUMNS
         .split(", ")
         .map(|c| format!("v.{c}"))
         .collect();
     let sql = format!(
         "SELECT {} FROM parameters p JOIN parameter_versions v ON v.name = p.name AND v.version = p.version \
-         WHERE {cond} ORDER BY p.name LIMIT {limit} OFFSET {offset}",
+         WHERE {cond} ORDER BY p.name LIMIT {limit}",
         cols.join(", ")
     );
     let mut q = sqlx::query(&sql);
