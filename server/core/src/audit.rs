@@ -111,12 +111,29 @@ impl GroupWriter {
 
 async fn group_writer(db: crate::db::Db, mut rx: tokio::sync::mpsc::Receiver<Grouped>) {
     let mut batch = Vec::with_capacity(256);
+    // The writer's own connection, taken out of the pool (which opens a replacement):
+    // a batch then waits neither for a pooled connection behind the requests it serves
+    // nor for the pool's ping on every release. Dropped on any error and taken again.
+    let mut conn: Option<sqlx::AnyConnection> = None;
     while rx.recv_many(&mut batch, 256).await > 0 {
         // One multi-row INSERT per chunk, each atomic on its own (no transaction around
         // them: a chunk's waiters learn that chunk's outcome).
         while !batch.is_empty() {
             let chunk: Vec<Grouped> = batch.drain(..batch.len().min(ROWS_PER_INSERT)).collect();
-            let ok = write_chunk(&db, &chunk).await;
+            let ok = match conn.take() {
+                Some(c) => Ok(c),
+                None => db.pool().acquire().await.map(|c| c.detach()),
+            };
+            let ok = match ok {
+                Ok(mut c) => {
+                    let written = write_chunk(&mut c, &chunk).await;
+                    if written.is_ok() {
+                        conn = Some(c);
+                    }
+                    written
+                }
+                Err(e) => Err(e),
+            };
             if let Err(e) = &ok {
                 tracing::error!(error = %e, records = chunk.len(), "audit records not written");
             }
@@ -131,7 +148,7 @@ async fn group_writer(db: crate::db::Db, mut rx: tokio::sync::mpsc::Receiver<Gro
 const COLUMNS: usize = 8;
 const ROWS_PER_INSERT: usize = crate::db::MAX_BINDS / COLUMNS;
 
-async fn write_chunk(db: &crate::db::Db, chunk: &[Grouped]) -> Result<(), sqlx::Error> {
+async fn write_chunk(conn: &mut sqlx::AnyConnection, chunk: &[Grouped]) -> Result<(), sqlx::Error> {
     let rows: Vec<String> = (0..chunk.len())
         .map(|r| {
             let slots: Vec<String> = (1..=COLUMNS)
@@ -156,7 +173,7 @@ async fn write_chunk(db: &crate::db::Db, chunk: &[Grouped]) -> Result<(), sqlx::
             .bind(g.outcome.as_str())
             .bind(&g.detail);
     }
-    q.execute(db.pool()).await?;
+    q.execute(&mut *conn).await?;
     Ok(())
 }
 
