@@ -70,6 +70,23 @@ pub fn toast_result<T, E: std::fmt::Display>(result: &Result<T, E>, ok: &str) {
     }
 }
 
+/// Toasts every result of `action`: `ok` when it succeeds, the error's message when it
+/// does not.
+pub fn toast_action<S>(action: ServerAction<S>, ok: &'static str)
+where
+    S: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
+    S::Error: std::fmt::Display + Send + Sync + 'static,
+{
+    Effect::new(move |_| {
+        action.value().with(|v| {
+            if let Some(r) = v {
+                toast_result(r, ok)
+            }
+        })
+    });
+}
+
 #[component]
 pub fn ToastRegion() -> impl IntoView {
     let toasts = use_toasts();

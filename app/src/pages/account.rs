@@ -5,7 +5,7 @@ use crate::components::form::{action_error, Field, FormError};
 use crate::components::format::datetime;
 use crate::components::layout::{use_session_user, PageHeader};
 use crate::components::table::ListTable;
-use crate::components::toast::toast_result;
+use crate::components::toast::{toast_action, toast_result};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use bosun_core::accounts;
@@ -59,13 +59,7 @@ pub fn AccountPage() -> impl IntoView {
         move || (create.version().get(), delete.version().get()),
         |_| list_my_access_keys(),
     );
-    Effect::new(move |_| {
-        change.value().with(|v| {
-            if let Some(r) = v {
-                toast_result(r, "Password changed. Other sessions have ended.")
-            }
-        })
-    });
+    toast_action(change, "Password changed. Other sessions have ended.");
     Effect::new(move |_| {
         create.value().with(|v| {
             if let Some(Err(e)) = v {
@@ -73,13 +67,7 @@ pub fn AccountPage() -> impl IntoView {
             }
         })
     });
-    Effect::new(move |_| {
-        delete.value().with(|v| {
-            if let Some(r) = v {
-                toast_result(r, "Access key deleted.")
-            }
-        })
-    });
+    toast_action(delete, "Access key deleted.");
     let change_error = action_error(change.value());
     let create_error = action_error(create.value());
     let new_key = move || create.value().get().and_then(|r| r.ok());

@@ -6,7 +6,7 @@ use crate::components::form::{action_error, Field, FormError};
 use crate::components::format::datetime;
 use crate::components::layout::{can_operate, PageHeader};
 use crate::components::table::{use_list_query, Column, DataTable};
-use crate::components::toast::toast_result;
+use crate::components::toast::{toast_action, toast_result};
 use crate::error::AppError;
 use bosun_core::types::{Activation, ListQuery, Page};
 use leptos::form::ActionForm;
@@ -96,13 +96,7 @@ pub fn ActivationsPage() -> impl IntoView {
             }
         })
     });
-    Effect::new(move |_| {
-        delete.value().with(|v| {
-            if let Some(r) = v {
-                toast_result(r, "Activation deleted.")
-            }
-        })
-    });
+    toast_action(delete, "Activation deleted.");
     let create_error = action_error(create.value());
     let created = move || create.value().get().and_then(|r| r.ok());
 

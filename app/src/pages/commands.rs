@@ -7,7 +7,7 @@ use crate::components::ansi::{Ansi, Segment};
 use crate::components::format::datetime;
 use crate::components::layout::{can_operate, PageHeader};
 use crate::components::table::{use_list_query, Column, DataTable, FilterSelect, FilterText};
-use crate::components::toast::toast_result;
+use crate::components::toast::toast_action;
 use crate::error::AppError;
 use bosun_core::types::{
     CommandInfo, DocumentParameterInfo, InvocationInfo, ListQuery, OutputChunkInfo, Page,
@@ -507,13 +507,7 @@ pub fn CommandPage() -> impl IntoView {
             on_cleanup(move || h.clear());
         }
     }
-    Effect::new(move |_| {
-        cancel.value().with(|v| {
-            if let Some(r) = v {
-                toast_result(r, "Cancel requested.")
-            }
-        })
-    });
+    toast_action(cancel, "Cancel requested.");
     let detail = Resource::new(
         move || (id(), tick.get(), cancel.version().get()),
         |(id, ..)| command_detail(id),

@@ -8,7 +8,7 @@ use crate::components::form::{action_error, Field, FormError, TwoStep};
 use crate::components::format::datetime;
 use crate::components::highlight::CodeView;
 use crate::components::layout::{can_operate, PageHeader};
-use crate::components::toast::toast_result;
+use crate::components::toast::{toast_action, toast_result};
 use crate::error::AppError;
 use bosun_core::types::{DocumentContent, DocumentInfo, DocumentVersionInfo};
 use leptos::form::ActionForm;
@@ -129,20 +129,8 @@ pub fn DocumentPageView() -> impl IntoView {
         },
         |(n, v, f, ..)| document_page(n, v, f),
     );
-    Effect::new(move |_| {
-        update.value().with(|v| {
-            if let Some(r) = v {
-                toast_result(r, "New version saved.")
-            }
-        })
-    });
-    Effect::new(move |_| {
-        set_default.value().with(|v| {
-            if let Some(r) = v {
-                toast_result(r, "Default version changed.")
-            }
-        })
-    });
+    toast_action(update, "New version saved.");
+    toast_action(set_default, "Default version changed.");
     Effect::new(move |_| {
         delete.value().with(|v| {
             // Success navigates away; only a refusal needs saying.

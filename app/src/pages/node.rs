@@ -7,7 +7,7 @@
 use crate::components::form::{action_error, Field, FormError, TwoStep};
 use crate::components::format::datetime;
 use crate::components::layout::{can_operate, PageHeader};
-use crate::components::toast::toast_result;
+use crate::components::toast::toast_action;
 use crate::error::AppError;
 use crate::pages::fleet::status_badge;
 use bosun_core::types::ManagedNode;
@@ -115,27 +115,9 @@ pub fn NodePage() -> impl IntoView {
         },
         |(id, ..)| get_node(id),
     );
-    Effect::new(move |_| {
-        deregister.value().with(|v| {
-            if let Some(r) = v {
-                toast_result(r, "Node deregistered.")
-            }
-        })
-    });
-    Effect::new(move |_| {
-        tag.value().with(|v| {
-            if let Some(r) = v {
-                toast_result(r, "Tag saved.")
-            }
-        })
-    });
-    Effect::new(move |_| {
-        untag.value().with(|v| {
-            if let Some(r) = v {
-                toast_result(r, "Tag removed.")
-            }
-        })
-    });
+    toast_action(deregister, "Node deregistered.");
+    toast_action(tag, "Tag saved.");
+    toast_action(untag, "Tag removed.");
     let tag_error = action_error(tag.value());
 
     let body = move || {

@@ -18,7 +18,7 @@ use crate::components::diff::{diff_units, units, DiffView};
 use crate::components::form::{action_error, Field, FormError, TwoStep};
 use crate::components::format::datetime;
 use crate::components::layout::{can_operate, PageHeader};
-use crate::components::toast::toast_result;
+use crate::components::toast::{toast_action, toast_result};
 use crate::error::AppError;
 use crate::pages::parameters::{user_of, MetadataInputs, ValueInputs};
 use bosun_core::types::{ParameterEvent, ParameterInfo, ParameterVersionInfo, Tag};
@@ -322,34 +322,10 @@ pub fn ParameterPageView() -> impl IntoView {
         |(n, ..)| parameter_page(n),
     );
 
-    Effect::new(move |_| {
-        label.value().with(|v| {
-            if let Some(r) = v {
-                toast_result(r, "Label attached.")
-            }
-        })
-    });
-    Effect::new(move |_| {
-        unlabel.value().with(|v| {
-            if let Some(r) = v {
-                toast_result(r, "Label detached.")
-            }
-        })
-    });
-    Effect::new(move |_| {
-        tag.value().with(|v| {
-            if let Some(r) = v {
-                toast_result(r, "Tag saved.")
-            }
-        })
-    });
-    Effect::new(move |_| {
-        untag.value().with(|v| {
-            if let Some(r) = v {
-                toast_result(r, "Tag removed.")
-            }
-        })
-    });
+    toast_action(label, "Label attached.");
+    toast_action(unlabel, "Label detached.");
+    toast_action(tag, "Tag saved.");
+    toast_action(untag, "Tag removed.");
     Effect::new(move |_| {
         update.value().with(|v| {
             if let Some(r) = v {

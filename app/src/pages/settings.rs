@@ -4,7 +4,7 @@
 use crate::components::format::datetime;
 use crate::components::layout::{is_admin, Forbidden, PageHeader};
 use crate::components::table::ListTable;
-use crate::components::toast::toast_result;
+use crate::components::toast::toast_action;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use bosun_core::settings;
@@ -42,20 +42,8 @@ pub fn SettingsPage() -> impl IntoView {
         move || (update.version().get(), reset.version().get()),
         |_| list_service_settings(),
     );
-    Effect::new(move |_| {
-        update.value().with(|v| {
-            if let Some(r) = v {
-                toast_result(r, "Setting saved.")
-            }
-        })
-    });
-    Effect::new(move |_| {
-        reset.value().with(|v| {
-            if let Some(r) = v {
-                toast_result(r, "Setting reset to its default.")
-            }
-        })
-    });
+    toast_action(update, "Setting saved.");
+    toast_action(reset, "Setting reset to its default.");
     view! {
         <PageHeader title="Service settings" subtitle="Account-wide switches, as AWS Systems Manager names them. The AWS API reads and changes the same values." />
         <ListTable

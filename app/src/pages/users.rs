@@ -4,7 +4,7 @@ use crate::components::form::{action_error, Field, FormError};
 use crate::components::format::datetime;
 use crate::components::layout::{is_admin, Forbidden, PageHeader};
 use crate::components::table::{use_list_query, Column, DataTable, FilterSelect};
-use crate::components::toast::toast_result;
+use crate::components::toast::toast_action;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use bosun_core::accounts;
@@ -78,34 +78,10 @@ pub fn UsersPage() -> impl IntoView {
         },
         |(q, ..)| list_users(q),
     );
-    Effect::new(move |_| {
-        create.value().with(|v| {
-            if let Some(r) = v {
-                toast_result(r, "User created.")
-            }
-        })
-    });
-    Effect::new(move |_| {
-        set_role.value().with(|v| {
-            if let Some(r) = v {
-                toast_result(r, "Role changed.")
-            }
-        })
-    });
-    Effect::new(move |_| {
-        set_disabled.value().with(|v| {
-            if let Some(r) = v {
-                toast_result(r, "User updated.")
-            }
-        })
-    });
-    Effect::new(move |_| {
-        reset.value().with(|v| {
-            if let Some(r) = v {
-                toast_result(r, "Password reset; their sessions have ended.")
-            }
-        })
-    });
+    toast_action(create, "User created.");
+    toast_action(set_role, "Role changed.");
+    toast_action(set_disabled, "User updated.");
+    toast_action(reset, "Password reset; their sessions have ended.");
     let create_error = action_error(create.value());
     let reset_error = action_error(reset.value());
 
