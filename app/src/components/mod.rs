@@ -1,5 +1,5 @@
 //! Reusable console pieces: the layout (sidebar, top bar, breadcrumbs), the data
-//! table, form fields, toasts, formatting and the line diff.
+//! table, form fields, toasts, formatting, the line diff and the tags card.
 
 pub mod ansi;
 pub mod diff;
@@ -8,4 +8,5 @@ pub mod format;
 pub mod highlight;
 pub mod layout;
 pub mod table;
+pub mod tags;
 pub mod toast;

@@ -4,9 +4,10 @@
 //! `DeregisterManagedInstance`. Later capabilities add the node's commands, patches
 //! and inventory here.
 
-use crate::components::form::{action_error, Field, FormError, TwoStep};
+use crate::components::form::TwoStep;
 use crate::components::format::datetime;
 use crate::components::layout::{can_operate, PageHeader};
+use crate::components::tags::{AddTag, RemoveTag, TagsCard};
 use crate::components::toast::toast_action;
 use crate::error::AppError;
 use crate::pages::fleet::status_badge;
@@ -25,36 +26,6 @@ pub async fn get_node(instance_id: String) -> Result<ManagedNode, AppError> {
 pub async fn deregister_node(instance_id: String) -> Result<(), AppError> {
     let (core, actor) = crate::ssr::actor()?;
     Ok(bosun_core::nodes::deregister_managed_instance(&core, &actor, &instance_id).await?)
-}
-
-#[server(prefix = "/api", endpoint = "tag_node")]
-pub async fn tag_node(instance_id: String, key: String, value: String) -> Result<(), AppError> {
-    let (core, actor) = crate::ssr::actor()?;
-    let tag = bosun_core::types::Tag {
-        key: key.trim().to_string(),
-        value: value.trim().to_string(),
-    };
-    Ok(bosun_core::tags::add_tags_to_resource(
-        &core,
-        &actor,
-        bosun_core::nodes::TAG_RESOURCE_TYPE,
-        &instance_id,
-        &[tag],
-    )
-    .await?)
-}
-
-#[server(prefix = "/api", endpoint = "untag_node")]
-pub async fn untag_node(instance_id: String, key: String) -> Result<(), AppError> {
-    let (core, actor) = crate::ssr::actor()?;
-    Ok(bosun_core::tags::remove_tags_from_resource(
-        &core,
-        &actor,
-        bosun_core::nodes::TAG_RESOURCE_TYPE,
-        &instance_id,
-        &[key],
-    )
-    .await?)
 }
 
 /// The node's most recent command invocations.
@@ -90,8 +61,8 @@ pub fn NodePage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let deregister = ServerAction::<DeregisterNode>::new();
-    let tag = ServerAction::<TagNode>::new();
-    let untag = ServerAction::<UntagNode>::new();
+    let tag = ServerAction::<AddTag>::new();
+    let untag = ServerAction::<RemoveTag>::new();
     let tick = RwSignal::new(0u64);
     #[cfg(feature = "hydrate")]
     {
@@ -118,7 +89,6 @@ pub fn NodePage() -> impl IntoView {
     toast_action(deregister, "Node deregistered.");
     toast_action(tag, "Tag saved.");
     toast_action(untag, "Tag removed.");
-    let tag_error = action_error(tag.value());
 
     let body = move || {
         node.get().map(|r| match r {
@@ -128,30 +98,6 @@ pub fn NodePage() -> impl IntoView {
                 let inactive = n.ping_status == "Inactive";
                 let platform = format!("{} {} ({})", n.platform_name, n.platform_version, n.platform_type);
                 let ips = n.ip_addresses.join(", ");
-                let tags = n
-                    .tags
-                    .iter()
-                    .map(|t| {
-                        let (nid, key) = (n.instance_id.clone(), t.key.clone());
-                        let label = format!("Remove tag {}", t.key);
-                        view! {
-                            <tr data-tag=t.key.clone()>
-                                <td class="mono">{t.key.clone()}</td>
-                                <td class="wrap">{t.value.clone()}</td>
-                                <td>
-                                    {operate.then(|| view! {
-                                        <ActionForm action=untag attr:class="inline-form">
-                                            <input type="hidden" name="instance_id" value=nid />
-                                            <input type="hidden" name="key" value=key />
-                                            <button type="submit" class="btn btn-sm" aria-label=label>"Remove"</button>
-                                        </ActionForm>
-                                    })}
-                                </td>
-                            </tr>
-                        }
-                    })
-                    .collect_view();
-                let no_tags = n.tags.is_empty();
                 let (tag_id, dereg_id) = (n.instance_id.clone(), n.instance_id.clone());
                 view! {
                     <section class="card" aria-labelledby="node-properties">
@@ -176,30 +122,15 @@ pub fn NodePage() -> impl IntoView {
                             </dl>
                         </div>
                     </section>
-                    <section class="card" aria-labelledby="node-tags">
-                        <div class="card-header"><h2 class="card-title" id="node-tags">"Tags"</h2></div>
-                        <div class="card-body">
-                            {if no_tags {
-                                view! { <p class="muted">"No tags."</p> }.into_any()
-                            } else {
-                                view! {
-                                    <table class="table" aria-label="Tags">
-                                        <thead><tr><th scope="col">"Key"</th><th scope="col">"Value"</th><th scope="col"><span class="sr-only">"Actions"</span></th></tr></thead>
-                                        <tbody>{tags}</tbody>
-                                    </table>
-                                }.into_any()
-                            }}
-                            {(operate && !inactive).then(|| view! {
-                                <ActionForm action=tag attr:class="form form-inline">
-                                    <FormError error=tag_error />
-                                    <input type="hidden" name="instance_id" value=tag_id />
-                                    <Field label="Tag key" name="key" required=true maxlength=128 autocomplete="off" error=tag_error />
-                                    <Field label="Tag value" name="value" maxlength=256 autocomplete="off" error=tag_error />
-                                    <button type="submit" class="btn btn-primary">"Add tag"</button>
-                                </ActionForm>
-                            })}
-                        </div>
-                    </section>
+                    <TagsCard
+                        resource_type=bosun_core::types::resource_type::MANAGED_INSTANCE
+                        resource_id=tag_id
+                        tags=n.tags.clone()
+                        can_add=operate && !inactive
+                        can_remove=operate
+                        add=tag
+                        remove=untag
+                    />
                     {(operate && !inactive).then(|| view! {
                         <section class="card danger-zone" aria-labelledby="node-deregister">
                             <div class="card-header"><h2 class="card-title" id="node-deregister">"Deregister"</h2></div>

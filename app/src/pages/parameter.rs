@@ -15,9 +15,10 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::components::diff::{diff_units, units, DiffView};
-use crate::components::form::{action_error, Field, FormError, TwoStep};
+use crate::components::form::{action_error, FormError, TwoStep};
 use crate::components::format::datetime;
 use crate::components::layout::{can_operate, PageHeader};
+use crate::components::tags::{AddTag, RemoveTag, TagsCard};
 use crate::components::toast::{toast_action, toast_result};
 use crate::error::AppError;
 use crate::pages::parameters::{user_of, MetadataInputs, ValueInputs};
@@ -227,40 +228,6 @@ pub async fn unlabel_parameter(
     Ok(())
 }
 
-#[server(prefix = "/api", endpoint = "tag_parameter")]
-pub async fn tag_parameter(
-    name: String,
-    tag_key: String,
-    tag_value: String,
-) -> Result<(), AppError> {
-    let (core, actor) = crate::ssr::actor()?;
-    let tag = Tag {
-        key: tag_key.trim().to_string(),
-        value: tag_value.trim().to_string(),
-    };
-    Ok(bosun_core::tags::add_tags_to_resource(
-        &core,
-        &actor,
-        bosun_core::parameters::TAG_RESOURCE_TYPE,
-        &name,
-        &[tag],
-    )
-    .await?)
-}
-
-#[server(prefix = "/api", endpoint = "untag_parameter")]
-pub async fn untag_parameter(name: String, tag_key: String) -> Result<(), AppError> {
-    let (core, actor) = crate::ssr::actor()?;
-    Ok(bosun_core::tags::remove_tags_from_resource(
-        &core,
-        &actor,
-        bosun_core::parameters::TAG_RESOURCE_TYPE,
-        &name,
-        &[tag_key],
-    )
-    .await?)
-}
-
 /// The two versions to compare: the URL's `from`/`to` when they exist, else the one
 /// before the latest and the latest. None with a single version.
 fn compare_pair(
@@ -301,8 +268,8 @@ pub fn ParameterPageView() -> impl IntoView {
     let delete = ServerAction::<DeleteParameter>::new();
     let label = ServerAction::<LabelParameter>::new();
     let unlabel = ServerAction::<UnlabelParameter>::new();
-    let tag = ServerAction::<TagParameter>::new();
-    let untag = ServerAction::<UntagParameter>::new();
+    let tag = ServerAction::<AddTag>::new();
+    let untag = ServerAction::<RemoveTag>::new();
     // The value card's reveal, and the compare card's (its own versions).
     let reveal = ServerAction::<RevealParameter>::new();
     let reveal_pair = ServerAction::<RevealParameter>::new();
@@ -402,7 +369,7 @@ pub fn ParameterPageView() -> impl IntoView {
                     <VersionsCard name=p.info.name.clone() history=p.history.clone() operate=operate label=label unlabel=unlabel />
                     <CompareCard name=p.info.name.clone() history=p.history.clone() pair=pair reveal_pair=reveal_pair show_secret=show_secret />
                     <PoliciesCard info=p.info.clone() />
-                    <TagsCard name=p.info.name.clone() tags=p.tags.clone() operate=operate tag=tag untag=untag />
+                    <TagsCard resource_type=bosun_core::types::resource_type::PARAMETER resource_id=p.info.name.clone() tags=p.tags.clone() can_add=operate can_remove=operate add=tag remove=untag />
                     <EventsCard events=p.events.clone() />
                     {operate.then(|| view! {
                         <EditCard info=p.info.clone() history=p.history.clone() update=update />
@@ -730,67 +697,6 @@ fn PoliciesCard(info: ParameterInfo) -> impl IntoView {
         <section class="card" aria-labelledby="param-policies">
             <div class="card-header"><h2 class="card-title" id="param-policies">"Policies"</h2></div>
             <div class="card-body">{body}</div>
-        </section>
-    }
-}
-
-#[component]
-fn TagsCard(
-    name: String,
-    tags: Vec<Tag>,
-    operate: bool,
-    tag: ServerAction<TagParameter>,
-    untag: ServerAction<UntagParameter>,
-) -> impl IntoView {
-    let tag_error = action_error(tag.value());
-    let empty = tags.is_empty();
-    let rows = tags
-        .into_iter()
-        .map(|t| {
-            let aria = format!("Remove tag {}", t.key);
-            let (n, k) = (name.clone(), t.key.clone());
-            view! {
-                <tr data-tag=t.key.clone()>
-                    <td class="mono">{t.key.clone()}</td>
-                    <td class="wrap">{t.value.clone()}</td>
-                    <td>
-                        {operate.then(|| view! {
-                            <ActionForm action=untag attr:class="inline-form">
-                                <input type="hidden" name="name" value=n />
-                                <input type="hidden" name="tag_key" value=k />
-                                <button type="submit" class="btn btn-sm" aria-label=aria>"Remove"</button>
-                            </ActionForm>
-                        })}
-                    </td>
-                </tr>
-            }
-        })
-        .collect_view();
-    view! {
-        <section class="card" aria-labelledby="param-tags">
-            <div class="card-header"><h2 class="card-title" id="param-tags">"Tags"</h2></div>
-            <div class="card-body">
-                {if empty {
-                    view! { <p class="muted">"No tags."</p> }.into_any()
-                } else {
-                    view! {
-                        <table class="table" aria-label="Tags">
-                            <thead><tr><th scope="col">"Key"</th><th scope="col">"Value"</th><th scope="col"><span class="sr-only">"Actions"</span></th></tr></thead>
-                            <tbody>{rows}</tbody>
-                        </table>
-                    }
-                    .into_any()
-                }}
-                {operate.then(|| view! {
-                    <ActionForm action=tag attr:class="form form-inline" attr:aria-label="Add a tag">
-                        <FormError error=tag_error />
-                        <input type="hidden" name="name" value=name.clone() />
-                        <Field label="Tag key" name="tag_key" required=true maxlength=128 autocomplete="off" error=tag_error />
-                        <Field label="Tag value" name="tag_value" maxlength=256 autocomplete="off" error=tag_error />
-                        <button type="submit" class="btn">"Add tag"</button>
-                    </ActionForm>
-                })}
-            </div>
         </section>
     }
 }

@@ -144,6 +144,15 @@ pub struct ServiceSetting {
     pub description: String,
 }
 
+/// What the tagging facility calls each taggable resource (AWS's `ResourceTypeForTagging`
+/// values where AWS has one). Here so the console's wasm build can name them too.
+pub mod resource_type {
+    pub const MANAGED_INSTANCE: &str = "ManagedInstance";
+    pub const PARAMETER: &str = "Parameter";
+    pub const DOCUMENT: &str = "Document";
+    pub const ACTIVATION: &str = "Activation";
+}
+
 /// A resource tag (AWS `Tag`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tag {

@@ -11,7 +11,7 @@ use crate::types::{Activation, ListQuery, NewActivation, Page, Role, Tag};
 use crate::Core;
 
 /// The resource type activations' tags are stored under.
-pub const TAG_RESOURCE_TYPE: &str = "Activation";
+pub const TAG_RESOURCE_TYPE: &str = crate::types::resource_type::ACTIVATION;
 pub const DEFAULT_EXPIRY_MS: i64 = 24 * 3600 * 1000;
 pub const MAX_REGISTRATION_LIMIT: i64 = 1000;
 pub const MAX_DESCRIPTION_CHARS: usize = 256;

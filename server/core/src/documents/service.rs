@@ -15,7 +15,7 @@ use crate::types::{
 use crate::Core;
 
 /// The resource type documents' tags are stored under.
-pub const TAG_RESOURCE_TYPE: &str = "Document";
+pub const TAG_RESOURCE_TYPE: &str = crate::types::resource_type::DOCUMENT;
 /// AWS: at most 1,000 versions per document.
 pub const MAX_VERSIONS: i64 = 1000;
 /// The document types Bosun runs today.

@@ -13,7 +13,7 @@ use bosun_protocol::InstanceInfo;
 use subtle::ConstantTimeEq;
 
 /// The resource type nodes' tags are stored under (AWS `ResourceTypeForTagging`).
-pub const TAG_RESOURCE_TYPE: &str = "ManagedInstance";
+pub const TAG_RESOURCE_TYPE: &str = crate::types::resource_type::MANAGED_INSTANCE;
 
 fn invalid_activation(message: &str) -> ServiceError {
     ServiceError::validation(message.to_string()).with_exception("InvalidActivation")

@@ -24,7 +24,7 @@ pub use service::*;
 use crate::error::{ServiceError, ServiceResult};
 
 /// What `tags` calls a parameter.
-pub const TAG_RESOURCE_TYPE: &str = "Parameter";
+pub const TAG_RESOURCE_TYPE: &str = crate::types::resource_type::PARAMETER;
 /// Versions kept per parameter.
 pub const MAX_VERSIONS: i64 = 100;
 /// Path levels a name may have.
