@@ -163,12 +163,28 @@ async fn first_start_admin_cli_and_access_key_round_trip() {
     assert!(ok, "{out}");
     let (ok, out, _) = bosun(&dir, &["user", "disable", "carol"], None);
     assert!(ok, "{out}");
-    let e = ssm
-        .get_service_setting()
-        .setting_id("/ssm/managed-instance/activation-tier")
-        .send()
-        .await
-        .expect_err("disabled");
+    // The CLI is another process: the server sees the change once the key it resolved
+    // for the previous request expires from its cache (KEY_CACHE_TTL).
+    let deadline = std::time::Instant::now()
+        + bosun_core::accounts::KEY_CACHE_TTL
+        + std::time::Duration::from_secs(2);
+    let e = loop {
+        match ssm
+            .get_service_setting()
+            .setting_id("/ssm/managed-instance/activation-tier")
+            .send()
+            .await
+        {
+            Err(e) => break e,
+            Ok(_) => {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "a disabled user's key still works after the cache TTL"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        }
+    };
     assert_eq!(
         aws_sdk_ssm::error::ProvideErrorMetadata::code(&e.into_service_error()),
         Some("UnrecognizedClientException")
