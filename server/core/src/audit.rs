@@ -29,6 +29,13 @@ impl Outcome {
     }
 }
 
+/// The audit table's columns, in the order every INSERT binds them.
+const INSERT_INTO: &str =
+    "INSERT INTO audit_log (at, actor, source, client_addr, action, resource, outcome, detail) VALUES";
+/// Columns per audit row, and so rows per INSERT within [`crate::db::MAX_BINDS`].
+const COLUMNS: usize = 8;
+const ROWS_PER_INSERT: usize = crate::db::MAX_BINDS / COLUMNS;
+
 pub async fn record<'e, E>(
     executor: E,
     actor: &Actor,
@@ -41,42 +48,23 @@ pub async fn record<'e, E>(
 where
     E: Executor<'e, Database = Any>,
 {
-    insert(executor, actor, at_ms, action, resource, outcome, detail).await?;
-    Ok(())
-}
-
-async fn insert<'e, E>(
-    executor: E,
-    actor: &Actor,
-    at_ms: i64,
-    action: &str,
-    resource: &str,
-    outcome: Outcome,
-    detail: &str,
-) -> Result<(), sqlx::Error>
-where
-    E: Executor<'e, Database = Any>,
-{
-    sqlx::query(
-        "INSERT INTO audit_log (at, actor, source, client_addr, action, resource, outcome, detail) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(at_ms)
-    .bind(&actor.name)
-    .bind(actor.source.as_str())
-    .bind(&actor.client_addr)
-    .bind(action)
-    .bind(resource)
-    .bind(outcome.as_str())
-    .bind(detail)
-    .execute(executor)
-    .await?;
+    sqlx::query(&format!("{INSERT_INTO} ($1, $2, $3, $4, $5, $6, $7, $8)"))
+        .bind(at_ms)
+        .bind(&actor.name)
+        .bind(actor.source.as_str())
+        .bind(&actor.client_addr)
+        .bind(action)
+        .bind(resource)
+        .bind(outcome.as_str())
+        .bind(detail)
+        .execute(executor)
+        .await?;
     Ok(())
 }
 
 /// Audit records that are not part of a change's transaction but must be durable
 /// before the caller answers (every SecureString decryption): many concurrent
-/// requests' records are written in one transaction (group commit), each caller
+/// requests' records are written by one multi-row INSERT (group commit), each caller
 /// waiting until its own is committed. Without it every decryption would be its own
 /// write transaction, serialized behind SQLite's single writer.
 #[derive(Default)]
@@ -144,10 +132,6 @@ async fn group_writer(db: crate::db::Db, mut rx: tokio::sync::mpsc::Receiver<Gro
     }
 }
 
-/// Columns per audit row, and so rows per INSERT within [`crate::db::MAX_BINDS`].
-const COLUMNS: usize = 8;
-const ROWS_PER_INSERT: usize = crate::db::MAX_BINDS / COLUMNS;
-
 async fn write_chunk(conn: &mut sqlx::AnyConnection, chunk: &[Grouped]) -> Result<(), sqlx::Error> {
     let rows: Vec<String> = (0..chunk.len())
         .map(|r| {
@@ -157,10 +141,7 @@ async fn write_chunk(conn: &mut sqlx::AnyConnection, chunk: &[Grouped]) -> Resul
             format!("({})", slots.join(", "))
         })
         .collect();
-    let sql = format!(
-        "INSERT INTO audit_log (at, actor, source, client_addr, action, resource, outcome, detail) VALUES {}",
-        rows.join(", ")
-    );
+    let sql = format!("{INSERT_INTO} {}", rows.join(", "));
     let mut q = sqlx::query(&sql);
     for g in chunk {
         q = q
