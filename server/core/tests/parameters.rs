@@ -51,7 +51,7 @@ async fn paths_versions_labels_and_history_on_both_databases() {
         let pool = core.db().pool();
         assert_eq!(
             names(
-                store::under_path(pool, "/app", false, None)
+                store::under_path(pool, "/app", false)
                     .await
                     .expect("one level")
             ),
@@ -61,27 +61,22 @@ async fn paths_versions_labels_and_history_on_both_databases() {
         );
         assert_eq!(
             names(
-                store::under_path(pool, "/app", true, None)
+                store::under_path(pool, "/app", true)
                     .await
                     .expect("recursive")
             ),
             ["/app/db/url", "/app/db/user", "/app/name"]
         );
+        let page: Vec<String> =
+            store::latest_under_path(pool, "/app", true, Some("/app/db/url"), 1)
+                .await
+                .expect("a page")
+                .into_iter()
+                .map(|v| v.name)
+                .collect();
+        assert_eq!(page, ["/app/db/user"]);
         assert_eq!(
-            names(
-                store::under_path(pool, "/app", true, Some((1, 1)))
-                    .await
-                    .expect("a page")
-            ),
-            ["/app/db/user"]
-        );
-        assert_eq!(
-            names(
-                store::under_path(pool, "/", true, None)
-                    .await
-                    .expect("root")
-            )
-            .len(),
+            names(store::under_path(pool, "/", true).await.expect("root")).len(),
             5
         );
 

@@ -809,7 +809,7 @@ pub async fn get_parameters_by_path(
         )
     } else {
         let data = filter_data(core, &filters).await?;
-        let rows: Vec<ParamRow> = store::under_path(core.db().pool(), &path, recursive, None)
+        let rows: Vec<ParamRow> = store::under_path(core.db().pool(), &path, recursive)
             .await?
             .into_iter()
             .filter(|p| after.as_deref().is_none_or(|a| p.name.as_str() > a))

@@ -66,6 +66,15 @@ pub struct VersionRow {
 
 const VERSION_COLUMNS: &str = "name, version, type, tier, data_type, description, allowed_pattern, key_id, policies, value, sealed, modified_at, modified_by";
 
+/// [`VERSION_COLUMNS`] qualified by the alias `v` (for joins with `parameters p`).
+fn version_columns_of_v() -> String {
+    VERSION_COLUMNS
+        .split(", ")
+        .map(|c| format!("v.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn version_row(r: &Row) -> Result<VersionRow, sqlx::Error> {
     Ok(VersionRow {
         name: r.try_get("name")?,
@@ -104,18 +113,15 @@ pub async fn get_version<'e, E: Executor<'e, Database = Any>>(
     name: &str,
     version: Option<i64>,
 ) -> Result<Option<VersionRow>, sqlx::Error> {
-    let cols: Vec<String> = VERSION_COLUMNS
-        .split(", ")
-        .map(|c| format!("v.{c}"))
-        .collect();
+    let cols = version_columns_of_v();
     let sql = match version {
         None => format!(
             "SELECT {} FROM parameters p JOIN parameter_versions v ON v.name = p.name AND v.version = p.version WHERE p.name = $1",
-            cols.join(", ")
+            cols
         ),
         Some(_) => format!(
             "SELECT {} FROM parameter_versions v WHERE v.name = $1 AND v.version = $2",
-            cols.join(", ")
+            cols
         ),
     };
     let mut q = sqlx::query(&sql).bind(name);
@@ -149,14 +155,11 @@ pub async fn latest_of<'e, E: Executor<'e, Database = Any>>(
     if names.is_empty() {
         return Ok(Vec::new());
     }
-    let cols: Vec<String> = VERSION_COLUMNS
-        .split(", ")
-        .map(|c| format!("v.{c}"))
-        .collect();
+    let cols = version_columns_of_v();
     let slots: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
         "SELECT {} FROM parameters p JOIN parameter_versions v ON v.name = p.name AND v.version = p.version WHERE p.name IN ({}) ORDER BY p.name",
-        cols.join(", "),
+        cols,
         slots.join(", ")
     );
     let mut q = sqlx::query(&sql);
@@ -190,20 +193,14 @@ fn path_condition(path: &str, recursive: bool, qualified: bool) -> (String, Vec<
 }
 
 /// Parameters under a path: directly in it, or at any depth below it (`recursive`),
-/// in name order, optionally one `(offset, limit)` page of them. `/` recursive is
-/// every name that has a path.
+/// in name order. `/` recursive is every name that has a path.
 pub async fn under_path<'e, E: Executor<'e, Database = Any>>(
     e: E,
     path: &str,
     recursive: bool,
-    page: Option<(i64, i64)>,
 ) -> Result<Vec<ParamRow>, sqlx::Error> {
     let (cond, binds) = path_condition(path, recursive, false);
     let sql = format!("SELECT {PARAM_COLUMNS} FROM parameters WHERE {cond} ORDER BY name");
-    let sql = match page {
-        Some((offset, limit)) => format!("{sql} LIMIT {limit} OFFSET {offset}"),
-        None => sql,
-    };
     let mut q = sqlx::query(&sql);
     for b in binds {
         q = q.bind(b);
@@ -226,14 +223,11 @@ pub async fn latest_under_path<'e, E: Executor<'e, Database = Any>>(
         binds.push(after.to_string());
         cond.push_str(&format!(" AND p.name > ${}", binds.len()));
     }
-    let cols: Vec<String> = VERSION_COLUMNS
-        .split(", ")
-        .map(|c| format!("v.{c}"))
-        .collect();
+    let cols = version_columns_of_v();
     let sql = format!(
         "SELECT {} FROM parameters p JOIN parameter_versions v ON v.name = p.name AND v.version = p.version \
          WHERE {cond} ORDER BY p.name LIMIT {limit}",
-        cols.join(", ")
+        cols
     );
     let mut q = sqlx::query(&sql);
     for b in binds {
