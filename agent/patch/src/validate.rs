@@ -14,9 +14,14 @@
 //! - Bugzilla, CVE and advisory ids are accepted in `ApprovedPatches` only (AWS documents
 //!   them for approved lists); yum/dnf package specs carry at most one `*`.
 //! - Source names are unique within a baseline.
-//! - Windows Server, SUSE and macOS baselines are refused: Bosun cannot patch them.
+//! - Windows Server, SUSE and macOS baselines are accepted with the model's constraints
+//!   only (any filter key, either approval form): operators may keep them alongside the
+//!   rest, and nodes with those systems report NotApplicable since Bosun cannot patch them.
+//!   `AvailableSecurityUpdatesComplianceStatus` is accepted on Windows baselines only.
 
-use crate::baseline::{OsFamily, PatchBaseline, PatchFilterGroup, PatchFilterKey, PatchRule};
+use crate::baseline::{
+    OperatingSystem, OsFamily, PatchBaseline, PatchFilterGroup, PatchFilterKey, PatchRule,
+};
 use crate::dates::parse_ymd;
 use crate::names::PatchListEntry;
 
@@ -35,8 +40,6 @@ pub struct Problem {
 pub enum ProblemKind {
     /// A value the model or the documented rules do not allow.
     Invalid,
-    /// An operating system Bosun does not patch.
-    UnsupportedOperatingSystem,
 }
 
 impl Problem {
@@ -44,7 +47,6 @@ impl Problem {
     pub fn exception(&self) -> &'static str {
         match self.kind {
             ProblemKind::Invalid => "ValidationException",
-            ProblemKind::UnsupportedOperatingSystem => "UnsupportedOperatingSystem",
         }
     }
 }
@@ -74,17 +76,6 @@ pub fn validate(baseline: &PatchBaseline) -> Result<(), Vec<Problem>> {
             "must be 3 to 128 characters of letters, digits, '_', '-' and '.'",
         );
     }
-    if family == OsFamily::Unsupported {
-        v.push(
-            "OperatingSystem",
-            format!(
-                "{} baselines are not supported: Bosun patches Debian, Ubuntu, Raspberry Pi OS \
-                 and the yum/dnf distributions",
-                baseline.operating_system.as_str()
-            ),
-            ProblemKind::UnsupportedOperatingSystem,
-        );
-    }
     if let Some(description) = &baseline.description {
         if !(1..=MAX_DESCRIPTION_LEN).contains(&description.chars().count()) {
             v.invalid("Description", "must be 1 to 1024 characters");
@@ -110,6 +101,7 @@ pub fn validate(baseline: &PatchBaseline) -> Result<(), Vec<Problem>> {
     if baseline
         .available_security_updates_compliance_status
         .is_some()
+        && baseline.operating_system != OperatingSystem::Windows
     {
         v.invalid(
             "AvailableSecurityUpdatesComplianceStatus",
@@ -356,9 +348,7 @@ impl Validator {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::baseline::{
-        OperatingSystem, PatchComplianceStatus, PatchFilter, PatchRuleGroup, PatchSource,
-    };
+    use crate::baseline::{PatchComplianceStatus, PatchFilter, PatchRuleGroup, PatchSource};
 
     fn rhel() -> PatchBaseline {
         let mut b = PatchBaseline::new("rhel-web", OperatingSystem::RedhatEnterpriseLinux);
@@ -775,19 +765,18 @@ mod tests {
     }
 
     #[test]
-    fn unsupported_os_is_its_own_exception_and_all_problems_are_reported() {
+    fn other_operating_systems_are_accepted_with_the_model_constraints_only() {
         let mut b = rhel();
         b.operating_system = OperatingSystem::Windows;
+        b.available_security_updates_compliance_status = Some(PatchComplianceStatus::NonCompliant);
+        assert_eq!(problems(&b), vec![]);
+        b.operating_system = OperatingSystem::Suse;
         b.name = "x".into();
-        let found = problems(&b);
-        assert_eq!(
-            found,
-            vec![
-                ("Name".to_owned(), "ValidationException"),
-                ("OperatingSystem".to_owned(), "UnsupportedOperatingSystem"),
-            ]
-        );
         let err = validate(&b).unwrap_err();
+        assert_eq!(
+            err.iter().map(|p| p.path.as_str()).collect::<Vec<_>>(),
+            ["Name", "AvailableSecurityUpdatesComplianceStatus"]
+        );
         assert_eq!(
             err[0].to_string(),
             "Name: must be 3 to 128 characters of letters, digits, '_', '-' and '.'"

@@ -48,6 +48,8 @@ pub mod paging;
 #[cfg(feature = "backend")]
 pub mod parameters;
 #[cfg(feature = "backend")]
+pub mod patch;
+#[cfg(feature = "backend")]
 pub mod sessions;
 #[cfg(feature = "backend")]
 pub mod settings;
@@ -60,5 +62,7 @@ pub mod throttle;
 
 #[cfg(feature = "backend")]
 pub use crate::core::{Actor, Core, CoreConfig, DEFAULT_REGION};
+/// Patch baseline types and rules, for the adapters and the console.
+pub use bosun_patch;
 #[cfg(feature = "backend")]
 pub use error::{ServiceError, ServiceResult};

@@ -151,6 +151,7 @@ pub mod resource_type {
     pub const PARAMETER: &str = "Parameter";
     pub const DOCUMENT: &str = "Document";
     pub const ACTIVATION: &str = "Activation";
+    pub const PATCH_BASELINE: &str = "PatchBaseline";
 }
 
 /// A resource tag (AWS `Tag`).
@@ -614,4 +615,39 @@ pub struct ParameterPathInfo {
     pub direct: i64,
     /// Parameters in this path or below it.
     pub total: i64,
+}
+
+/// A patch baseline with what the service knows about it (`GetPatchBaseline`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatchBaselineInfo {
+    /// `pb-` and 17 hex digits.
+    pub baseline_id: String,
+    pub baseline: bosun_patch::PatchBaseline,
+    /// The patch groups registered with it, sorted.
+    pub patch_groups: Vec<String>,
+    /// Unix milliseconds (predefined baselines: when Bosun's table of them was written).
+    pub created_date: i64,
+    pub modified_date: i64,
+    /// One of the read-only `AWS-…` baselines compiled into Bosun.
+    pub predefined: bool,
+    /// The default baseline for its operating system.
+    pub default_baseline: bool,
+}
+
+/// A baseline in listings (`PatchBaselineIdentity`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatchBaselineIdentity {
+    pub baseline_id: String,
+    pub name: String,
+    pub operating_system: bosun_patch::OperatingSystem,
+    pub description: Option<String>,
+    pub default_baseline: bool,
+    pub predefined: bool,
+}
+
+/// A patch group's registration (`PatchGroupPatchBaselineMapping`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatchGroupMapping {
+    pub patch_group: String,
+    pub baseline: PatchBaselineIdentity,
 }

@@ -14,6 +14,7 @@ pub mod error;
 pub mod model;
 mod ops;
 mod parameters;
+mod patch;
 pub mod sigv4;
 
 use crate::web::{AppState, OperationLabel};

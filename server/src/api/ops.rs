@@ -65,6 +65,9 @@ pub async fn call(
             if let Some(result) = super::documents::call(core, actor, other, body.clone()).await {
                 return result;
             }
+            if let Some(result) = super::patch::call(core, actor, other, body.clone()).await {
+                return result;
+            }
 
             match super::commands::call(core, actor, other, body).await {
                 Some(result) => result,

@@ -36,6 +36,10 @@ async fn resource_exists(
                 .await?
                 .is_some())
         }
+        // Predefined baselines cannot be tagged (they are read-only).
+        crate::patch::TAG_RESOURCE_TYPE => {
+            crate::patch::custom_baseline_exists(core, resource_id).await
+        }
         crate::activations::TAG_RESOURCE_TYPE => {
             Ok(crate::activations::store::exists(core.db().pool(), resource_id).await?)
         }

@@ -1,0 +1,36 @@
+//! Patch Manager on the server: custom patch baselines (the rules themselves are the
+//! `bosun-patch` crate, shared with the agent), the predefined `AWS-…` baselines, the
+//! default baseline per operating system, patch-group registrations, and the
+//! operations on them (`CreatePatchBaseline`, `GetPatchBaseline`, `UpdatePatchBaseline`,
+//! `DeletePatchBaseline`, `DescribePatchBaselines`, `RegisterDefaultPatchBaseline`,
+//! `GetDefaultPatchBaseline`, `RegisterPatchBaselineForPatchGroup`,
+//! `DeregisterPatchBaselineForPatchGroup`, `GetPatchBaselineForPatchGroup`,
+//! `DescribePatchGroups`, `DescribePatchProperties`).
+//!
+//! Invariants:
+//! - A stored baseline passed `bosun_patch::validate`; its definition is kept as the API
+//!   spells it (JSON) and its operating system never changes.
+//! - Predefined baselines are read-only: never updated, deleted or tagged.
+//! - A baseline registered for a patch group or as a default cannot be deleted. Both
+//!   registration and deletion first lock the baseline's row, so a registration racing
+//!   a deletion either sees the baseline gone or blocks the deletion.
+//! - A patch group has at most one baseline per operating system; a node's effective
+//!   baseline is its group's for its operating system, else the default for it.
+//! - Sources' `Configuration` is sensitive (the model says so): it is stored, returned
+//!   to readers as AWS does, and never written to logs or the audit trail.
+
+mod properties;
+mod service;
+pub mod store;
+
+pub use properties::describe_patch_properties;
+pub use service::*;
+
+/// The resource type baselines' tags are stored under.
+pub const TAG_RESOURCE_TYPE: &str = crate::types::resource_type::PATCH_BASELINE;
+/// Custom baselines per account (AWS's quota).
+pub const MAX_CUSTOM_BASELINES: i64 = 50;
+/// Patch groups registered with one baseline (AWS's quota).
+pub const MAX_GROUPS_PER_BASELINE: i64 = 25;
+/// The node tag keys that name a node's patch group, in the order they are looked up.
+pub const PATCH_GROUP_TAG_KEYS: [&str; 2] = ["Patch Group", "PatchGroup"];

@@ -1,0 +1,483 @@
+//! Patch Manager operations: patch baselines, default baselines, patch groups and patch
+//! properties. Translation only; the rules are `bosun_core::patch` and `bosun_patch`.
+
+use super::error::ApiError;
+use super::ops::{epoch_seconds, output, TagIo};
+use bosun_core::bosun_patch::{
+    ComplianceLevel, OperatingSystem, PatchBaseline, PatchComplianceStatus, PatchFilterGroup,
+    PatchRuleGroup, PatchSource, RejectedPatchesAction,
+};
+use bosun_core::patch::{self, CreatePatchBaseline, OrchestratorFilter, UpdatePatchBaseline};
+use bosun_core::types::{PatchBaselineIdentity, PatchBaselineInfo, Tag};
+use bosun_core::{Actor, Core};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Runs `operation` if it is a Patch Manager operation.
+pub(super) async fn call(
+    core: &Core,
+    actor: &Actor,
+    operation: &str,
+    body: Value,
+) -> Option<Result<Value, ApiError>> {
+    macro_rules! op {
+        ($handler:ident) => {
+            super::ops::dispatch!(core, actor, body, $handler)
+        };
+    }
+    Some(match operation {
+        "CreatePatchBaseline" => op!(create_patch_baseline),
+        "GetPatchBaseline" => op!(get_patch_baseline),
+        "UpdatePatchBaseline" => op!(update_patch_baseline),
+        "DeletePatchBaseline" => op!(delete_patch_baseline),
+        "DescribePatchBaselines" => op!(describe_patch_baselines),
+        "RegisterDefaultPatchBaseline" => op!(register_default_patch_baseline),
+        "GetDefaultPatchBaseline" => op!(get_default_patch_baseline),
+        "RegisterPatchBaselineForPatchGroup" => op!(register_patch_baseline_for_patch_group),
+        "DeregisterPatchBaselineForPatchGroup" => op!(deregister_patch_baseline_for_patch_group),
+        "GetPatchBaselineForPatchGroup" => op!(get_patch_baseline_for_patch_group),
+        "DescribePatchGroups" => op!(describe_patch_groups),
+        "DescribePatchProperties" => op!(describe_patch_properties),
+        _ => return None,
+    })
+}
+
+fn service(e: bosun_core::ServiceError) -> ApiError {
+    ApiError::from_service(e)
+}
+
+/// `OperatingSystem` as given (the model's enum was checked by the gateway), defaulting
+/// to `WINDOWS` as the model documents.
+fn os_of(os: Option<String>) -> Result<OperatingSystem, ApiError> {
+    match os {
+        None => Ok(OperatingSystem::Windows),
+        Some(s) => patch::operating_system(&s).map_err(service),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct BaselineIdInput {
+    baseline_id: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct BaselineIdOut {
+    baseline_id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CreateInput {
+    #[serde(flatten)]
+    baseline: PatchBaseline,
+    #[serde(default)]
+    client_token: Option<String>,
+    #[serde(default)]
+    tags: Vec<TagIo>,
+}
+
+async fn create_patch_baseline(
+    core: &Core,
+    actor: &Actor,
+    i: CreateInput,
+) -> Result<Value, ApiError> {
+    let baseline_id = patch::create_patch_baseline(
+        core,
+        actor,
+        CreatePatchBaseline {
+            baseline: i.baseline,
+            client_token: i.client_token,
+            tags: i.tags.into_iter().map(Tag::from).collect(),
+        },
+    )
+    .await
+    .map_err(service)?;
+    output(BaselineIdOut { baseline_id })
+}
+
+/// GetPatchBaseline's and UpdatePatchBaseline's result: the baseline's members plus
+/// these.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct BaselineOut {
+    baseline_id: String,
+    #[serde(flatten)]
+    baseline: PatchBaseline,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    patch_groups: Option<Vec<String>>,
+    created_date: f64,
+    modified_date: f64,
+}
+
+fn baseline_out(b: PatchBaselineInfo, with_groups: bool) -> BaselineOut {
+    BaselineOut {
+        baseline_id: b.baseline_id,
+        baseline: b.baseline,
+        patch_groups: with_groups.then_some(b.patch_groups),
+        created_date: epoch_seconds(b.created_date),
+        modified_date: epoch_seconds(b.modified_date),
+    }
+}
+
+async fn get_patch_baseline(
+    core: &Core,
+    actor: &Actor,
+    i: BaselineIdInput,
+) -> Result<Value, ApiError> {
+    let b = patch::get_patch_baseline(core, actor, &i.baseline_id)
+        .await
+        .map_err(service)?;
+    output(baseline_out(b, true))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct UpdateInput {
+    baseline_id: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    global_filters: Option<PatchFilterGroup>,
+    #[serde(default)]
+    approval_rules: Option<PatchRuleGroup>,
+    #[serde(default)]
+    approved_patches: Option<Vec<String>>,
+    #[serde(default)]
+    approved_patches_compliance_level: Option<ComplianceLevel>,
+    #[serde(default)]
+    approved_patches_enable_non_security: Option<bool>,
+    #[serde(default)]
+    rejected_patches: Option<Vec<String>>,
+    #[serde(default)]
+    rejected_patches_action: Option<RejectedPatchesAction>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    sources: Option<Vec<PatchSource>>,
+    #[serde(default)]
+    available_security_updates_compliance_status: Option<PatchComplianceStatus>,
+    #[serde(default)]
+    replace: Option<bool>,
+}
+
+async fn update_patch_baseline(
+    core: &Core,
+    actor: &Actor,
+    i: UpdateInput,
+) -> Result<Value, ApiError> {
+    let b = patch::update_patch_baseline(
+        core,
+        actor,
+        UpdatePatchBaseline {
+            baseline_id: i.baseline_id,
+            replace: i.replace.unwrap_or(false),
+            name: i.name,
+            description: i.description,
+            global_filters: i.global_filters,
+            approval_rules: i.approval_rules,
+            approved_patches: i.approved_patches,
+            approved_patches_compliance_level: i.approved_patches_compliance_level,
+            approved_patches_enable_non_security: i.approved_patches_enable_non_security,
+            rejected_patches: i.rejected_patches,
+            rejected_patches_action: i.rejected_patches_action,
+            sources: i.sources,
+            available_security_updates_compliance_status: i
+                .available_security_updates_compliance_status,
+        },
+    )
+    .await
+    .map_err(service)?;
+    output(baseline_out(b, false))
+}
+
+async fn delete_patch_baseline(
+    core: &Core,
+    actor: &Actor,
+    i: BaselineIdInput,
+) -> Result<Value, ApiError> {
+    let baseline_id = patch::delete_patch_baseline(core, actor, &i.baseline_id)
+        .await
+        .map_err(service)?;
+    output(BaselineIdOut { baseline_id })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct FilterIo {
+    #[serde(default)]
+    key: Option<String>,
+    #[serde(default)]
+    values: Vec<String>,
+}
+
+fn filters_of(filters: Vec<FilterIo>) -> Vec<OrchestratorFilter> {
+    filters
+        .into_iter()
+        .map(|f| OrchestratorFilter {
+            key: f.key.unwrap_or_default(),
+            values: f.values,
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct DescribeInput {
+    #[serde(default)]
+    filters: Vec<FilterIo>,
+    #[serde(default)]
+    max_results: Option<i64>,
+    #[serde(default)]
+    next_token: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct IdentityOut {
+    baseline_id: String,
+    baseline_name: String,
+    operating_system: OperatingSystem,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_description: Option<String>,
+    default_baseline: bool,
+}
+
+impl From<PatchBaselineIdentity> for IdentityOut {
+    fn from(b: PatchBaselineIdentity) -> Self {
+        IdentityOut {
+            baseline_id: b.baseline_id,
+            baseline_name: b.name,
+            operating_system: b.operating_system,
+            baseline_description: b.description,
+            default_baseline: b.default_baseline,
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct DescribeBaselinesOut {
+    baseline_identities: Vec<IdentityOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_token: Option<String>,
+}
+
+async fn describe_patch_baselines(
+    core: &Core,
+    actor: &Actor,
+    i: DescribeInput,
+) -> Result<Value, ApiError> {
+    let (rows, next_token) = patch::describe_patch_baselines(
+        core,
+        actor,
+        &filters_of(i.filters),
+        i.max_results,
+        i.next_token.as_deref(),
+    )
+    .await
+    .map_err(service)?;
+    output(DescribeBaselinesOut {
+        baseline_identities: rows.into_iter().map(IdentityOut::from).collect(),
+        next_token,
+    })
+}
+
+async fn register_default_patch_baseline(
+    core: &Core,
+    actor: &Actor,
+    i: BaselineIdInput,
+) -> Result<Value, ApiError> {
+    let baseline_id = patch::register_default_patch_baseline(core, actor, &i.baseline_id)
+        .await
+        .map_err(service)?;
+    output(BaselineIdOut { baseline_id })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct OperatingSystemInput {
+    #[serde(default)]
+    operating_system: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct DefaultOut {
+    baseline_id: String,
+    operating_system: OperatingSystem,
+}
+
+async fn get_default_patch_baseline(
+    core: &Core,
+    actor: &Actor,
+    i: OperatingSystemInput,
+) -> Result<Value, ApiError> {
+    let os = os_of(i.operating_system)?;
+    let baseline_id = patch::get_default_patch_baseline(core, actor, os)
+        .await
+        .map_err(service)?;
+    output(DefaultOut {
+        baseline_id,
+        operating_system: os,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GroupInput {
+    baseline_id: String,
+    patch_group: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct GroupOut {
+    baseline_id: String,
+    patch_group: String,
+}
+
+async fn register_patch_baseline_for_patch_group(
+    core: &Core,
+    actor: &Actor,
+    i: GroupInput,
+) -> Result<Value, ApiError> {
+    let baseline_id =
+        patch::register_patch_baseline_for_patch_group(core, actor, &i.baseline_id, &i.patch_group)
+            .await
+            .map_err(service)?;
+    output(GroupOut {
+        baseline_id,
+        patch_group: i.patch_group,
+    })
+}
+
+async fn deregister_patch_baseline_for_patch_group(
+    core: &Core,
+    actor: &Actor,
+    i: GroupInput,
+) -> Result<Value, ApiError> {
+    let baseline_id = patch::deregister_patch_baseline_for_patch_group(
+        core,
+        actor,
+        &i.baseline_id,
+        &i.patch_group,
+    )
+    .await
+    .map_err(service)?;
+    output(GroupOut {
+        baseline_id,
+        patch_group: i.patch_group,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GroupOsInput {
+    patch_group: String,
+    #[serde(default)]
+    operating_system: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct GroupOsOut {
+    baseline_id: String,
+    patch_group: String,
+    operating_system: OperatingSystem,
+}
+
+async fn get_patch_baseline_for_patch_group(
+    core: &Core,
+    actor: &Actor,
+    i: GroupOsInput,
+) -> Result<Value, ApiError> {
+    let os = os_of(i.operating_system)?;
+    let baseline_id = patch::get_patch_baseline_for_patch_group(core, actor, &i.patch_group, os)
+        .await
+        .map_err(service)?;
+    output(GroupOsOut {
+        baseline_id,
+        patch_group: i.patch_group,
+        operating_system: os,
+    })
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct MappingOut {
+    patch_group: String,
+    baseline_identity: IdentityOut,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct DescribeGroupsOut {
+    mappings: Vec<MappingOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_token: Option<String>,
+}
+
+async fn describe_patch_groups(
+    core: &Core,
+    actor: &Actor,
+    i: DescribeInput,
+) -> Result<Value, ApiError> {
+    let (rows, next_token) = patch::describe_patch_groups(
+        core,
+        actor,
+        &filters_of(i.filters),
+        i.max_results,
+        i.next_token.as_deref(),
+    )
+    .await
+    .map_err(service)?;
+    output(DescribeGroupsOut {
+        mappings: rows
+            .into_iter()
+            .map(|m| MappingOut {
+                patch_group: m.patch_group,
+                baseline_identity: m.baseline.into(),
+            })
+            .collect(),
+        next_token,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct PropertiesInput {
+    operating_system: String,
+    property: String,
+    #[serde(default)]
+    patch_set: Option<String>,
+    #[serde(default)]
+    max_results: Option<i64>,
+    #[serde(default)]
+    next_token: Option<String>,
+}
+
+async fn describe_patch_properties(
+    core: &Core,
+    actor: &Actor,
+    i: PropertiesInput,
+) -> Result<Value, ApiError> {
+    let os = os_of(Some(i.operating_system))?;
+    let (properties, next_token) = patch::describe_patch_properties(
+        core,
+        actor,
+        os,
+        &i.property,
+        i.patch_set.as_deref(),
+        i.max_results,
+        i.next_token.as_deref(),
+    )
+    .await
+    .map_err(service)?;
+    let mut out = serde_json::json!({ "Properties": properties });
+    if let Some(t) = next_token {
+        out["NextToken"] = Value::String(t);
+    }
+    Ok(out)
+}
