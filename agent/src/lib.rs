@@ -29,6 +29,7 @@ pub mod exec;
 mod identity;
 mod info;
 mod link;
+pub mod patch;
 mod register;
 mod run;
 mod state;

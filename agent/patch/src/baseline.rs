@@ -236,6 +236,49 @@ impl OperatingSystem {
             AmazonLinux2023 => "AMAZON_LINUX_2023",
         }
     }
+
+    /// The operating system a node runs, from os-release(5)'s `NAME` and `VERSION_ID`
+    /// (what the agent reports as platform name and version). `None` for systems the
+    /// model does not name (Fedora, Arch…): no baseline applies to them.
+    pub fn from_os_release(name: &str, version_id: &str) -> Option<OperatingSystem> {
+        use OperatingSystem::*;
+        let name = name.to_ascii_lowercase();
+        let major = version_id.split('.').next().unwrap_or("");
+        let os = if name.starts_with("ubuntu") {
+            Ubuntu
+        } else if name.starts_with("raspbian") {
+            Raspbian
+        } else if name.starts_with("debian") {
+            Debian
+        } else if name.starts_with("amazon linux") {
+            match major {
+                "2" => AmazonLinux2,
+                "2022" => AmazonLinux2022,
+                "2023" => AmazonLinux2023,
+                _ => AmazonLinux,
+            }
+        } else if name.starts_with("red hat enterprise linux") {
+            RedhatEnterpriseLinux
+        } else if name.starts_with("rocky linux") {
+            RockyLinux
+        } else if name.starts_with("almalinux") {
+            AlmaLinux
+        } else if name.starts_with("centos") {
+            Centos
+        } else if name.starts_with("oracle linux") {
+            OracleLinux
+        } else if name.starts_with("sles") || name.starts_with("suse") || name.contains("opensuse")
+        {
+            Suse
+        } else if name.starts_with("macos") || name.starts_with("mac os") {
+            Macos
+        } else if name.starts_with("windows") || name.starts_with("microsoft windows") {
+            Windows
+        } else {
+            return None;
+        };
+        Some(os)
+    }
 }
 
 /// `PatchFilterKey`, every value of the model. Which keys a baseline may use depends on
@@ -471,5 +514,36 @@ mod tests {
         assert!(ComplianceLevel::Critical.rank() > ComplianceLevel::High.rank());
         assert!(ComplianceLevel::Low.rank() > ComplianceLevel::Informational.rank());
         assert_eq!(ComplianceLevel::Unspecified.rank(), 0);
+    }
+
+    #[test]
+    fn operating_systems_come_from_os_release_names() {
+        use OperatingSystem::*;
+        for (name, version, os) in [
+            ("Debian GNU/Linux", "12", Some(Debian)),
+            ("Ubuntu", "24.04", Some(Ubuntu)),
+            ("Raspbian GNU/Linux", "11", Some(Raspbian)),
+            ("Amazon Linux", "2023", Some(AmazonLinux2023)),
+            ("Amazon Linux", "2", Some(AmazonLinux2)),
+            ("Amazon Linux AMI", "2018.03", Some(AmazonLinux)),
+            (
+                "Red Hat Enterprise Linux",
+                "9.3",
+                Some(RedhatEnterpriseLinux),
+            ),
+            ("Rocky Linux", "9.3", Some(RockyLinux)),
+            ("AlmaLinux", "8.9", Some(AlmaLinux)),
+            ("CentOS Stream", "9", Some(Centos)),
+            ("Oracle Linux Server", "8.9", Some(OracleLinux)),
+            ("SLES", "15-SP5", Some(Suse)),
+            ("Fedora Linux", "40", None),
+            ("Arch Linux", "", None),
+        ] {
+            assert_eq!(
+                OperatingSystem::from_os_release(name, version),
+                os,
+                "{name}"
+            );
+        }
     }
 }

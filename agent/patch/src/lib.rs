@@ -16,8 +16,9 @@
 //! - **Dates are UTC calendar days.** Approval delays and cutoffs compare days, never
 //!   times of day.
 //! - Only the apt family (Debian, Ubuntu, Raspberry Pi OS) and the yum/dnf family (RHEL,
-//!   Rocky, Alma, CentOS, Oracle, Amazon Linux) are evaluated; other operating systems are
-//!   refused by validation.
+//!   Rocky, Alma, CentOS, Oracle, Amazon Linux) are evaluated; baselines for the other
+//!   operating systems of the model are accepted (model constraints only) but never
+//!   evaluated: their nodes report NotApplicable.
 
 mod baseline;
 pub mod dates;
@@ -25,6 +26,7 @@ mod evaluate;
 pub mod names;
 mod package;
 pub mod predefined;
+mod report;
 mod validate;
 
 pub use baseline::{
@@ -38,4 +40,5 @@ pub use evaluate::{
 pub use package::{
     Advisory, AdvisoryKind, AptDetails, DnfDetails, PackageDetails, PackageInfo, PatchState,
 };
+pub use report::{InstallFacts, PatchCounts, PatchItem, PatchReport, ReportBuilder};
 pub use validate::{validate, Problem, ProblemKind};

@@ -51,6 +51,54 @@ pub struct StepSpec {
     /// The invocation ends after this step, whatever its outcome.
     #[serde(default)]
     pub is_end: bool,
+    /// `aws:runPatchBaseline` steps only: what to do, and the node's patch baseline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patch: Option<PatchStep>,
+}
+
+/// The plugin that scans for and installs patches (documents name it in `action`).
+pub const RUN_PATCH_BASELINE: &str = "aws:runPatchBaseline";
+
+/// `AWS-RunPatchBaseline`'s `Operation`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PatchOperation {
+    Scan,
+    Install,
+}
+
+/// `AWS-RunPatchBaseline`'s `RebootOption`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RebootOption {
+    RebootIfNeeded,
+    NoReboot,
+}
+
+/// An `aws:runPatchBaseline` step. The server plans `operation`, `reboot_option` and
+/// `snapshot_id` when the command is sent, and fills in `snapshot` as it delivers the
+/// invocation to the node: the baseline that applies to that node at that moment (the
+/// counterpart of AWS's GetDeployablePatchSnapshotForInstance).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatchStep {
+    pub operation: PatchOperation,
+    pub reboot_option: RebootOption,
+    #[serde(default)]
+    pub snapshot_id: String,
+    /// `None` until delivery, and at delivery when no baseline applies to the node (an
+    /// operating system Bosun does not patch): the node then reports NotApplicable.
+    #[serde(default)]
+    pub snapshot: Option<PatchSnapshot>,
+}
+
+/// The baseline a node evaluates.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatchSnapshot {
+    pub baseline_id: String,
+    /// The node's patch group (its `Patch Group` or `PatchGroup` tag), if any.
+    #[serde(default)]
+    pub patch_group: Option<String>,
+    pub baseline: bosun_patch::PatchBaseline,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -16,6 +16,7 @@ fn step(name: &str, script: &str) -> StepSpec {
         env: Vec::new(),
         on_failure: OnFailure::Continue,
         is_end: false,
+        patch: None,
     }
 }
 

@@ -37,6 +37,7 @@ fn step(script: &str) -> StepSpec {
         env: Vec::new(),
         on_failure: OnFailure::Exit,
         is_end: false,
+        patch: None,
     }
 }
 

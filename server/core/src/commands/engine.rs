@@ -234,6 +234,7 @@ pub async fn end_invocation(
 /// Failed with the reason, instead of being sent.
 async fn run_message(
     core: &Core,
+    node: &str,
     invocation_id: &str,
     command_id: &str,
     run: &str,
@@ -269,11 +270,48 @@ async fn run_message(
             return None;
         }
     };
+    let steps = with_patch_snapshots(core, node, invocation_id, command_id, steps).await?;
     Some(ServerMessage::Run(RunInvocation {
         invocation_id: invocation_id.to_string(),
         command_id: command_id.to_string(),
         steps,
     }))
+}
+
+/// Fills in the node's patch baseline for its `aws:runPatchBaseline` steps, as the
+/// invocation leaves for the node (so it is the baseline that applies now, and is never
+/// stored with the command). An invocation whose baseline cannot be read ends Failed.
+async fn with_patch_snapshots(
+    core: &Core,
+    node: &str,
+    invocation_id: &str,
+    command_id: &str,
+    mut steps: Vec<StepSpec>,
+) -> Option<Vec<StepSpec>> {
+    if !steps.iter().any(|s| s.patch.is_some()) {
+        return Some(steps);
+    }
+    match crate::patch::snapshot_for_node(core, node).await {
+        Ok(snapshot) => {
+            for step in &mut steps {
+                if let Some(p) = step.patch.as_mut() {
+                    p.snapshot = snapshot.clone();
+                }
+            }
+            Some(steps)
+        }
+        Err(e) => {
+            tracing::error!(invocation_id, error = %e, "patch baseline unreadable; not delivered");
+            fail_before_delivery(
+                core,
+                invocation_id,
+                command_id,
+                "the node's patch baseline could not be read",
+            )
+            .await;
+            None
+        }
+    }
 }
 
 /// Ends an invocation that cannot be sent (Failed, with `detail`).
@@ -346,7 +384,9 @@ pub async fn deliver(core: &Core, command_id: &str, released: &[(String, String)
                     ) else {
                         continue;
                     };
-                    if let Some(m) = run_message(core, &id, command_id, &run, &mut cache).await {
+                    if let Some(m) =
+                        run_message(core, &node, &id, command_id, &run, &mut cache).await
+                    {
                         core.links().send(&node, m);
                     }
                 }
@@ -380,10 +420,15 @@ pub async fn deliver_planned(
             elsewhere = true;
             continue;
         }
+        let Some(steps) =
+            with_patch_snapshots(core, &node, &invocation_id, command_id, (*steps).clone()).await
+        else {
+            continue;
+        };
         let m = ServerMessage::Run(RunInvocation {
             invocation_id,
             command_id: command_id.to_string(),
-            steps: (*steps).clone(),
+            steps,
         });
         core.links().send(&node, m);
     }
@@ -410,8 +455,15 @@ pub async fn deliver_here(core: &Core, command_id: &str) {
                         invocation_id: r.invocation_id.clone(),
                     }
                 } else {
-                    match run_message(core, &r.invocation_id, &r.command_id, &r.run, &mut cache)
-                        .await
+                    match run_message(
+                        core,
+                        &r.instance_id,
+                        &r.invocation_id,
+                        &r.command_id,
+                        &r.run,
+                        &mut cache,
+                    )
+                    .await
                     {
                         Some(m) => m,
                         None => continue,
@@ -454,8 +506,15 @@ pub async fn on_connected(core: &Core, instance_id: &str) {
                         invocation_id: r.invocation_id.clone(),
                     }
                 } else {
-                    match run_message(core, &r.invocation_id, &r.command_id, &r.run, &mut cache)
-                        .await
+                    match run_message(
+                        core,
+                        &r.instance_id,
+                        &r.invocation_id,
+                        &r.command_id,
+                        &r.run,
+                        &mut cache,
+                    )
+                    .await
                     {
                         Some(m) => m,
                         None => continue,

@@ -15,7 +15,9 @@
 
 use crate::documents::model::{self, CommandDocument, ParamType, Step};
 use crate::error::{ServiceError, ServiceResult};
-use bosun_protocol::exec::{OnFailure as WireOnFailure, StepSpec, MAX_STEPS};
+use bosun_protocol::exec::{
+    OnFailure as WireOnFailure, PatchOperation, PatchStep, RebootOption, StepSpec, MAX_STEPS,
+};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -314,6 +316,60 @@ pub fn plan_steps(
                         env,
                         on_failure: wire_on_failure(step.on_failure),
                         is_end: step.is_end,
+                        patch: None,
+                    }),
+                });
+            }
+            model::RUN_PATCH_BASELINE => {
+                if !applies || platform != "Linux" {
+                    out.push(PlannedStep {
+                        name: step.name.clone(),
+                        spec: None,
+                    });
+                    continue;
+                }
+                let input = |key: &str| {
+                    step.inputs
+                        .get(key)
+                        .and_then(Value::as_str)
+                        .map(|v| substitute(v, params).trim().to_string())
+                        .unwrap_or_default()
+                };
+                let operation = match input("Operation").as_str() {
+                    "Scan" => PatchOperation::Scan,
+                    "Install" => PatchOperation::Install,
+                    other => {
+                        return Err(invalid_parameters(format!(
+                            "Operation is Scan or Install, not {other:?}."
+                        )))
+                    }
+                };
+                let reboot_option = match input("RebootOption").as_str() {
+                    "" | "RebootIfNeeded" => RebootOption::RebootIfNeeded,
+                    "NoReboot" => RebootOption::NoReboot,
+                    other => {
+                        return Err(invalid_parameters(format!(
+                            "RebootOption is RebootIfNeeded or NoReboot, not {other:?}."
+                        )))
+                    }
+                };
+                out.push(PlannedStep {
+                    name: step.name.clone(),
+                    spec: Some(StepSpec {
+                        name: step.name.clone(),
+                        plugin: model::RUN_PATCH_BASELINE.into(),
+                        script: String::new(),
+                        working_directory: None,
+                        timeout_seconds: step_timeout(step, params)?,
+                        env: Vec::new(),
+                        on_failure: wire_on_failure(step.on_failure),
+                        is_end: step.is_end,
+                        patch: Some(PatchStep {
+                            operation,
+                            reboot_option,
+                            snapshot_id: input("SnapshotId"),
+                            snapshot: None,
+                        }),
                     }),
                 });
             }
@@ -492,6 +548,45 @@ mod tests {
         let e = bind_parameters(&d, &given(&[("commands", &["x"]), ("who", &["a", "b"])]))
             .expect_err("one value");
         assert!(e.message.contains("one value"));
+    }
+
+    #[test]
+    fn patch_steps_carry_operation_and_reboot_option_and_no_baseline_yet() {
+        let d = crate::documents::builtin::get("AWS-RunPatchBaseline")
+            .expect("built in")
+            .document
+            .clone();
+        let p = bind_parameters(&d, &given(&[("Operation", &["Install"])])).expect("ok");
+        let steps = plan_steps(&d, &p, "Linux", &no_nested, 0).expect("plan");
+        let spec = steps[0].spec.as_ref().expect("runs on Linux");
+        assert_eq!(spec.plugin, model::RUN_PATCH_BASELINE);
+        assert_eq!(spec.timeout_seconds, 7200);
+        let patch = spec.patch.as_ref().expect("patch step");
+        assert_eq!(patch.operation, PatchOperation::Install);
+        assert_eq!(patch.reboot_option, RebootOption::RebootIfNeeded);
+        assert_eq!(
+            patch.snapshot, None,
+            "the baseline is filled in at delivery"
+        );
+        let p = bind_parameters(
+            &d,
+            &given(&[("Operation", &["Scan"]), ("RebootOption", &["NoReboot"])]),
+        )
+        .expect("ok");
+        let steps = plan_steps(&d, &p, "Linux", &no_nested, 0).expect("plan");
+        let patch = steps[0]
+            .spec
+            .as_ref()
+            .and_then(|s| s.patch.as_ref())
+            .expect("patch");
+        assert_eq!(
+            (patch.operation, patch.reboot_option),
+            (PatchOperation::Scan, RebootOption::NoReboot)
+        );
+        let on_mac = plan_steps(&d, &p, "MacOS", &no_nested, 0).expect("plan");
+        assert!(on_mac[0].spec.is_none());
+        let e = bind_parameters(&d, &given(&[("Operation", &["Upgrade"])])).expect_err("enum");
+        assert!(e.message.contains("Operation"), "{}", e.message);
     }
 
     #[test]

@@ -16,10 +16,16 @@ pub struct Builtin {
 /// When the built-ins "were created" (shown as CreatedDate): Bosun 0.1's release day.
 pub const CREATED_AT_MS: i64 = 1_795_651_200_000;
 
-const SOURCES: &[(&str, &str)] = &[(
-    "AWS-RunShellScript",
-    include_str!("builtin/AWS-RunShellScript.json"),
-)];
+const SOURCES: &[(&str, &str)] = &[
+    (
+        "AWS-RunShellScript",
+        include_str!("builtin/AWS-RunShellScript.json"),
+    ),
+    (
+        "AWS-RunPatchBaseline",
+        include_str!("builtin/AWS-RunPatchBaseline.json"),
+    ),
+];
 
 /// Every built-in document, parsed once. A built-in that does not validate is a bug
 /// caught by the unit test below, never at a user's request.
@@ -74,6 +80,13 @@ mod tests {
             names,
             vec!["commands", "workingDirectory", "executionTimeout"]
         );
+    }
+
+    #[test]
+    fn run_patch_baseline_is_built_in_for_linux() {
+        let patch = get("AWS-RunPatchBaseline").expect("patch");
+        assert_eq!(patch.document.platform_types(), vec!["Linux"]);
+        assert_eq!(patch.document.steps[0].action, model::RUN_PATCH_BASELINE);
     }
 
     #[test]

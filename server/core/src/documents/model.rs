@@ -15,7 +15,12 @@ pub const MAX_CONTENT_BYTES: usize = 64 * 1024;
 /// Plugins Bosun runs. Anything else is refused when the document is created.
 pub const RUN_SHELL_SCRIPT: &str = "aws:runShellScript";
 pub const RUN_DOCUMENT: &str = "aws:runDocument";
-pub const PLUGINS: &[&str] = &[RUN_SHELL_SCRIPT, RUN_DOCUMENT];
+/// Scans for or installs patches with the node's patch baseline (Patch Manager).
+pub const RUN_PATCH_BASELINE: &str = bosun_protocol::exec::RUN_PATCH_BASELINE;
+pub const PLUGINS: &[&str] = &[RUN_SHELL_SCRIPT, RUN_DOCUMENT, RUN_PATCH_BASELINE];
+/// `aws:runPatchBaseline` inputs' values.
+pub const PATCH_OPERATIONS: &[&str] = &["Scan", "Install"];
+pub const REBOOT_OPTIONS: &[&str] = &["RebootIfNeeded", "NoReboot"];
 /// Default step execution timeout (`executionTimeout` / `timeoutSeconds`), seconds.
 pub const DEFAULT_STEP_TIMEOUT_SECONDS: u64 = 3600;
 /// Upper bound of a step timeout (AWS: 172800 s, two days).
@@ -158,6 +163,7 @@ impl CommandDocument {
         for s in &self.steps {
             let of_action: &[&str] = match s.action.as_str() {
                 RUN_SHELL_SCRIPT => &["Linux", "MacOS"],
+                RUN_PATCH_BASELINE => &["Linux"],
                 _ => &["Windows", "Linux", "MacOS"],
             };
             for p in of_action {
@@ -632,6 +638,7 @@ fn check_inputs(step: &Step, path: &str) -> Result<(), Invalid> {
             "timeoutSeconds",
             "interpolationType",
         ],
+        RUN_PATCH_BASELINE => &["Operation", "RebootOption", "SnapshotId", "timeoutSeconds"],
         _ => &["documentType", "documentPath", "documentParameters"],
     };
     if let Some(k) = step.inputs.keys().find(|k| !known.contains(&k.as_str())) {
@@ -645,6 +652,35 @@ fn check_inputs(step: &Step, path: &str) -> Result<(), Invalid> {
         ));
     }
     match step.action.as_str() {
+        RUN_PATCH_BASELINE => {
+            let choice = |key: &str, allowed: &[&str], required: bool| {
+                let p = format!("{path}.{key}");
+                match step.inputs.get(key) {
+                    None if required => Err(invalid(&p, "is required")),
+                    None => Ok(()),
+                    Some(Value::String(s)) if is_reference(s) || allowed.contains(&s.as_str()) => {
+                        Ok(())
+                    }
+                    Some(_) => Err(invalid(
+                        &p,
+                        format!(
+                            "must be one of {} or a parameter reference",
+                            allowed.join(", ")
+                        ),
+                    )),
+                }
+            };
+            choice("Operation", PATCH_OPERATIONS, true)?;
+            choice("RebootOption", REBOOT_OPTIONS, false)?;
+            if step
+                .inputs
+                .get("SnapshotId")
+                .is_some_and(|v| !v.is_string())
+            {
+                return Err(invalid(&format!("{path}.SnapshotId"), "must be a string"));
+            }
+            check_timeout(step, path)?;
+        }
         RUN_SHELL_SCRIPT => {
             let rc = step
                 .inputs
@@ -659,28 +695,7 @@ fn check_inputs(step: &Step, path: &str) -> Result<(), Invalid> {
                     ));
                 }
             }
-            if let Some(t) = step.inputs.get("timeoutSeconds") {
-                let ok = match t {
-                    Value::Number(n) => n
-                        .as_u64()
-                        .is_some_and(|n| (1..=MAX_STEP_TIMEOUT_SECONDS).contains(&n)),
-                    Value::String(s) => {
-                        is_reference(s)
-                            || s.trim()
-                                .parse::<u64>()
-                                .is_ok_and(|n| (1..=MAX_STEP_TIMEOUT_SECONDS).contains(&n))
-                    }
-                    _ => false,
-                };
-                if !ok {
-                    return Err(invalid(
-                        &format!("{path}.timeoutSeconds"),
-                        format!(
-                            "must be 1–{MAX_STEP_TIMEOUT_SECONDS} seconds or a parameter reference"
-                        ),
-                    ));
-                }
-            }
+            check_timeout(step, path)?;
             if let Some(i) = step.inputs.get("interpolationType") {
                 if i.as_str() != Some("ENV_VAR") {
                     return Err(invalid(
@@ -717,6 +732,30 @@ fn check_inputs(step: &Step, path: &str) -> Result<(), Invalid> {
                     ));
                 }
             }
+        }
+    }
+    Ok(())
+}
+
+fn check_timeout(step: &Step, path: &str) -> Result<(), Invalid> {
+    if let Some(t) = step.inputs.get("timeoutSeconds") {
+        let ok = match t {
+            Value::Number(n) => n
+                .as_u64()
+                .is_some_and(|n| (1..=MAX_STEP_TIMEOUT_SECONDS).contains(&n)),
+            Value::String(s) => {
+                is_reference(s)
+                    || s.trim()
+                        .parse::<u64>()
+                        .is_ok_and(|n| (1..=MAX_STEP_TIMEOUT_SECONDS).contains(&n))
+            }
+            _ => false,
+        };
+        if !ok {
+            return Err(invalid(
+                &format!("{path}.timeoutSeconds"),
+                format!("must be 1–{MAX_STEP_TIMEOUT_SECONDS} seconds or a parameter reference"),
+            ));
         }
     }
     Ok(())

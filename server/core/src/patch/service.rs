@@ -812,6 +812,52 @@ pub async fn effective_baseline(
     Ok(Some((loaded.id, loaded.baseline)))
 }
 
+/// A node's patch group: the value of its first `Patch Group` / `PatchGroup` tag.
+pub async fn patch_group_of(core: &Core, instance_id: &str) -> ServiceResult<Option<String>> {
+    let tags = tags::store::of(
+        core.db().pool(),
+        crate::nodes::TAG_RESOURCE_TYPE,
+        instance_id,
+    )
+    .await?;
+    Ok(super::PATCH_GROUP_TAG_KEYS
+        .iter()
+        .find_map(|k| tags.iter().find(|t| t.key == *k))
+        .map(|t| t.value.clone()))
+}
+
+/// The snapshot an `aws:runPatchBaseline` step delivered to `instance_id` carries: the
+/// baseline that applies to the node now, from its reported operating system and its
+/// patch group. `None` when no baseline applies (an operating system the model does
+/// not name, or one without a default). No role check: the delivery path calls it.
+pub async fn snapshot_for_node(
+    core: &Core,
+    instance_id: &str,
+) -> ServiceResult<Option<bosun_protocol::exec::PatchSnapshot>> {
+    use sqlx::Row as _;
+    let row =
+        sqlx::query("SELECT platform_name, platform_version FROM managed_instances WHERE id = $1")
+            .bind(instance_id)
+            .fetch_optional(core.db().pool())
+            .await?;
+    let Some(row) = row else { return Ok(None) };
+    let name: String = row.try_get("platform_name")?;
+    let version: String = row.try_get("platform_version")?;
+    let Some(os) = OperatingSystem::from_os_release(&name, &version) else {
+        return Ok(None);
+    };
+    let patch_group = patch_group_of(core, instance_id).await?;
+    Ok(effective_baseline(core, patch_group.as_deref(), os)
+        .await?
+        .map(
+            |(baseline_id, baseline)| bosun_protocol::exec::PatchSnapshot {
+                baseline_id,
+                patch_group,
+                baseline,
+            },
+        ))
+}
+
 /// GetPatchBaselineForPatchGroup (viewer): the group's baseline for `os`, else the
 /// default for `os`, as AWS answers.
 pub async fn get_patch_baseline_for_patch_group(
