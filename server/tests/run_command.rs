@@ -16,7 +16,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
 
-const WAIT: Duration = Duration::from_secs(30);
+/// A bound for failures only (a patch scan of this machine takes several seconds).
+const WAIT: Duration = Duration::from_secs(90);
 
 fn state_dir() -> PathBuf {
     std::env::temp_dir().join(format!("bosun-rc-test-{}", uuid::Uuid::new_v4()))
@@ -1092,4 +1093,133 @@ async fn parameter_store_references_resolve_and_secrets_stay_out_of_the_record()
         assert!(!message.contains(&secret));
     }
     srv.stop().await;
+}
+
+#[tokio::test]
+async fn a_patch_scan_runs_with_each_node_s_effective_baseline() {
+    use aws_sdk_ssm::types::{OperatingSystem, PatchFilter, PatchFilterGroup, PatchFilterKey};
+    use aws_sdk_ssm::types::{PatchRule, PatchRuleGroup};
+    for db in TestDb::all().await {
+        let srv = TestServer::start(db).await;
+        let key = srv.user_with_key("ops", Role::Operator).await;
+        let ssm = srv.ssm(&key.access_key_id, &key.secret_access_key);
+        let mut agents = fleet(&srv, 2).await;
+        // This machine is Debian: one node in patch group "web" with its own baseline,
+        // the other on the default.
+        let web = ssm
+            .create_patch_baseline()
+            .name("web-debian")
+            .operating_system(OperatingSystem::Debian)
+            .approval_rules(
+                PatchRuleGroup::builder()
+                    .patch_rules(
+                        PatchRule::builder()
+                            .patch_filter_group(
+                                PatchFilterGroup::builder()
+                                    .patch_filters(
+                                        PatchFilter::builder()
+                                            .key(PatchFilterKey::Priority)
+                                            .values("Required")
+                                            .build()
+                                            .expect("filter"),
+                                    )
+                                    .build()
+                                    .expect("group"),
+                            )
+                            .approve_after_days(0)
+                            .build(),
+                    )
+                    .build()
+                    .expect("rules"),
+            )
+            .send()
+            .await
+            .expect("baseline")
+            .baseline_id()
+            .expect("id")
+            .to_string();
+        ssm.register_patch_baseline_for_patch_group()
+            .baseline_id(&web)
+            .patch_group("web")
+            .send()
+            .await
+            .expect("register");
+        tag(&srv, &agents[0].id, "Patch Group", "web").await;
+
+        let scan = |operation: &str| {
+            ssm.send_command()
+                .document_name("AWS-RunPatchBaseline")
+                .instance_ids(&agents[0].id)
+                .instance_ids(&agents[1].id)
+                .parameters("Operation", vec![operation.to_string()])
+                .send()
+        };
+        let id = scan("Scan")
+            .await
+            .expect("send scan")
+            .command()
+            .and_then(|c| c.command_id())
+            .expect("id")
+            .to_string();
+        let done = wait_command(&srv, &id, terminal).await;
+        assert_eq!(done.status, "Success", "{}", done.status_details);
+        for (agent, baseline) in [
+            (&agents[0], "web-debian"),
+            (&agents[1], "AWS-DebianDefaultPatchBaseline"),
+        ] {
+            let inv = ssm
+                .get_command_invocation()
+                .command_id(&id)
+                .instance_id(&agent.id)
+                .send()
+                .await
+                .expect("invocation");
+            let out = inv.standard_output_content().unwrap_or_default();
+            assert!(
+                out.contains(&format!("with patch baseline {baseline} (")),
+                "{out}"
+            );
+            assert!(
+                out.contains("Scanned ") && out.contains("Compliance: "),
+                "{out}"
+            );
+        }
+        let first = ssm
+            .get_command_invocation()
+            .command_id(&id)
+            .instance_id(&agents[0].id)
+            .send()
+            .await
+            .expect("invocation");
+        assert!(first
+            .standard_output_content()
+            .unwrap_or_default()
+            .contains("patch group web"));
+
+        // Install is not there yet, and says so rather than pretending.
+        let id = scan("Install")
+            .await
+            .expect("send install")
+            .command()
+            .and_then(|c| c.command_id())
+            .expect("id")
+            .to_string();
+        let done = wait_command(&srv, &id, terminal).await;
+        assert_eq!(done.status, "Failed");
+        let inv = ssm
+            .get_command_invocation()
+            .command_id(&id)
+            .instance_id(&agents[1].id)
+            .send()
+            .await
+            .expect("invocation");
+        assert!(inv
+            .standard_error_content()
+            .unwrap_or_default()
+            .contains("Install is not available"));
+        for a in &mut agents {
+            a.stop().await;
+        }
+        srv.stop().await;
+    }
 }

@@ -3,8 +3,8 @@
 //! This crate owns the patch baseline as the AWS API defines it ([`PatchBaseline`] and its
 //! parts, with AWS's JSON names), its validation ([`validate`]), what the agent knows of
 //! one package ([`PackageInfo`]), the approval decision for a package ([`evaluate`]), the
-//! per-package compliance state ([`classify`]) and the predefined `AWS-…` baselines
-//! ([`predefined`]). It is pure: no I/O, no clock (callers pass `today`), no database, so
+//! per-package compliance state ([`classify`]), a node's patch report built one package
+//! at a time ([`ReportBuilder`]) and the predefined `AWS-…` baselines ([`predefined`]). It is pure: no I/O, no clock (callers pass `today`), no database, so
 //! the agent links it without sqlx or leptos.
 //!
 //! Invariants:

@@ -2,7 +2,7 @@
 //! group, with its environment and working directory; stdout and stderr are read as
 //! they come and cut into numbered chunks (never inside a UTF-8 character), spooled,
 //! then handed to the link. A step's timeout or a cancel kills the whole process group
-//! at once.
+//! at once. `aws:runPatchBaseline` steps run inside the agent instead (`patch_step`).
 
 use super::journal::{Journal, JournalError};
 use bosun_protocol::exec::{
@@ -68,7 +68,7 @@ fn take_text(pending: &mut Vec<u8>, max: usize, eof: bool) -> String {
 /// for chatty commands, and still live (the target is under 100 ms to the browser).
 const FLUSH_AFTER: Duration = Duration::from_millis(20);
 
-struct Emitter<'a, T> {
+pub(super) struct Emitter<'a, T> {
     invocation_id: String,
     seq: u64,
     journal: &'a Journal,
@@ -76,7 +76,12 @@ struct Emitter<'a, T> {
 }
 
 impl<T: From<OutputChunk>> Emitter<'_, T> {
-    async fn emit(&mut self, step: u32, stream: Stream, data: String) -> Result<(), JournalError> {
+    pub(super) async fn emit(
+        &mut self,
+        step: u32,
+        stream: Stream,
+        data: String,
+    ) -> Result<(), JournalError> {
         if data.is_empty() {
             return Ok(());
         }
@@ -336,7 +341,11 @@ pub async fn execute<T: From<OutputChunk>>(
             });
             continue;
         }
-        let r = run_step(index, step, &mut emitter, &mut cancel).await?;
+        let r = if step.plugin == bosun_protocol::exec::RUN_PATCH_BASELINE {
+            super::patch_step::run(index, step, &mut emitter, &mut cancel).await?
+        } else {
+            run_step(index, step, &mut emitter, &mut cancel).await?
+        };
         match r.outcome {
             Outcome::Success => {}
             Outcome::Cancelled => stop = Some(Outcome::Cancelled),

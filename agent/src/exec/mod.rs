@@ -34,6 +34,7 @@
 
 pub mod executor;
 pub mod journal;
+mod patch_step;
 pub(crate) mod runner;
 pub mod simulate;
 
