@@ -4,8 +4,9 @@
 //! parts, with AWS's JSON names), its validation ([`validate`]), what the agent knows of
 //! one package ([`PackageInfo`]), the approval decision for a package ([`evaluate`]), the
 //! per-package compliance state ([`classify`]), a node's patch report built one package
-//! at a time ([`ReportBuilder`]) and the predefined `AWS-…` baselines ([`predefined`]). It is pure: no I/O, no clock (callers pass `today`), no database, so
-//! the agent links it without sqlx or leptos.
+//! at a time ([`ReportBuilder`]) and the predefined `AWS-…` baselines ([`predefined`]).
+//! It is pure: no I/O, no clock (callers pass `today`), no database, so the agent links
+//! it without sqlx or leptos.
 //!
 //! Invariants:
 //! - **The rejected list beats everything**: a package named by `RejectedPatches` is never
