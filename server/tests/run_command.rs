@@ -1196,6 +1196,120 @@ async fn a_patch_scan_runs_with_each_node_s_effective_baseline() {
             .unwrap_or_default()
             .contains("patch group web"));
 
+        // Each node's report is Patch Manager's state for it.
+        let states = ssm
+            .describe_instance_patch_states()
+            .instance_ids(&agents[0].id)
+            .instance_ids(&agents[1].id)
+            .send()
+            .await
+            .expect("patch states");
+        let states = states.instance_patch_states();
+        assert_eq!(states.len(), 2);
+        let of = |id: &str| {
+            states
+                .iter()
+                .find(|s| s.instance_id() == id)
+                .expect("a state per node")
+        };
+        let web_state = of(&agents[0].id);
+        assert_eq!(web_state.patch_group(), "web");
+        assert_eq!(web_state.baseline_id(), web);
+        assert_eq!(
+            web_state.operation(),
+            &aws_sdk_ssm::types::PatchOperationType::Scan
+        );
+        let default_state = of(&agents[1].id);
+        assert_eq!(default_state.patch_group(), "");
+        assert!(default_state.baseline_id().starts_with("pb-0b05"));
+        let total = |s: &aws_sdk_ssm::types::InstancePatchState| {
+            s.installed_count()
+                + s.installed_other_count()
+                + s.installed_pending_reboot_count().unwrap_or(0)
+                + s.installed_rejected_count().unwrap_or(0)
+                + s.missing_count()
+                + s.failed_count()
+                + s.not_applicable_count()
+        };
+        assert!(total(default_state) > 0);
+        // Every patch is listed, page by page, and the filter finds the missing ones.
+        let mut listed = 0;
+        let mut token = None;
+        loop {
+            let page = ssm
+                .describe_instance_patches()
+                .instance_id(&agents[1].id)
+                .max_results(100)
+                .set_next_token(token)
+                .send()
+                .await
+                .expect("patches");
+            listed += page.patches().len() as i32;
+            token = page.next_token().map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+        assert_eq!(listed, total(default_state));
+        let missing = ssm
+            .describe_instance_patches()
+            .instance_id(&agents[1].id)
+            .filters(
+                aws_sdk_ssm::types::PatchOrchestratorFilter::builder()
+                    .key("State")
+                    .values("Missing")
+                    .build(),
+            )
+            .max_results(100)
+            .send()
+            .await
+            .expect("missing patches");
+        assert!(missing
+            .patches()
+            .iter()
+            .all(|p| p.state() == &aws_sdk_ssm::types::PatchComplianceDataState::Missing));
+        assert_eq!(
+            missing.patches().len() as i32,
+            default_state.missing_count().min(100)
+        );
+        let group = ssm
+            .describe_patch_group_state()
+            .patch_group("web")
+            .send()
+            .await
+            .expect("group state");
+        assert_eq!(group.instances(), 1);
+        let in_group = ssm
+            .describe_instance_patch_states_for_patch_group()
+            .patch_group("web")
+            .filters(
+                aws_sdk_ssm::types::InstancePatchStateFilter::builder()
+                    .key("MissingCount")
+                    .values(web_state.missing_count().to_string())
+                    .r#type(aws_sdk_ssm::types::InstancePatchStateOperatorType::Equal)
+                    .build()
+                    .expect("filter"),
+            )
+            .send()
+            .await
+            .expect("group states");
+        assert_eq!(in_group.instance_patch_states().len(), 1);
+        let e = ssm
+            .describe_instance_patch_states_for_patch_group()
+            .patch_group("web")
+            .filters(
+                aws_sdk_ssm::types::InstancePatchStateFilter::builder()
+                    .key("Colour")
+                    .values("1")
+                    .r#type(aws_sdk_ssm::types::InstancePatchStateOperatorType::Equal)
+                    .build()
+                    .expect("filter"),
+            )
+            .send()
+            .await
+            .expect_err("unknown key");
+        assert_eq!(aws_error(&e).0, "InvalidFilter");
+
         // Install is not there yet, and says so rather than pretending.
         let id = scan("Install")
             .await

@@ -114,6 +114,11 @@ pub struct RunInvocation {
 pub enum Stream {
     Stdout,
     Stderr,
+    /// Machine-readable results of a step, never shown as output: for
+    /// `aws:runPatchBaseline`, the node's patch report as [`PatchReportLine`]s, one JSON
+    /// object per line, chunks cut at line ends. Numbered, spooled and acknowledged like
+    /// the other streams, so a report is neither lost nor doubled across reconnects.
+    Report,
 }
 
 /// Output, numbered per invocation from 1 with no gaps.
@@ -167,4 +172,31 @@ pub struct InvocationResult {
     /// restarted while it ran, a working directory did not exist…).
     #[serde(default)]
     pub detail: Option<String>,
+}
+
+/// One line of a patch report ([`Stream::Report`]): a header, then one item per
+/// reported package, then the counts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PatchReportLine {
+    Header(PatchReportHeader),
+    Item(bosun_patch::PatchItem),
+    Counts(bosun_patch::PatchCounts),
+}
+
+/// What a patch report is about.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatchReportHeader {
+    pub operation: PatchOperation,
+    pub reboot_option: RebootOption,
+    pub baseline_id: String,
+    #[serde(default)]
+    pub patch_group: Option<String>,
+    #[serde(default)]
+    pub snapshot_id: String,
+    /// Patch Manager's product name of the node (`Debian12`, `RedhatEnterpriseLinux9.3`).
+    pub product: String,
+    /// Unix milliseconds.
+    pub operation_start: i64,
+    pub operation_end: i64,
 }

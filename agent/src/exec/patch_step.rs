@@ -3,16 +3,18 @@
 //! cancel, or the agent stopping), its outcome written to the step's output.
 //!
 //! What is done so far: `Scan` with the baseline the server delivered with the step,
-//! and the NotApplicable answer for nodes no baseline applies to. `Install` fails with
-//! a clear message until its turn comes; reporting the scan to Patch Manager's API
-//! (per-node patch states) is the next piece.
+//! and the NotApplicable answer for nodes no baseline applies to. The scan's report
+//! goes to the server on the step's `Report` stream ([`PatchReportLine`]s); the
+//! human-readable summary on stdout. `Install` fails with a clear message until its
+//! turn comes.
 
 use super::executor::{now_ms, Emitter};
 use super::journal::JournalError;
 use crate::patch::{self, ScanOptions};
 use bosun_patch::{PatchComplianceStatus, PatchReport, PatchState};
 use bosun_protocol::exec::{
-    Outcome, OutputChunk, PatchOperation, PatchSnapshot, StepResult, StepSpec, Stream,
+    Outcome, OutputChunk, PatchOperation, PatchReportHeader, PatchReportLine, PatchSnapshot,
+    StepResult, StepSpec, Stream,
 };
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
@@ -127,6 +129,19 @@ pub(super) async fn run<T: From<OutputChunk>>(
             for piece in split(&text) {
                 emitter.emit(index, Stream::Stdout, piece).await?;
             }
+            let header = PatchReportHeader {
+                operation: spec.operation,
+                reboot_option: spec.reboot_option,
+                baseline_id: snapshot.baseline_id.clone(),
+                patch_group: snapshot.patch_group.clone(),
+                snapshot_id: spec.snapshot_id.clone(),
+                product: node.os.product.clone(),
+                operation_start: started_at,
+                operation_end: now_ms(),
+            };
+            for piece in split(&report_lines(header, report)) {
+                emitter.emit(index, Stream::Report, piece).await?;
+            }
             Ok(done(Outcome::Success, 0))
         }
     }
@@ -211,6 +226,23 @@ fn describe(report: &PatchReport) -> String {
         let _ = writeln!(s, "… and {} more.", open.len() - LISTED);
     }
     s
+}
+
+/// The report as the server reads it: JSON lines, header first, counts last.
+fn report_lines(header: PatchReportHeader, report: PatchReport) -> String {
+    let mut out = String::new();
+    let lines = std::iter::once(PatchReportLine::Header(header))
+        .chain(report.items.into_iter().map(PatchReportLine::Item))
+        .chain(std::iter::once(PatchReportLine::Counts(report.counts)));
+    for line in lines {
+        // These types always serialise; a failure would drop one line, and the server
+        // refuses a report without its counts.
+        if let Ok(json) = serde_json::to_string(&line) {
+            out.push_str(&json);
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// Cuts text into pieces a chunk carries, at line ends where possible.

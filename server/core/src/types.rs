@@ -651,3 +651,71 @@ pub struct PatchGroupMapping {
     pub patch_group: String,
     pub baseline: PatchBaselineIdentity,
 }
+
+/// A node's patch state as its last patch operation reported it (`InstancePatchState`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstancePatchState {
+    pub instance_id: String,
+    /// Empty when the node is in no patch group.
+    pub patch_group: String,
+    pub baseline_id: String,
+    pub snapshot_id: String,
+    /// `Scan` or `Install`.
+    pub operation: String,
+    pub reboot_option: String,
+    /// Patch Manager's product name of the node (`Debian12`).
+    pub product: String,
+    /// Unix milliseconds.
+    pub operation_start: i64,
+    pub operation_end: i64,
+    pub installed: i64,
+    pub installed_other: i64,
+    pub installed_pending_reboot: i64,
+    pub installed_rejected: i64,
+    pub missing: i64,
+    pub failed: i64,
+    pub not_applicable: i64,
+    pub critical_non_compliant: i64,
+    pub security_non_compliant: i64,
+    pub other_non_compliant: i64,
+    /// The command invocation that reported it.
+    pub invocation_id: String,
+}
+
+impl InstancePatchState {
+    /// Missing, failed, rejected-but-installed or waiting for a reboot: non-compliant.
+    pub fn non_compliant(&self) -> i64 {
+        self.missing + self.failed + self.installed_rejected + self.installed_pending_reboot
+    }
+}
+
+/// One patch on one node (`PatchComplianceData`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstancePatch {
+    /// `name.arch`.
+    pub kb_id: String,
+    pub title: String,
+    pub classification: String,
+    pub severity: String,
+    /// AWS's spelling: `MISSING`, `INSTALLED_OTHER`…
+    pub state: String,
+    /// Unix milliseconds, when known.
+    pub installed_time: Option<i64>,
+    pub cve_ids: String,
+}
+
+/// How many of a patch group's nodes are in each situation (`DescribePatchGroupState`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatchGroupState {
+    pub instances: i64,
+    pub with_installed: i64,
+    pub with_installed_other: i64,
+    pub with_installed_pending_reboot: i64,
+    pub with_installed_rejected: i64,
+    pub with_missing: i64,
+    pub with_failed: i64,
+    pub with_not_applicable: i64,
+    pub with_critical_non_compliant: i64,
+    pub with_security_non_compliant: i64,
+    pub with_other_non_compliant: i64,
+}

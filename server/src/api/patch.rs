@@ -8,7 +8,10 @@ use bosun_core::bosun_patch::{
     PatchRuleGroup, PatchSource, RejectedPatchesAction,
 };
 use bosun_core::patch::{self, CreatePatchBaseline, OrchestratorFilter, UpdatePatchBaseline};
-use bosun_core::types::{PatchBaselineIdentity, PatchBaselineInfo, Tag};
+use bosun_core::types::{
+    InstancePatch, InstancePatchState, PatchBaselineIdentity, PatchBaselineInfo, PatchGroupState,
+    Tag,
+};
 use bosun_core::{Actor, Core};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -38,6 +41,12 @@ pub(super) async fn call(
         "GetPatchBaselineForPatchGroup" => op!(get_patch_baseline_for_patch_group),
         "DescribePatchGroups" => op!(describe_patch_groups),
         "DescribePatchProperties" => op!(describe_patch_properties),
+        "DescribeInstancePatchStates" => op!(describe_instance_patch_states),
+        "DescribeInstancePatchStatesForPatchGroup" => {
+            op!(describe_instance_patch_states_for_patch_group)
+        }
+        "DescribeInstancePatches" => op!(describe_instance_patches),
+        "DescribePatchGroupState" => op!(describe_patch_group_state),
         _ => return None,
     })
 }
@@ -480,4 +489,264 @@ async fn describe_patch_properties(
         out["NextToken"] = Value::String(t);
     }
     Ok(out)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct PatchStateOut {
+    instance_id: String,
+    patch_group: String,
+    baseline_id: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    snapshot_id: String,
+    installed_count: i64,
+    installed_other_count: i64,
+    installed_pending_reboot_count: i64,
+    installed_rejected_count: i64,
+    missing_count: i64,
+    failed_count: i64,
+    unreported_not_applicable_count: i64,
+    not_applicable_count: i64,
+    operation_start_time: f64,
+    operation_end_time: f64,
+    operation: String,
+    reboot_option: String,
+    critical_non_compliant_count: i64,
+    security_non_compliant_count: i64,
+    other_non_compliant_count: i64,
+}
+
+impl From<InstancePatchState> for PatchStateOut {
+    fn from(s: InstancePatchState) -> Self {
+        PatchStateOut {
+            instance_id: s.instance_id,
+            patch_group: s.patch_group,
+            baseline_id: s.baseline_id,
+            snapshot_id: s.snapshot_id,
+            installed_count: s.installed,
+            installed_other_count: s.installed_other,
+            installed_pending_reboot_count: s.installed_pending_reboot,
+            installed_rejected_count: s.installed_rejected,
+            missing_count: s.missing,
+            failed_count: s.failed,
+            unreported_not_applicable_count: 0,
+            not_applicable_count: s.not_applicable,
+            operation_start_time: epoch_seconds(s.operation_start),
+            operation_end_time: epoch_seconds(s.operation_end),
+            operation: s.operation,
+            reboot_option: s.reboot_option,
+            critical_non_compliant_count: s.critical_non_compliant,
+            security_non_compliant_count: s.security_non_compliant,
+            other_non_compliant_count: s.other_non_compliant,
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct PatchStatesOut {
+    instance_patch_states: Vec<PatchStateOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct PatchStatesInput {
+    instance_ids: Vec<String>,
+    #[serde(default)]
+    max_results: Option<i64>,
+    #[serde(default)]
+    next_token: Option<String>,
+}
+
+async fn describe_instance_patch_states(
+    core: &Core,
+    actor: &Actor,
+    i: PatchStatesInput,
+) -> Result<Value, ApiError> {
+    let (rows, next_token) = patch::describe_instance_patch_states(
+        core,
+        actor,
+        &i.instance_ids,
+        i.max_results,
+        i.next_token.as_deref(),
+    )
+    .await
+    .map_err(service)?;
+    output(PatchStatesOut {
+        instance_patch_states: rows.into_iter().map(PatchStateOut::from).collect(),
+        next_token,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct StateFilterIo {
+    key: String,
+    values: Vec<String>,
+    #[serde(rename = "Type")]
+    kind: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GroupStatesInput {
+    patch_group: String,
+    #[serde(default)]
+    filters: Vec<StateFilterIo>,
+    #[serde(default)]
+    max_results: Option<i64>,
+    #[serde(default)]
+    next_token: Option<String>,
+}
+
+async fn describe_instance_patch_states_for_patch_group(
+    core: &Core,
+    actor: &Actor,
+    i: GroupStatesInput,
+) -> Result<Value, ApiError> {
+    let filters: Vec<patch::StateFilter> = i
+        .filters
+        .into_iter()
+        .map(|f| patch::StateFilter {
+            key: f.key,
+            values: f.values,
+            kind: f.kind,
+        })
+        .collect();
+    let (rows, next_token) = patch::describe_instance_patch_states_for_patch_group(
+        core,
+        actor,
+        &i.patch_group,
+        &filters,
+        i.max_results,
+        i.next_token.as_deref(),
+    )
+    .await
+    .map_err(service)?;
+    output(PatchStatesOut {
+        instance_patch_states: rows.into_iter().map(PatchStateOut::from).collect(),
+        next_token,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct InstancePatchesInput {
+    instance_id: String,
+    #[serde(default)]
+    filters: Vec<FilterIo>,
+    #[serde(default)]
+    max_results: Option<i64>,
+    #[serde(default)]
+    next_token: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct PatchOut {
+    title: String,
+    #[serde(rename = "KBId")]
+    kb_id: String,
+    classification: String,
+    severity: String,
+    state: String,
+    /// Required by the model: AWS reports the epoch for patches not installed.
+    installed_time: f64,
+    #[serde(rename = "CVEIds", skip_serializing_if = "String::is_empty")]
+    cve_ids: String,
+}
+
+impl From<InstancePatch> for PatchOut {
+    fn from(p: InstancePatch) -> Self {
+        PatchOut {
+            title: p.title,
+            kb_id: p.kb_id,
+            classification: p.classification,
+            severity: p.severity,
+            state: p.state,
+            installed_time: epoch_seconds(p.installed_time.unwrap_or(0)),
+            cve_ids: p.cve_ids,
+        }
+    }
+}
+
+async fn describe_instance_patches(
+    core: &Core,
+    actor: &Actor,
+    i: InstancePatchesInput,
+) -> Result<Value, ApiError> {
+    let (rows, next_token) = patch::describe_instance_patches(
+        core,
+        actor,
+        &i.instance_id,
+        &filters_of(i.filters),
+        i.max_results,
+        i.next_token.as_deref(),
+    )
+    .await
+    .map_err(service)?;
+    let mut out = serde_json::json!({
+        "Patches": rows.into_iter().map(PatchOut::from).collect::<Vec<_>>(),
+    });
+    if let Some(t) = next_token {
+        out["NextToken"] = Value::String(t);
+    }
+    Ok(out)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct PatchGroupInput {
+    patch_group: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct GroupStateOut {
+    instances: i64,
+    instances_with_installed_patches: i64,
+    instances_with_installed_other_patches: i64,
+    instances_with_installed_pending_reboot_patches: i64,
+    instances_with_installed_rejected_patches: i64,
+    instances_with_missing_patches: i64,
+    instances_with_failed_patches: i64,
+    instances_with_not_applicable_patches: i64,
+    instances_with_unreported_not_applicable_patches: i64,
+    instances_with_critical_non_compliant_patches: i64,
+    instances_with_security_non_compliant_patches: i64,
+    instances_with_other_non_compliant_patches: i64,
+    instances_with_available_security_updates: i64,
+}
+
+impl From<PatchGroupState> for GroupStateOut {
+    fn from(g: PatchGroupState) -> Self {
+        GroupStateOut {
+            instances: g.instances,
+            instances_with_installed_patches: g.with_installed,
+            instances_with_installed_other_patches: g.with_installed_other,
+            instances_with_installed_pending_reboot_patches: g.with_installed_pending_reboot,
+            instances_with_installed_rejected_patches: g.with_installed_rejected,
+            instances_with_missing_patches: g.with_missing,
+            instances_with_failed_patches: g.with_failed,
+            instances_with_not_applicable_patches: g.with_not_applicable,
+            instances_with_unreported_not_applicable_patches: 0,
+            instances_with_critical_non_compliant_patches: g.with_critical_non_compliant,
+            instances_with_security_non_compliant_patches: g.with_security_non_compliant,
+            instances_with_other_non_compliant_patches: g.with_other_non_compliant,
+            instances_with_available_security_updates: 0,
+        }
+    }
+}
+
+async fn describe_patch_group_state(
+    core: &Core,
+    actor: &Actor,
+    i: PatchGroupInput,
+) -> Result<Value, ApiError> {
+    let g = patch::describe_patch_group_state(core, actor, &i.patch_group)
+        .await
+        .map_err(service)?;
+    output(GroupStateOut::from(g))
 }

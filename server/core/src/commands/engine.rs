@@ -746,6 +746,7 @@ async fn apply(core: &Core, batch: &[Ingest]) -> ServiceResult<bool> {
     let mut finished_acks: Vec<(String, String)> = Vec::new();
     let mut live: Vec<(String, LiveEvent)> = Vec::new();
     let mut touched = BTreeSet::new();
+    let mut patch_reports: Vec<String> = Vec::new();
     for m in batch {
         let id = report_id(&m.report);
         let Some(w) = rows.get_mut(id) else {
@@ -794,9 +795,12 @@ async fn apply(core: &Core, batch: &[Ingest]) -> ServiceResult<bool> {
                         }
                         (&chunk.data[..cut], (chunk.data.len() - cut) as i64)
                     };
+                    // A report counts toward the invocation's output budget (so a
+                    // node cannot store without bound) but is never shown live.
                     let stream = match chunk.stream {
-                        Stream::Stdout => 1,
-                        Stream::Stderr => 2,
+                        Stream::Stdout => store::STDOUT_STREAM,
+                        Stream::Stderr => store::STDERR_STREAM,
+                        Stream::Report => store::REPORT_STREAM,
                     };
                     w.row.last_seq = seq;
                     w.row.output_bytes += keep.len() as i64;
@@ -810,6 +814,8 @@ async fn apply(core: &Core, batch: &[Ingest]) -> ServiceResult<bool> {
                             stream,
                             data: keep.to_string(),
                         });
+                    }
+                    if !keep.is_empty() && stream != store::REPORT_STREAM {
                         live.push((
                             format!("inv:{id}"),
                             LiveEvent::Output(OutputChunkInfo {
@@ -828,6 +834,12 @@ async fn apply(core: &Core, batch: &[Ingest]) -> ServiceResult<bool> {
             }
             AgentReport::Finished(result) => {
                 if !is_terminal(&w.row.status) {
+                    if w.row
+                        .run
+                        .contains(crate::documents::model::RUN_PATCH_BASELINE)
+                    {
+                        patch_reports.push(id.to_string());
+                    }
                     finish(&mut w.row, result, now);
                     w.changed = true;
                     touched.insert(w.row.command_id.clone());
@@ -858,6 +870,11 @@ async fn apply(core: &Core, batch: &[Ingest]) -> ServiceResult<bool> {
         released.push((c.clone(), settle(&mut tx, c, now).await?));
     }
     tx.commit().await?;
+    // Patch reports are recorded before anyone hears the invocation ended, so whoever
+    // waits for the end finds the node's patch state current.
+    for invocation_id in patch_reports {
+        crate::patch::record_report(core, &invocation_id).await;
+    }
     for ((node, id), seq) in acks {
         core.links().send(
             &node,

@@ -726,6 +726,11 @@ pub async fn update_invocations(
     Ok(written)
 }
 
+/// `command_output.stream` of stdout, stderr and a step's machine-readable report.
+pub const STDOUT_STREAM: i64 = 1;
+pub const STDERR_STREAM: i64 = 2;
+pub const REPORT_STREAM: i64 = 3;
+
 /// One output chunk to store.
 #[derive(Clone, Debug)]
 pub struct NewOutput {
@@ -787,8 +792,10 @@ pub async fn output<'e, E: Executor<'e, Database = Any>>(
     if let Some(p) = plugin {
         sql.push_str(&format!(" AND plugin = {p}"));
     }
-    if let Some(s) = stream {
-        sql.push_str(&format!(" AND stream = {s}"));
+    match stream {
+        Some(s) => sql.push_str(&format!(" AND stream = {s}")),
+        // Output is what people read: a step's report stream is not.
+        None => sql.push_str(&format!(" AND stream <> {REPORT_STREAM}")),
     }
     sql.push_str(&format!(" ORDER BY seq LIMIT {limit}"));
     sqlx::query(&sql)

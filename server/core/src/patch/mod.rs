@@ -5,7 +5,8 @@
 //! `DeletePatchBaseline`, `DescribePatchBaselines`, `RegisterDefaultPatchBaseline`,
 //! `GetDefaultPatchBaseline`, `RegisterPatchBaselineForPatchGroup`,
 //! `DeregisterPatchBaselineForPatchGroup`, `GetPatchBaselineForPatchGroup`,
-//! `DescribePatchGroups`, `DescribePatchProperties`).
+//! `DescribePatchGroups`, `DescribePatchProperties`), and the nodes' patch states as
+//! their `aws:runPatchBaseline` steps report them (`states`).
 //!
 //! Invariants:
 //! - A stored baseline passed `bosun_patch::validate`; its definition is kept as the API
@@ -21,10 +22,15 @@
 
 mod properties;
 mod service;
+mod states;
 pub mod store;
 
 pub use properties::describe_patch_properties;
 pub use service::*;
+pub use states::{
+    describe_instance_patch_states, describe_instance_patch_states_for_patch_group,
+    describe_instance_patches, describe_patch_group_state, record_report, StateFilter,
+};
 
 /// The resource type baselines' tags are stored under.
 pub const TAG_RESOURCE_TYPE: &str = crate::types::resource_type::PATCH_BASELINE;

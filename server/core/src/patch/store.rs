@@ -297,3 +297,206 @@ pub async fn defaults_of<'e, E: Executor<'e, Database = Any>>(
     .fetch_all(e)
     .await
 }
+
+/// A node's patch state (`instance_patch_states`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StateRow {
+    pub instance_id: String,
+    pub patch_group: String,
+    pub baseline_id: String,
+    pub snapshot_id: String,
+    pub operation: String,
+    pub reboot_option: String,
+    pub product: String,
+    pub operation_start: i64,
+    pub operation_end: i64,
+    /// installed, installed_other, installed_pending_reboot, installed_rejected,
+    /// missing, failed, not_applicable, critical_non_compliant, security_non_compliant,
+    /// other_non_compliant — in [`COUNT_COLUMNS`] order.
+    pub counts: [i64; 10],
+    pub invocation_id: String,
+    pub reported_at: i64,
+}
+
+/// The counters of `instance_patch_states`, in [`StateRow::counts`] order.
+pub const COUNT_COLUMNS: [&str; 10] = [
+    "installed",
+    "installed_other",
+    "installed_pending_reboot",
+    "installed_rejected",
+    "missing",
+    "failed",
+    "not_applicable",
+    "critical_non_compliant",
+    "security_non_compliant",
+    "other_non_compliant",
+];
+
+/// One reported patch (`instance_patches`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PatchRow {
+    pub kb_id: String,
+    pub title: String,
+    pub classification: String,
+    pub severity: String,
+    pub state: String,
+    pub installed_time: Option<i64>,
+    pub cve_ids: String,
+}
+
+const STATE_COLUMNS: &str = "instance_id, patch_group, baseline_id, snapshot_id, operation, reboot_option, product, operation_start, operation_end, installed, installed_other, installed_pending_reboot, installed_rejected, missing, failed, not_applicable, critical_non_compliant, security_non_compliant, other_non_compliant, invocation_id, reported_at";
+
+fn state_row(r: &crate::db::Row) -> Result<StateRow, sqlx::Error> {
+    let mut counts = [0i64; 10];
+    for (i, c) in COUNT_COLUMNS.iter().enumerate() {
+        counts[i] = r.try_get(*c)?;
+    }
+    Ok(StateRow {
+        instance_id: r.try_get("instance_id")?,
+        patch_group: r.try_get("patch_group")?,
+        baseline_id: r.try_get("baseline_id")?,
+        snapshot_id: r.try_get("snapshot_id")?,
+        operation: r.try_get("operation")?,
+        reboot_option: r.try_get("reboot_option")?,
+        product: r.try_get("product")?,
+        operation_start: r.try_get("operation_start")?,
+        operation_end: r.try_get("operation_end")?,
+        counts,
+        invocation_id: r.try_get("invocation_id")?,
+        reported_at: r.try_get("reported_at")?,
+    })
+}
+
+/// Replaces a node's patch state.
+pub async fn put_state(tx: &mut crate::db::Tx, s: &StateRow) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM instance_patch_states WHERE instance_id = $1")
+        .bind(&s.instance_id)
+        .execute(&mut **tx)
+        .await?;
+    let slots: Vec<String> = (1..=21).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "INSERT INTO instance_patch_states ({STATE_COLUMNS}) VALUES ({})",
+        slots.join(", ")
+    );
+    let mut q = sqlx::query(&sql)
+        .bind(&s.instance_id)
+        .bind(&s.patch_group)
+        .bind(&s.baseline_id)
+        .bind(&s.snapshot_id)
+        .bind(&s.operation)
+        .bind(&s.reboot_option)
+        .bind(&s.product)
+        .bind(s.operation_start)
+        .bind(s.operation_end);
+    for c in s.counts {
+        q = q.bind(c);
+    }
+    q.bind(&s.invocation_id)
+        .bind(s.reported_at)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Replaces a node's reported patches.
+pub async fn put_patches(
+    tx: &mut crate::db::Tx,
+    instance_id: &str,
+    patches: &[PatchRow],
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM instance_patches WHERE instance_id = $1")
+        .bind(instance_id)
+        .execute(&mut **tx)
+        .await?;
+    const PER_ROW: usize = 8;
+    for part in patches.chunks(crate::db::MAX_BINDS / PER_ROW) {
+        let values: Vec<String> = (0..part.len())
+            .map(|i| {
+                let b = i * PER_ROW;
+                let slots: Vec<String> = (1..=PER_ROW).map(|k| format!("${}", b + k)).collect();
+                format!("({})", slots.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO instance_patches (instance_id, kb_id, title, classification, severity, state, installed_time, cve_ids) VALUES {}",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for p in part {
+            q = q
+                .bind(instance_id)
+                .bind(&p.kb_id)
+                .bind(&p.title)
+                .bind(&p.classification)
+                .bind(&p.severity)
+                .bind(&p.state)
+                .bind(p.installed_time)
+                .bind(&p.cve_ids);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// The patch states of these nodes (those that have one), by instance id.
+pub async fn states_of<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    instance_ids: &[String],
+) -> Result<Vec<StateRow>, sqlx::Error> {
+    if instance_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let slots: Vec<String> = (1..=instance_ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT {STATE_COLUMNS} FROM instance_patch_states WHERE instance_id IN ({}) ORDER BY instance_id",
+        slots.join(", ")
+    );
+    let mut q = sqlx::query(&sql);
+    for id in instance_ids {
+        q = q.bind(id);
+    }
+    q.fetch_all(e).await?.iter().map(state_row).collect()
+}
+
+/// The patch states reported by the nodes of a patch group, by instance id.
+pub async fn states_in_group<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    patch_group: &str,
+) -> Result<Vec<StateRow>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT {STATE_COLUMNS} FROM instance_patch_states WHERE patch_group = $1 ORDER BY instance_id"
+    ))
+    .bind(patch_group)
+    .fetch_all(e)
+    .await?
+    .iter()
+    .map(state_row)
+    .collect()
+}
+
+/// A node's reported patches, by KB id.
+pub async fn patches_of<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    instance_id: &str,
+) -> Result<Vec<PatchRow>, sqlx::Error> {
+    sqlx::query(
+        "SELECT kb_id, title, classification, severity, state, installed_time, cve_ids FROM instance_patches \
+         WHERE instance_id = $1 ORDER BY kb_id",
+    )
+    .bind(instance_id)
+    .fetch_all(e)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(PatchRow {
+            kb_id: r.try_get("kb_id")?,
+            title: r.try_get("title")?,
+            classification: r.try_get("classification")?,
+            severity: r.try_get("severity")?,
+            state: r.try_get("state")?,
+            installed_time: r.try_get("installed_time")?,
+            cve_ids: r.try_get("cve_ids")?,
+        })
+    })
+    .collect()
+}
