@@ -1310,6 +1310,66 @@ async fn a_patch_scan_runs_with_each_node_s_effective_baseline() {
             .expect_err("unknown key");
         assert_eq!(aws_error(&e).0, "InvalidFilter");
 
+        // The same, as AWS's compliance operations see it.
+        let non_compliant = default_state.missing_count()
+            + default_state.failed_count()
+            + default_state.installed_rejected_count().unwrap_or(0)
+            + default_state.installed_pending_reboot_count().unwrap_or(0);
+        let items = ssm
+            .list_compliance_items()
+            .resource_ids(&agents[1].id)
+            .resource_types("ManagedInstance")
+            .filters(
+                aws_sdk_ssm::types::ComplianceStringFilter::builder()
+                    .key("Status")
+                    .values("NON_COMPLIANT")
+                    .r#type(aws_sdk_ssm::types::ComplianceQueryOperatorType::Equal)
+                    .build(),
+            )
+            .max_results(50)
+            .send()
+            .await
+            .expect("compliance items");
+        assert_eq!(items.compliance_items().len() as i32, non_compliant.min(50));
+        assert!(items.compliance_items().iter().all(|c| {
+            c.compliance_type() == Some("Patch")
+                && c.status() == Some(&aws_sdk_ssm::types::ComplianceStatus::NonCompliant)
+        }));
+        let per_node = ssm
+            .list_resource_compliance_summaries()
+            .send()
+            .await
+            .expect("resource summaries");
+        let mine = per_node
+            .resource_compliance_summary_items()
+            .iter()
+            .find(|r| r.resource_id() == Some(agents[1].id.as_str()))
+            .expect("a summary per node");
+        assert_eq!(
+            mine.non_compliant_summary()
+                .map(|n| n.non_compliant_count())
+                .unwrap_or_default(),
+            non_compliant
+        );
+        let by_type = ssm
+            .list_compliance_summaries()
+            .send()
+            .await
+            .expect("summaries");
+        let patch = &by_type.compliance_summary_items()[0];
+        assert_eq!(patch.compliance_type(), Some("Patch"));
+        assert_eq!(
+            patch
+                .compliant_summary()
+                .map(|c| c.compliant_count())
+                .unwrap_or(0)
+                + patch
+                    .non_compliant_summary()
+                    .map(|c| c.non_compliant_count())
+                    .unwrap_or(0),
+            2
+        );
+
         // Install is not there yet, and says so rather than pretending.
         let id = scan("Install")
             .await

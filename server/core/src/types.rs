@@ -678,7 +678,8 @@ pub struct InstancePatchState {
     pub critical_non_compliant: i64,
     pub security_non_compliant: i64,
     pub other_non_compliant: i64,
-    /// The command invocation that reported it.
+    /// The command and invocation that reported it.
+    pub command_id: String,
     pub invocation_id: String,
 }
 
@@ -699,6 +700,9 @@ pub struct InstancePatch {
     pub severity: String,
     /// AWS's spelling: `MISSING`, `INSTALLED_OTHER`…
     pub state: String,
+    /// The compliance level of the rule or list that approves it (`CRITICAL`…
+    /// `UNSPECIFIED`): the severity of its compliance item.
+    pub compliance_level: String,
     /// Unix milliseconds, when known.
     pub installed_time: Option<i64>,
     pub cve_ids: String,

@@ -7,7 +7,9 @@ use bosun_core::bosun_patch::{
     ComplianceLevel, OperatingSystem, PatchBaseline, PatchComplianceStatus, PatchFilterGroup,
     PatchRuleGroup, PatchSource, RejectedPatchesAction,
 };
-use bosun_core::patch::{self, CreatePatchBaseline, OrchestratorFilter, UpdatePatchBaseline};
+use bosun_core::patch::{
+    self, compliance, CreatePatchBaseline, OrchestratorFilter, UpdatePatchBaseline,
+};
 use bosun_core::types::{
     InstancePatch, InstancePatchState, PatchBaselineIdentity, PatchBaselineInfo, PatchGroupState,
     Tag,
@@ -47,6 +49,9 @@ pub(super) async fn call(
         }
         "DescribeInstancePatches" => op!(describe_instance_patches),
         "DescribePatchGroupState" => op!(describe_patch_group_state),
+        "ListComplianceItems" => op!(list_compliance_items),
+        "ListResourceComplianceSummaries" => op!(list_resource_compliance_summaries),
+        "ListComplianceSummaries" => op!(list_compliance_summaries),
         _ => return None,
     })
 }
@@ -749,4 +754,189 @@ async fn describe_patch_group_state(
         .await
         .map_err(service)?;
     output(GroupStateOut::from(g))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ComplianceFilterIo {
+    #[serde(default)]
+    key: Option<String>,
+    #[serde(default)]
+    values: Vec<String>,
+    #[serde(default, rename = "Type")]
+    kind: Option<String>,
+}
+
+fn compliance_filters(filters: Vec<ComplianceFilterIo>) -> Vec<compliance::ComplianceFilter> {
+    filters
+        .into_iter()
+        .map(|f| compliance::ComplianceFilter {
+            key: f.key.unwrap_or_default(),
+            values: f.values,
+            kind: f.kind,
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ComplianceItemsInput {
+    #[serde(default)]
+    filters: Vec<ComplianceFilterIo>,
+    #[serde(default)]
+    resource_ids: Vec<String>,
+    #[serde(default)]
+    resource_types: Vec<String>,
+    #[serde(default)]
+    max_results: Option<i64>,
+    #[serde(default)]
+    next_token: Option<String>,
+}
+
+fn execution_summary(time_ms: i64, id: &str) -> Value {
+    serde_json::json!({
+        "ExecutionTime": epoch_seconds(time_ms),
+        "ExecutionId": id,
+        "ExecutionType": "Command",
+    })
+}
+
+async fn list_compliance_items(
+    core: &Core,
+    actor: &Actor,
+    i: ComplianceItemsInput,
+) -> Result<Value, ApiError> {
+    let (items, next_token) = compliance::list_compliance_items(
+        core,
+        actor,
+        &i.resource_ids,
+        &i.resource_types,
+        &compliance_filters(i.filters),
+        i.max_results,
+        i.next_token.as_deref(),
+    )
+    .await
+    .map_err(service)?;
+    let items: Vec<Value> = items
+        .into_iter()
+        .map(|c| {
+            serde_json::json!({
+                "ComplianceType": compliance::COMPLIANCE_TYPE,
+                "ResourceType": compliance::RESOURCE_TYPE,
+                "ResourceId": c.resource_id,
+                "Id": c.id,
+                "Title": c.title,
+                "Status": c.status,
+                "Severity": c.severity,
+                "ExecutionSummary": execution_summary(c.execution_time, &c.execution_id),
+                "Details": c.details,
+            })
+        })
+        .collect();
+    let mut out = serde_json::json!({ "ComplianceItems": items });
+    if let Some(t) = next_token {
+        out["NextToken"] = Value::String(t);
+    }
+    Ok(out)
+}
+
+fn severity_summary(counts: &compliance::SeverityCounts) -> Value {
+    serde_json::json!({
+        "CriticalCount": counts[0],
+        "HighCount": counts[1],
+        "MediumCount": counts[2],
+        "LowCount": counts[3],
+        "InformationalCount": counts[4],
+        "UnspecifiedCount": counts[5],
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ComplianceListInput {
+    #[serde(default)]
+    filters: Vec<ComplianceFilterIo>,
+    #[serde(default)]
+    max_results: Option<i64>,
+    #[serde(default)]
+    next_token: Option<String>,
+}
+
+async fn list_resource_compliance_summaries(
+    core: &Core,
+    actor: &Actor,
+    i: ComplianceListInput,
+) -> Result<Value, ApiError> {
+    let (rows, next_token) = compliance::list_resource_compliance_summaries(
+        core,
+        actor,
+        &compliance_filters(i.filters),
+        i.max_results,
+        i.next_token.as_deref(),
+    )
+    .await
+    .map_err(service)?;
+    let rows: Vec<Value> = rows
+        .into_iter()
+        .map(|s| {
+            serde_json::json!({
+                "ComplianceType": compliance::COMPLIANCE_TYPE,
+                "ResourceType": compliance::RESOURCE_TYPE,
+                "ResourceId": s.resource_id,
+                "Status": s.status,
+                "OverallSeverity": s.overall_severity,
+                "ExecutionSummary": execution_summary(s.execution_time, &s.execution_id),
+                "CompliantSummary": {
+                    "CompliantCount": s.compliant.iter().sum::<i64>(),
+                    "SeveritySummary": severity_summary(&s.compliant),
+                },
+                "NonCompliantSummary": {
+                    "NonCompliantCount": s.non_compliant.iter().sum::<i64>(),
+                    "SeveritySummary": severity_summary(&s.non_compliant),
+                },
+            })
+        })
+        .collect();
+    let mut out = serde_json::json!({ "ResourceComplianceSummaryItems": rows });
+    if let Some(t) = next_token {
+        out["NextToken"] = Value::String(t);
+    }
+    Ok(out)
+}
+
+async fn list_compliance_summaries(
+    core: &Core,
+    actor: &Actor,
+    i: ComplianceListInput,
+) -> Result<Value, ApiError> {
+    let (rows, next_token) = compliance::list_compliance_summaries(
+        core,
+        actor,
+        &compliance_filters(i.filters),
+        i.max_results,
+        i.next_token.as_deref(),
+    )
+    .await
+    .map_err(service)?;
+    let rows: Vec<Value> = rows
+        .into_iter()
+        .map(|s| {
+            serde_json::json!({
+                "ComplianceType": s.compliance_type,
+                "CompliantSummary": {
+                    "CompliantCount": s.compliant_count(),
+                    "SeveritySummary": severity_summary(&s.compliant),
+                },
+                "NonCompliantSummary": {
+                    "NonCompliantCount": s.non_compliant_count(),
+                    "SeveritySummary": severity_summary(&s.non_compliant),
+                },
+            })
+        })
+        .collect();
+    let mut out = serde_json::json!({ "ComplianceSummaryItems": rows });
+    if let Some(t) = next_token {
+        out["NextToken"] = Value::String(t);
+    }
+    Ok(out)
 }

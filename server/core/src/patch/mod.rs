@@ -20,6 +20,7 @@
 //! - Sources' `Configuration` is sensitive (the model says so): it is stored, returned
 //!   to readers as AWS does, and never written to logs or the audit trail.
 
+pub mod compliance;
 mod properties;
 mod service;
 mod states;
@@ -29,7 +30,8 @@ pub use properties::describe_patch_properties;
 pub use service::*;
 pub use states::{
     describe_instance_patch_states, describe_instance_patch_states_for_patch_group,
-    describe_instance_patches, describe_patch_group_state, record_report, StateFilter,
+    describe_instance_patches, describe_patch_group_state, list_instance_patch_states,
+    record_report, StateFilter,
 };
 
 /// The resource type baselines' tags are stored under.

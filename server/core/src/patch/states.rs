@@ -63,6 +63,11 @@ fn parse(text: &str) -> Option<(PatchReportHeader, Vec<PatchRow>, [i64; 10])> {
                     classification: cut(&i.classification, 128),
                     severity: cut(&i.severity, 128),
                     state,
+                    compliance_level: i
+                        .compliance_level
+                        .and_then(|l| serde_json::to_value(l).ok())
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_else(|| "UNSPECIFIED".into()),
                     installed_time: i
                         .installed_time
                         .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64),
@@ -103,15 +108,17 @@ pub async fn record_report(core: &Core, invocation_id: &str) {
 
 async fn try_record(core: &Core, invocation_id: &str) -> ServiceResult<()> {
     use sqlx::Row as _;
-    let Some(row) =
-        sqlx::query("SELECT instance_id FROM command_invocations WHERE invocation_id = $1")
-            .bind(invocation_id)
-            .fetch_optional(core.db().pool())
-            .await?
+    let Some(row) = sqlx::query(
+        "SELECT instance_id, command_id FROM command_invocations WHERE invocation_id = $1",
+    )
+    .bind(invocation_id)
+    .fetch_optional(core.db().pool())
+    .await?
     else {
         return Ok(());
     };
     let instance_id: String = row.try_get("instance_id")?;
+    let command_id: String = row.try_get("command_id")?;
     let mut text = String::new();
     let mut after = 0i64;
     loop {
@@ -157,6 +164,7 @@ async fn try_record(core: &Core, invocation_id: &str) -> ServiceResult<()> {
         operation_start: header.operation_start,
         operation_end: header.operation_end,
         counts,
+        command_id,
         invocation_id: invocation_id.to_string(),
         reported_at: core.now_ms(),
     };
@@ -190,6 +198,7 @@ fn state_of(r: StateRow) -> InstancePatchState {
         critical_non_compliant,
         security_non_compliant,
         other_non_compliant,
+        command_id: r.command_id,
         invocation_id: r.invocation_id,
     }
 }
@@ -239,6 +248,25 @@ pub async fn describe_instance_patch_states(
     let rows = store::states_of(core.db().pool(), instance_ids).await?;
     let states = rows.into_iter().map(state_of).collect();
     Ok(page(states, "instance-patch-states", offset, limit))
+}
+
+/// Every node's latest patch state (viewer): the console's compliance dashboard.
+pub async fn list_instance_patch_states(
+    core: &Core,
+    actor: &Actor,
+) -> ServiceResult<Vec<InstancePatchState>> {
+    core.authorize(
+        actor,
+        Role::Viewer,
+        "DescribeInstancePatchStates",
+        "instancepatchstate/*",
+    )
+    .await?;
+    Ok(store::all_states(core.db().pool())
+        .await?
+        .into_iter()
+        .map(state_of)
+        .collect())
 }
 
 /// One `InstancePatchStateFilter`: a count compared with a number.
@@ -410,6 +438,7 @@ pub async fn describe_instance_patches(
             classification: p.classification,
             severity: p.severity,
             state: p.state,
+            compliance_level: p.compliance_level,
             installed_time: p.installed_time,
             cve_ids: p.cve_ids,
         })

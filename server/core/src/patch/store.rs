@@ -314,6 +314,7 @@ pub struct StateRow {
     /// missing, failed, not_applicable, critical_non_compliant, security_non_compliant,
     /// other_non_compliant — in [`COUNT_COLUMNS`] order.
     pub counts: [i64; 10],
+    pub command_id: String,
     pub invocation_id: String,
     pub reported_at: i64,
 }
@@ -340,11 +341,13 @@ pub struct PatchRow {
     pub classification: String,
     pub severity: String,
     pub state: String,
+    /// `CRITICAL`, `HIGH`, `MEDIUM`, `LOW`, `INFORMATIONAL` or `UNSPECIFIED`.
+    pub compliance_level: String,
     pub installed_time: Option<i64>,
     pub cve_ids: String,
 }
 
-const STATE_COLUMNS: &str = "instance_id, patch_group, baseline_id, snapshot_id, operation, reboot_option, product, operation_start, operation_end, installed, installed_other, installed_pending_reboot, installed_rejected, missing, failed, not_applicable, critical_non_compliant, security_non_compliant, other_non_compliant, invocation_id, reported_at";
+const STATE_COLUMNS: &str = "instance_id, patch_group, baseline_id, snapshot_id, operation, reboot_option, product, operation_start, operation_end, installed, installed_other, installed_pending_reboot, installed_rejected, missing, failed, not_applicable, critical_non_compliant, security_non_compliant, other_non_compliant, command_id, invocation_id, reported_at";
 
 fn state_row(r: &crate::db::Row) -> Result<StateRow, sqlx::Error> {
     let mut counts = [0i64; 10];
@@ -362,6 +365,7 @@ fn state_row(r: &crate::db::Row) -> Result<StateRow, sqlx::Error> {
         operation_start: r.try_get("operation_start")?,
         operation_end: r.try_get("operation_end")?,
         counts,
+        command_id: r.try_get("command_id")?,
         invocation_id: r.try_get("invocation_id")?,
         reported_at: r.try_get("reported_at")?,
     })
@@ -373,7 +377,7 @@ pub async fn put_state(tx: &mut crate::db::Tx, s: &StateRow) -> Result<(), sqlx:
         .bind(&s.instance_id)
         .execute(&mut **tx)
         .await?;
-    let slots: Vec<String> = (1..=21).map(|i| format!("${i}")).collect();
+    let slots: Vec<String> = (1..=22).map(|i| format!("${i}")).collect();
     let sql = format!(
         "INSERT INTO instance_patch_states ({STATE_COLUMNS}) VALUES ({})",
         slots.join(", ")
@@ -391,7 +395,8 @@ pub async fn put_state(tx: &mut crate::db::Tx, s: &StateRow) -> Result<(), sqlx:
     for c in s.counts {
         q = q.bind(c);
     }
-    q.bind(&s.invocation_id)
+    q.bind(&s.command_id)
+        .bind(&s.invocation_id)
         .bind(s.reported_at)
         .execute(&mut **tx)
         .await?;
@@ -408,7 +413,7 @@ pub async fn put_patches(
         .bind(instance_id)
         .execute(&mut **tx)
         .await?;
-    const PER_ROW: usize = 8;
+    const PER_ROW: usize = 9;
     for part in patches.chunks(crate::db::MAX_BINDS / PER_ROW) {
         let values: Vec<String> = (0..part.len())
             .map(|i| {
@@ -418,7 +423,7 @@ pub async fn put_patches(
             })
             .collect();
         let sql = format!(
-            "INSERT INTO instance_patches (instance_id, kb_id, title, classification, severity, state, installed_time, cve_ids) VALUES {}",
+            "INSERT INTO instance_patches (instance_id, kb_id, title, classification, severity, state, compliance_level, installed_time, cve_ids) VALUES {}",
             values.join(", ")
         );
         let mut q = sqlx::query(&sql);
@@ -430,6 +435,7 @@ pub async fn put_patches(
                 .bind(&p.classification)
                 .bind(&p.severity)
                 .bind(&p.state)
+                .bind(&p.compliance_level)
                 .bind(p.installed_time)
                 .bind(&p.cve_ids);
         }
@@ -480,7 +486,7 @@ pub async fn patches_of<'e, E: Executor<'e, Database = Any>>(
     instance_id: &str,
 ) -> Result<Vec<PatchRow>, sqlx::Error> {
     sqlx::query(
-        "SELECT kb_id, title, classification, severity, state, installed_time, cve_ids FROM instance_patches \
+        "SELECT kb_id, title, classification, severity, state, compliance_level, installed_time, cve_ids FROM instance_patches \
          WHERE instance_id = $1 ORDER BY kb_id",
     )
     .bind(instance_id)
@@ -494,9 +500,24 @@ pub async fn patches_of<'e, E: Executor<'e, Database = Any>>(
             classification: r.try_get("classification")?,
             severity: r.try_get("severity")?,
             state: r.try_get("state")?,
+            compliance_level: r.try_get("compliance_level")?,
             installed_time: r.try_get("installed_time")?,
             cve_ids: r.try_get("cve_ids")?,
         })
     })
+    .collect()
+}
+
+/// Every node's patch state, by instance id (the console's compliance dashboard).
+pub async fn all_states<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+) -> Result<Vec<StateRow>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT {STATE_COLUMNS} FROM instance_patch_states ORDER BY instance_id"
+    ))
+    .fetch_all(e)
+    .await?
+    .iter()
+    .map(state_row)
     .collect()
 }
