@@ -209,9 +209,10 @@ fn describe(report: &PatchReport) -> String {
     for item in open.iter().take(LISTED) {
         let _ = writeln!(
             s,
-            "{:<24} {} -> {} [{}{}{}]",
+            "{:<24} {} {} -> {} [{}{}{}]",
             state_name(item.state),
-            item.title,
+            item.kb_id,
+            item.installed_version.as_deref().unwrap_or("-"),
             item.candidate_version.as_deref().unwrap_or("-"),
             item.severity,
             if item.classification.is_empty() {
