@@ -121,6 +121,17 @@ impl Agent {
     }
 }
 
+/// A test's agent leaves nothing behind: its run loop is stopped and its state
+/// directory removed.
+impl Drop for Agent {
+    fn drop(&mut self) {
+        if let Some(t) = self.task.take() {
+            t.abort();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 async fn fleet(srv: &TestServer, n: usize) -> Vec<Agent> {
     let a = activation(srv, n as i64).await;
     let mut agents = Vec::new();
