@@ -31,6 +31,12 @@ use crate::pages::{
     not_found::NotFound,
     parameter::ParameterPageView,
     parameters::{NewParameterPage, ParametersPage},
+    patch_baseline::PatchBaselinePage,
+    patch_baselines::PatchBaselinesPage,
+    patch_compliance::PatchCompliancePage,
+    patch_form::{EditPatchBaselinePage, NewPatchBaselinePage},
+    patch_groups::PatchGroupsPage,
+    patch_node::PatchNodePage,
     settings::SettingsPage,
     users::UsersPage,
 };
@@ -98,6 +104,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/parameters") view=ParametersPage ssr=SsrMode::Async />
                     <Route path=path!("/parameters/new") view=NewParameterPage ssr=SsrMode::Async />
                     <Route path=path!("/parameters/view") view=ParameterPageView ssr=SsrMode::Async />
+                    <Route path=path!("/patch/baselines") view=PatchBaselinesPage ssr=SsrMode::Async />
+                    <Route path=path!("/patch/baselines/new") view=NewPatchBaselinePage ssr=SsrMode::Async />
+                    <Route path=path!("/patch/baselines/:id") view=PatchBaselinePage ssr=SsrMode::Async />
+                    <Route path=path!("/patch/baselines/:id/edit") view=EditPatchBaselinePage ssr=SsrMode::Async />
+                    <Route path=path!("/patch/groups") view=PatchGroupsPage ssr=SsrMode::Async />
+                    <Route path=path!("/patch/compliance") view=PatchCompliancePage ssr=SsrMode::Async />
+                    <Route path=path!("/patch/nodes/:id") view=PatchNodePage ssr=SsrMode::Async />
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async />
                     <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />

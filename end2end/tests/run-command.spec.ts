@@ -94,8 +94,9 @@ test('output streams live from two real agents, hostile output stays text, and a
     await expect(page.getByTestId('command-status')).toHaveText('Cancelled', { timeout: 10_000 });
     await expect(page.locator(`tr[data-node="${ids[1]}"]`).getByTestId('invocation-status')).toHaveText('Cancelled');
 
-    // History lists the commands, newest first.
-    await gotoHydrated(page, '/commands');
+    // History lists the commands, newest first (this spec's: other specs run
+    // AWS-RunPatchBaseline on the same server).
+    await gotoHydrated(page, '/commands?document=AWS-RunShellScript');
     await expect(page.locator('tr[data-command]')).toHaveCount(3);
     await expect(page.locator('tr[data-command]').first()).toContainText('Cancelled');
   } finally {

@@ -56,6 +56,24 @@ pub const NAV: &[NavItem] = &[
         role: Role::Viewer,
     },
     NavItem {
+        path: "/patch/compliance",
+        label: "Compliance",
+        group: "Patch Manager",
+        role: Role::Viewer,
+    },
+    NavItem {
+        path: "/patch/baselines",
+        label: "Patch baselines",
+        group: "Patch Manager",
+        role: Role::Viewer,
+    },
+    NavItem {
+        path: "/patch/groups",
+        label: "Patch groups",
+        group: "Patch Manager",
+        role: Role::Viewer,
+    },
+    NavItem {
         path: "/settings",
         label: "Service settings",
         group: "Administration",

@@ -119,6 +119,7 @@ pub fn NodePage() -> impl IntoView {
                                 <dt>"Kernel"</dt><dd class="mono">{or_dash(&n.kernel)}</dd>
                                 <dt>"Architecture"</dt><dd class="mono">{or_dash(&n.architecture)}</dd>
                                 <dt>"Agent version"</dt><dd class="mono">{or_dash(&n.agent_version)}</dd>
+                                <dt>"Patches"</dt><dd><a href=crate::pages::patch::node_patches_href(&n.instance_id) data-testid="node-patches-link">"Patch state and missing patches"</a></dd>
                             </dl>
                         </div>
                     </section>
