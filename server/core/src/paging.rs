@@ -42,6 +42,22 @@ pub fn split<T>(
     (rows, more.then(|| next_token(scope, offset + limit)))
 }
 
+/// One page of a listing computed in memory (small listings: baselines, patch groups,
+/// a node's patches): the rows at `offset`, at most `limit`, and the next token.
+pub fn page_of<T>(
+    rows: impl IntoIterator<Item = T>,
+    scope: &str,
+    offset: i64,
+    limit: i64,
+) -> (Vec<T>, Option<String>) {
+    let rows: Vec<T> = rows
+        .into_iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit + 1).unwrap_or(usize::MAX))
+        .collect();
+    split(rows, scope, offset, limit)
+}
+
 /// Keyset pagination, for listings in the order of a unique key (a parameter's name):
 /// the token carries the last key returned, and the next page starts after it. Unlike
 /// an offset it costs the same at any depth and neither skips nor repeats rows when

@@ -489,11 +489,10 @@ async fn describe_patch_properties(
     )
     .await
     .map_err(service)?;
-    let mut out = serde_json::json!({ "Properties": properties });
-    if let Some(t) = next_token {
-        out["NextToken"] = Value::String(t);
-    }
-    Ok(out)
+    Ok(with_next_token(
+        serde_json::json!({ "Properties": properties }),
+        next_token,
+    ))
 }
 
 #[derive(Serialize)]
@@ -692,13 +691,12 @@ async fn describe_instance_patches(
     )
     .await
     .map_err(service)?;
-    let mut out = serde_json::json!({
-        "Patches": rows.into_iter().map(PatchOut::from).collect::<Vec<_>>(),
-    });
-    if let Some(t) = next_token {
-        out["NextToken"] = Value::String(t);
-    }
-    Ok(out)
+    Ok(with_next_token(
+        serde_json::json!({
+            "Patches": rows.into_iter().map(PatchOut::from).collect::<Vec<_>>(),
+        }),
+        next_token,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -833,11 +831,32 @@ async fn list_compliance_items(
             })
         })
         .collect();
-    let mut out = serde_json::json!({ "ComplianceItems": items });
+    Ok(with_next_token(
+        serde_json::json!({ "ComplianceItems": items }),
+        next_token,
+    ))
+}
+
+/// `result` with `NextToken` when there is a next page.
+fn with_next_token(mut result: Value, next_token: Option<String>) -> Value {
     if let Some(t) = next_token {
-        out["NextToken"] = Value::String(t);
+        result["NextToken"] = Value::String(t);
     }
-    Ok(out)
+    result
+}
+
+fn compliant_summary(counts: &compliance::SeverityCounts) -> Value {
+    serde_json::json!({
+        "CompliantCount": counts.iter().sum::<i64>(),
+        "SeveritySummary": severity_summary(counts),
+    })
+}
+
+fn non_compliant_summary(counts: &compliance::SeverityCounts) -> Value {
+    serde_json::json!({
+        "NonCompliantCount": counts.iter().sum::<i64>(),
+        "SeveritySummary": severity_summary(counts),
+    })
 }
 
 fn severity_summary(counts: &compliance::SeverityCounts) -> Value {
@@ -886,22 +905,15 @@ async fn list_resource_compliance_summaries(
                 "Status": s.status,
                 "OverallSeverity": s.overall_severity,
                 "ExecutionSummary": execution_summary(s.execution_time, &s.execution_id),
-                "CompliantSummary": {
-                    "CompliantCount": s.compliant.iter().sum::<i64>(),
-                    "SeveritySummary": severity_summary(&s.compliant),
-                },
-                "NonCompliantSummary": {
-                    "NonCompliantCount": s.non_compliant.iter().sum::<i64>(),
-                    "SeveritySummary": severity_summary(&s.non_compliant),
-                },
+                "CompliantSummary": compliant_summary(&s.compliant),
+                "NonCompliantSummary": non_compliant_summary(&s.non_compliant),
             })
         })
         .collect();
-    let mut out = serde_json::json!({ "ResourceComplianceSummaryItems": rows });
-    if let Some(t) = next_token {
-        out["NextToken"] = Value::String(t);
-    }
-    Ok(out)
+    Ok(with_next_token(
+        serde_json::json!({ "ResourceComplianceSummaryItems": rows }),
+        next_token,
+    ))
 }
 
 async fn list_compliance_summaries(
@@ -923,20 +935,13 @@ async fn list_compliance_summaries(
         .map(|s| {
             serde_json::json!({
                 "ComplianceType": s.compliance_type,
-                "CompliantSummary": {
-                    "CompliantCount": s.compliant_count(),
-                    "SeveritySummary": severity_summary(&s.compliant),
-                },
-                "NonCompliantSummary": {
-                    "NonCompliantCount": s.non_compliant_count(),
-                    "SeveritySummary": severity_summary(&s.non_compliant),
-                },
+                "CompliantSummary": compliant_summary(&s.compliant),
+                "NonCompliantSummary": non_compliant_summary(&s.non_compliant),
             })
         })
         .collect();
-    let mut out = serde_json::json!({ "ComplianceSummaryItems": rows });
-    if let Some(t) = next_token {
-        out["NextToken"] = Value::String(t);
-    }
-    Ok(out)
+    Ok(with_next_token(
+        serde_json::json!({ "ComplianceSummaryItems": rows }),
+        next_token,
+    ))
 }

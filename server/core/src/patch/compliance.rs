@@ -175,15 +175,6 @@ fn page_size(max_results: Option<i64>) -> ServiceResult<i64> {
     }
 }
 
-fn page<T>(rows: Vec<T>, scope: &str, offset: i64, limit: i64) -> (Vec<T>, Option<String>) {
-    let rows: Vec<T> = rows
-        .into_iter()
-        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-        .take(usize::try_from(limit + 1).unwrap_or(usize::MAX))
-        .collect();
-    paging::split(rows, scope, offset, limit)
-}
-
 /// The states of `resource_ids` (all nodes with one when empty).
 async fn states(core: &Core, resource_ids: &[String]) -> ServiceResult<Vec<StateRow>> {
     Ok(if resource_ids.is_empty() {
@@ -226,7 +217,7 @@ pub async fn list_compliance_items(
             }
         }
     }
-    Ok(page(items, &scope, offset, limit))
+    Ok(paging::page_of(items, &scope, offset, limit))
 }
 
 /// Per-node summaries (all nodes with a patch state).
@@ -299,7 +290,7 @@ pub async fn list_resource_compliance_summaries(
             })
         })
         .collect();
-    Ok(page(rows, "resource-compliance", offset, limit))
+    Ok(paging::page_of(rows, "resource-compliance", offset, limit))
 }
 
 /// A compliance type's summary (`ComplianceSummaryItem`): nodes compliant and not, each
@@ -309,16 +300,6 @@ pub struct TypeSummary {
     pub compliance_type: &'static str,
     pub compliant: SeverityCounts,
     pub non_compliant: SeverityCounts,
-}
-
-impl TypeSummary {
-    pub fn compliant_count(&self) -> i64 {
-        self.compliant.iter().sum()
-    }
-
-    pub fn non_compliant_count(&self) -> i64 {
-        self.non_compliant.iter().sum()
-    }
 }
 
 /// ListComplianceSummaries (viewer): filter ComplianceType.
@@ -357,7 +338,7 @@ pub async fn list_compliance_summaries(
     } else {
         Vec::new()
     };
-    Ok(page(rows, "compliance-summaries", offset, limit))
+    Ok(paging::page_of(rows, "compliance-summaries", offset, limit))
 }
 
 #[cfg(test)]

@@ -111,13 +111,10 @@ pub async fn describe_patch_properties(
             )))
         }
     };
-    let rows: Vec<BTreeMap<String, String>> = values
+    let rows = values
         .into_iter()
-        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-        .take(usize::try_from(limit + 1).unwrap_or(usize::MAX))
-        .map(|name| BTreeMap::from([("Name".to_string(), name)]))
-        .collect();
-    Ok(paging::split(rows, &scope, offset, limit))
+        .map(|name| BTreeMap::from([("Name".to_string(), name)]));
+    Ok(paging::page_of(rows, &scope, offset, limit))
 }
 
 #[cfg(test)]

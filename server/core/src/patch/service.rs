@@ -581,12 +581,7 @@ pub async fn describe_patch_baselines(
         })
         .map(|l| identity(l, &defaults))
         .collect();
-    let rows: Vec<PatchBaselineIdentity> = matching
-        .into_iter()
-        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-        .take(usize::try_from(limit + 1).unwrap_or(usize::MAX))
-        .collect();
-    Ok(paging::split(rows, "patch-baselines", offset, limit))
+    Ok(paging::page_of(matching, "patch-baselines", offset, limit))
 }
 
 /// RegisterDefaultPatchBaseline (operator): the baseline becomes the default for its
@@ -934,12 +929,7 @@ pub async fn describe_patch_groups(
             })
         })
         .collect();
-    let rows: Vec<PatchGroupMapping> = matching
-        .into_iter()
-        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-        .take(usize::try_from(limit + 1).unwrap_or(usize::MAX))
-        .collect();
-    Ok(paging::split(rows, "patch-groups", offset, limit))
+    Ok(paging::page_of(matching, "patch-groups", offset, limit))
 }
 
 /// Whether a custom baseline exists (for the tagging facility; predefined baselines

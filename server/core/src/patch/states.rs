@@ -215,15 +215,6 @@ fn page_size(max_results: Option<i64>) -> ServiceResult<i64> {
     }
 }
 
-fn page<T>(rows: Vec<T>, scope: &str, offset: i64, limit: i64) -> (Vec<T>, Option<String>) {
-    let rows: Vec<T> = rows
-        .into_iter()
-        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-        .take(usize::try_from(limit + 1).unwrap_or(usize::MAX))
-        .collect();
-    paging::split(rows, scope, offset, limit)
-}
-
 /// DescribeInstancePatchStates (viewer): the nodes' latest patch states; nodes that
 /// never reported one are left out, as AWS does.
 pub async fn describe_instance_patch_states(
@@ -246,8 +237,13 @@ pub async fn describe_instance_patch_states(
     let limit = page_size(max_results)?;
     let offset = paging::offset_of("instance-patch-states", next_token)?;
     let rows = store::states_of(core.db().pool(), instance_ids).await?;
-    let states = rows.into_iter().map(state_of).collect();
-    Ok(page(states, "instance-patch-states", offset, limit))
+    let states = rows.into_iter().map(state_of);
+    Ok(paging::page_of(
+        states,
+        "instance-patch-states",
+        offset,
+        limit,
+    ))
 }
 
 /// Every node's latest patch state (viewer): the console's compliance dashboard.
@@ -365,7 +361,7 @@ pub async fn describe_instance_patch_states_for_patch_group(
             })
         })
         .collect();
-    Ok(page(states, &scope, offset, limit))
+    Ok(paging::page_of(states, &scope, offset, limit))
 }
 
 /// `Installed`, `INSTALLED`, `installed_other` and `InstalledOther` name one state.
@@ -443,7 +439,7 @@ pub async fn describe_instance_patches(
             cve_ids: p.cve_ids,
         })
         .collect();
-    Ok(page(patches, &scope, offset, limit))
+    Ok(paging::page_of(patches, &scope, offset, limit))
 }
 
 /// DescribePatchGroupState (viewer): how many of the group's nodes are in each state.
