@@ -396,6 +396,18 @@ pub enum ComplianceLevel {
 }
 
 impl ComplianceLevel {
+    /// AWS's spelling: `CRITICAL` … `UNSPECIFIED`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ComplianceLevel::Critical => "CRITICAL",
+            ComplianceLevel::High => "HIGH",
+            ComplianceLevel::Medium => "MEDIUM",
+            ComplianceLevel::Low => "LOW",
+            ComplianceLevel::Informational => "INFORMATIONAL",
+            ComplianceLevel::Unspecified => "UNSPECIFIED",
+        }
+    }
+
     /// Higher is more severe: `UNSPECIFIED` 0 … `CRITICAL` 5.
     pub fn rank(self) -> u8 {
         match self {

@@ -200,6 +200,36 @@ pub enum PatchState {
 }
 
 impl PatchState {
+    pub const ALL: [PatchState; 8] = [
+        PatchState::Installed,
+        PatchState::InstalledOther,
+        PatchState::InstalledPendingReboot,
+        PatchState::InstalledRejected,
+        PatchState::Missing,
+        PatchState::NotApplicable,
+        PatchState::Failed,
+        PatchState::AvailableSecurityUpdate,
+    ];
+
+    /// AWS's spelling (`PatchComplianceDataState`): `MISSING`, `INSTALLED_OTHER`…
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PatchState::Installed => "INSTALLED",
+            PatchState::InstalledOther => "INSTALLED_OTHER",
+            PatchState::InstalledPendingReboot => "INSTALLED_PENDING_REBOOT",
+            PatchState::InstalledRejected => "INSTALLED_REJECTED",
+            PatchState::Missing => "MISSING",
+            PatchState::NotApplicable => "NOT_APPLICABLE",
+            PatchState::Failed => "FAILED",
+            PatchState::AvailableSecurityUpdate => "AVAILABLE_SECURITY_UPDATE",
+        }
+    }
+
+    /// The state AWS spells `s`.
+    pub fn parse(s: &str) -> Option<PatchState> {
+        PatchState::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
     /// Whether AWS counts the state as compliant (`NOT_APPLICABLE` counts as compliant:
     /// nothing is missing).
     pub fn is_compliant(self) -> bool {
@@ -336,5 +366,14 @@ mod tests {
         assert_eq!(json["details"]["advisory"]["kind"], "security");
         let back: PackageInfo = serde_json::from_value(json).unwrap();
         assert_eq!(back, pkg);
+    }
+
+    #[test]
+    fn patch_states_spell_as_serde_does() {
+        for state in PatchState::ALL {
+            assert_eq!(serde_json::to_value(state).unwrap(), state.as_str());
+            assert_eq!(PatchState::parse(state.as_str()), Some(state));
+        }
+        assert_eq!(PatchState::parse("Missing"), None);
     }
 }

@@ -115,7 +115,9 @@ impl PatchCounts {
         }
     }
 
-    fn add(&mut self, item: &PatchItem) {
+    /// Counts one reported item (the state's counter and, when it is not compliant,
+    /// its non-compliance class).
+    pub fn add(&mut self, item: &PatchItem) {
         let counter = match item.state {
             PatchState::Installed => &mut self.installed,
             PatchState::InstalledOther => &mut self.installed_other,

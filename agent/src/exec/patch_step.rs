@@ -162,14 +162,6 @@ fn header(snapshot: &PatchSnapshot, snapshot_id: &str) -> String {
     s
 }
 
-/// AWS's spelling of a state (`MISSING`), as the API will report it.
-fn state_name(state: PatchState) -> String {
-    serde_json::to_value(state)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_else(|| format!("{state:?}"))
-}
-
 /// The report as an operator reads it: counts, compliance, then each patch that is
 /// not compliant.
 fn describe(report: &PatchReport) -> String {
@@ -210,7 +202,7 @@ fn describe(report: &PatchReport) -> String {
         let _ = writeln!(
             s,
             "{:<24} {} {} -> {} [{}{}{}]",
-            state_name(item.state),
+            item.state.as_str(),
             item.kb_id,
             item.installed_version.as_deref().unwrap_or("-"),
             item.candidate_version.as_deref().unwrap_or("-"),

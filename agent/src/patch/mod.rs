@@ -147,27 +147,25 @@ pub fn node_os(os_release: &str) -> Option<NodeOs> {
     let fields = OsReleaseFields::parse(os_release);
     let version = fields.version_id.as_str();
     let major = version.split('.').next().unwrap_or_default();
+    // The same mapping the server applies to the platform name and version the agent
+    // reports, so both sides agree on which baseline a node gets.
+    let operating_system = OperatingSystem::from_os_release(&fields.name, version)?;
     use OperatingSystem::*;
-    let (operating_system, product) = match fields.id.as_str() {
-        "debian" => (Debian, format!("Debian{major}")),
-        "raspbian" => (Raspbian, format!("Raspbian{major}")),
-        "ubuntu" => (Ubuntu, format!("Ubuntu{version}")),
-        "rhel" => (
-            RedhatEnterpriseLinux,
-            format!("RedhatEnterpriseLinux{version}"),
-        ),
-        "rocky" => (RockyLinux, format!("RockyLinux{version}")),
-        "almalinux" => (AlmaLinux, format!("AlmaLinux{version}")),
-        "ol" => (OracleLinux, format!("OracleLinux{version}")),
-        "centos" if fields.name.contains("Stream") => (Centos, format!("CentOSStream{major}")),
-        "centos" => (Centos, format!("CentOS{version}")),
-        "amzn" => match version {
-            "2023" => (AmazonLinux2023, "AmazonLinux2023".to_owned()),
-            "2022" => (AmazonLinux2022, "AmazonLinux2022".to_owned()),
-            "2" => (AmazonLinux2, "AmazonLinux2".to_owned()),
-            _ => (AmazonLinux, format!("AmazonLinux{version}")),
-        },
-        _ => return None,
+    let product = match operating_system {
+        Debian => format!("Debian{major}"),
+        Raspbian => format!("Raspbian{major}"),
+        Ubuntu => format!("Ubuntu{version}"),
+        RedhatEnterpriseLinux => format!("RedhatEnterpriseLinux{version}"),
+        RockyLinux => format!("RockyLinux{version}"),
+        AlmaLinux => format!("AlmaLinux{version}"),
+        OracleLinux => format!("OracleLinux{version}"),
+        Centos if fields.name.contains("Stream") => format!("CentOSStream{major}"),
+        Centos => format!("CentOS{version}"),
+        AmazonLinux2023 => "AmazonLinux2023".to_owned(),
+        AmazonLinux2022 => "AmazonLinux2022".to_owned(),
+        AmazonLinux2 => "AmazonLinux2".to_owned(),
+        AmazonLinux => format!("AmazonLinux{version}"),
+        Windows | Suse | Macos => return None,
     };
     Some(NodeOs {
         operating_system,
@@ -709,7 +707,11 @@ mod tests {
         std::fs::create_dir_all(dir.join("etc")).unwrap();
         std::fs::create_dir_all(dir.join("usr/bin")).unwrap();
         std::fs::create_dir_all(dir.join("var/lib/dpkg")).unwrap();
-        std::fs::write(dir.join("etc/os-release"), "ID=rhel\nVERSION_ID=9.3\n").unwrap();
+        std::fs::write(
+            dir.join("etc/os-release"),
+            "NAME=\"Red Hat Enterprise Linux\"\nID=rhel\nVERSION_ID=9.3\n",
+        )
+        .unwrap();
         assert!(matches!(detect(&dir), Err(PatchError::Unsupported(_))));
         std::fs::write(dir.join("usr/bin/yum"), "").unwrap();
         assert_eq!(detect_package_manager(&dir), Some(PackageManager::Yum));
@@ -868,7 +870,7 @@ mod tests {
     fn scanning_futures_can_be_spawned() {
         fn send<T: Send>(_: &T) {}
         let node = Node {
-            os: node_os("ID=debian\nVERSION_ID=12\n").unwrap(),
+            os: node_os("NAME=\"Debian GNU/Linux\"\nID=debian\nVERSION_ID=12\n").unwrap(),
             manager: PackageManager::Apt,
             root: PathBuf::from("/nonexistent"),
         };

@@ -42,6 +42,24 @@ pub fn split<T>(
     (rows, more.then(|| next_token(scope, offset + limit)))
 }
 
+/// The page size a request's `MaxResults` asks for: `default` when absent, refused
+/// outside `range` (the model's bounds for the operation).
+pub fn max_results(
+    given: Option<i64>,
+    default: i64,
+    range: std::ops::RangeInclusive<i64>,
+) -> ServiceResult<i64> {
+    match given {
+        None => Ok(default),
+        Some(n) if range.contains(&n) => Ok(n),
+        Some(n) => Err(ServiceError::validation(format!(
+            "MaxResults must be {} to {}, got {n}.",
+            range.start(),
+            range.end()
+        ))),
+    }
+}
+
 /// One page of a listing computed in memory (small listings: baselines, patch groups,
 /// a node's patches): the rows at `offset`, at most `limit`, and the next token.
 pub fn page_of<T>(

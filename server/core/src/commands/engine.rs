@@ -834,6 +834,8 @@ async fn apply(core: &Core, batch: &[Ingest]) -> ServiceResult<bool> {
             }
             AgentReport::Finished(result) => {
                 if !is_terminal(&w.row.status) {
+                    // A cheap test on the stored steps (no parse on the hot path); a
+                    // false positive finds no report and records nothing.
                     if w.row
                         .run
                         .contains(crate::documents::model::RUN_PATCH_BASELINE)

@@ -175,6 +175,20 @@ pub async fn save_info<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
+/// A node's reported platform name and version (os-release `NAME`, `VERSION_ID`).
+pub async fn platform<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    id: &str,
+) -> Result<Option<(String, String)>, sqlx::Error> {
+    let row =
+        sqlx::query("SELECT platform_name, platform_version FROM managed_instances WHERE id = $1")
+            .bind(id)
+            .fetch_optional(e)
+            .await?;
+    row.map(|r| Ok((r.try_get("platform_name")?, r.try_get("platform_version")?)))
+        .transpose()
+}
+
 /// Records a heartbeat; false when this connection is no longer the node's current
 /// one (superseded, deregistered, or released as lost).
 pub async fn ping<'e, E: Executor<'e, Database = Any>>(

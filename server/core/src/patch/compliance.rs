@@ -83,7 +83,7 @@ fn passes(filters: &[ComplianceFilter], field: impl Fn(&str) -> Option<String>) 
 }
 
 fn compliant_state(state: &str) -> bool {
-    matches!(state, "INSTALLED" | "INSTALLED_OTHER" | "NOT_APPLICABLE")
+    bosun_patch::PatchState::parse(state).is_some_and(bosun_patch::PatchState::is_compliant)
 }
 
 fn status(compliant: bool) -> &'static str {
@@ -165,16 +165,6 @@ fn check_resource_types(types: &[String]) -> ServiceResult<()> {
     }
 }
 
-fn page_size(max_results: Option<i64>) -> ServiceResult<i64> {
-    match max_results {
-        None => Ok(50),
-        Some(n) if (1..=50).contains(&n) => Ok(n),
-        Some(n) => Err(ServiceError::validation(format!(
-            "MaxResults must be 1 to 50, got {n}."
-        ))),
-    }
-}
-
 /// The states of `resource_ids` (all nodes with one when empty).
 async fn states(core: &Core, resource_ids: &[String]) -> ServiceResult<Vec<StateRow>> {
     Ok(if resource_ids.is_empty() {
@@ -198,7 +188,7 @@ pub async fn list_compliance_items(
         .await?;
     check_resource_types(resource_types)?;
     check_filters(filters, &["ComplianceType", "Status", "Severity", "Id"])?;
-    let limit = page_size(max_results)?;
+    let limit = paging::max_results(max_results, 50, 1..=50)?;
     let scope = format!("compliance-items:{}", resource_ids.join(","));
     let offset = paging::offset_of(&scope, next_token)?;
     let mut items = Vec::new();
@@ -274,7 +264,7 @@ pub async fn list_resource_compliance_summaries(
             "ResourceType",
         ],
     )?;
-    let limit = page_size(max_results)?;
+    let limit = paging::max_results(max_results, 50, 1..=50)?;
     let offset = paging::offset_of("resource-compliance", next_token)?;
     let rows: Vec<ResourceSummary> = summaries(core)
         .await?
@@ -318,7 +308,7 @@ pub async fn list_compliance_summaries(
     )
     .await?;
     check_filters(filters, &["ComplianceType"])?;
-    let limit = page_size(max_results)?;
+    let limit = paging::max_results(max_results, 50, 1..=50)?;
     let offset = paging::offset_of("compliance-summaries", next_token)?;
     let mut summary = TypeSummary {
         compliance_type: COMPLIANCE_TYPE,

@@ -71,15 +71,7 @@ pub async fn describe_patch_properties(
         &format!("patchproperties/{}", os.as_str()),
     )
     .await?;
-    let limit = match max_results {
-        None => DEFAULT_PAGE,
-        Some(n) if (1..=MAX_PAGE).contains(&n) => n,
-        Some(n) => {
-            return Err(ServiceError::validation(format!(
-                "MaxResults must be 1 to {MAX_PAGE}, got {n}."
-            )))
-        }
-    };
+    let limit = paging::max_results(max_results, DEFAULT_PAGE, 1..=MAX_PAGE)?;
     let scope = format!("patch-properties:{}:{property}", os.as_str());
     let offset = paging::offset_of(&scope, next_token)?;
     let family = os.family();

@@ -515,16 +515,6 @@ fn check_os_values(values: &[String]) -> ServiceResult<()> {
     Ok(())
 }
 
-fn page_size(max_results: Option<i64>) -> ServiceResult<i64> {
-    match max_results {
-        None => Ok(DEFAULT_PAGE),
-        Some(n) if (1..=MAX_PAGE).contains(&n) => Ok(n),
-        Some(n) => Err(ServiceError::validation(format!(
-            "MaxResults must be 1 to {MAX_PAGE}, got {n}."
-        ))),
-    }
-}
-
 /// DescribePatchBaselines (viewer): filters NAME_PREFIX, OWNER (`AWS`, `Self`, `All`)
 /// and OPERATING_SYSTEM; predefined baselines first.
 pub async fn describe_patch_baselines(
@@ -560,7 +550,7 @@ pub async fn describe_patch_baselines(
             other => return Err(unsupported_filter(other, "DescribePatchBaselines", KEYS)),
         }
     }
-    let limit = page_size(max_results)?;
+    let limit = paging::max_results(max_results, DEFAULT_PAGE, 1..=MAX_PAGE)?;
     let offset = paging::offset_of("patch-baselines", next_token)?;
     let defaults = defaults(core).await?;
     let matching: Vec<PatchBaselineIdentity> = all_baselines(core)
@@ -829,15 +819,11 @@ pub async fn snapshot_for_node(
     core: &Core,
     instance_id: &str,
 ) -> ServiceResult<Option<bosun_protocol::exec::PatchSnapshot>> {
-    use sqlx::Row as _;
-    let row =
-        sqlx::query("SELECT platform_name, platform_version FROM managed_instances WHERE id = $1")
-            .bind(instance_id)
-            .fetch_optional(core.db().pool())
-            .await?;
-    let Some(row) = row else { return Ok(None) };
-    let name: String = row.try_get("platform_name")?;
-    let version: String = row.try_get("platform_version")?;
+    let Some((name, version)) =
+        crate::nodes::store::platform(core.db().pool(), instance_id).await?
+    else {
+        return Ok(None);
+    };
     let Some(os) = OperatingSystem::from_os_release(&name, &version) else {
         return Ok(None);
     };
@@ -903,7 +889,7 @@ pub async fn describe_patch_groups(
             }
         }
     }
-    let limit = page_size(max_results)?;
+    let limit = paging::max_results(max_results, DEFAULT_PAGE, 1..=MAX_PAGE)?;
     let offset = paging::offset_of("patch-groups", next_token)?;
     let defaults = defaults(core).await?;
     let baselines: HashMap<String, PatchBaselineIdentity> = all_baselines(core)

@@ -13,6 +13,7 @@ use crate::core::Actor;
 use crate::error::{ServiceError, ServiceResult};
 use crate::types::{InstancePatch, InstancePatchState, PatchGroupState, Role};
 use crate::{paging, Core};
+use bosun_patch::PatchCounts;
 use bosun_protocol::exec::{PatchOperation, PatchReportHeader, PatchReportLine, RebootOption};
 use std::collections::BTreeMap;
 
@@ -23,22 +24,15 @@ fn cut(s: &str, max: usize) -> String {
     s.chars().take(max).collect()
 }
 
-fn state_name(state: bosun_patch::PatchState) -> String {
-    serde_json::to_value(state)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
 /// Parses a report (JSON lines); `None` unless it is complete and well-formed.
-fn parse(text: &str) -> Option<(PatchReportHeader, Vec<PatchRow>, [i64; 10])> {
+fn parse(text: &str) -> Option<(PatchReportHeader, Vec<PatchRow>, PatchCounts)> {
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
     let header = match serde_json::from_str(lines.next()?).ok()? {
         PatchReportLine::Header(h) => h,
         _ => return None,
     };
     let mut items: BTreeMap<String, PatchRow> = BTreeMap::new();
-    let mut counts = [0i64; 10];
+    let mut counts = PatchCounts::default();
     let mut ended = false;
     for line in lines {
         if ended || items.len() >= MAX_ITEMS {
@@ -46,50 +40,24 @@ fn parse(text: &str) -> Option<(PatchReportHeader, Vec<PatchRow>, [i64; 10])> {
         }
         match serde_json::from_str(line).ok()? {
             PatchReportLine::Item(i) => {
-                let state = state_name(i.state);
-                let slot = match i.state {
-                    bosun_patch::PatchState::Installed => Some(0),
-                    bosun_patch::PatchState::InstalledOther => Some(1),
-                    bosun_patch::PatchState::InstalledPendingReboot => Some(2),
-                    bosun_patch::PatchState::InstalledRejected => Some(3),
-                    bosun_patch::PatchState::Missing => Some(4),
-                    bosun_patch::PatchState::Failed => Some(5),
-                    bosun_patch::PatchState::NotApplicable => Some(6),
-                    bosun_patch::PatchState::AvailableSecurityUpdate => None,
-                };
+                let kb_id = cut(&i.kb_id, 256);
+                if items.contains_key(&kb_id) {
+                    continue;
+                }
+                counts.add(&i);
                 let row = PatchRow {
-                    kb_id: cut(&i.kb_id, 256),
+                    kb_id: kb_id.clone(),
                     title: cut(&i.title, 256),
                     classification: cut(&i.classification, 128),
                     severity: cut(&i.severity, 128),
-                    state,
-                    compliance_level: i
-                        .compliance_level
-                        .and_then(|l| serde_json::to_value(l).ok())
-                        .and_then(|v| v.as_str().map(str::to_string))
-                        .unwrap_or_else(|| "UNSPECIFIED".into()),
+                    state: i.state.as_str().to_string(),
+                    compliance_level: i.compliance_level.unwrap_or_default().as_str().to_string(),
                     installed_time: i
                         .installed_time
                         .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64),
                     cve_ids: cut(&i.cve_ids, 10_000),
                 };
-                if let (Some(slot), None) = (slot, items.get(&row.kb_id)) {
-                    counts[slot] += 1;
-                    if !i.state.is_compliant() {
-                        let critical =
-                            i.compliance_level == Some(bosun_patch::ComplianceLevel::Critical);
-                        if critical {
-                            counts[7] += 1;
-                        }
-                        if i.security {
-                            counts[8] += 1;
-                        }
-                        if !critical && !i.security {
-                            counts[9] += 1;
-                        }
-                    }
-                }
-                items.entry(row.kb_id.clone()).or_insert(row);
+                items.insert(kb_id, row);
             }
             PatchReportLine::Counts(_) => ended = true,
             PatchReportLine::Header(_) => return None,
@@ -107,18 +75,12 @@ pub async fn record_report(core: &Core, invocation_id: &str) {
 }
 
 async fn try_record(core: &Core, invocation_id: &str) -> ServiceResult<()> {
-    use sqlx::Row as _;
-    let Some(row) = sqlx::query(
-        "SELECT instance_id, command_id FROM command_invocations WHERE invocation_id = $1",
-    )
-    .bind(invocation_id)
-    .fetch_optional(core.db().pool())
-    .await?
+    let Some(invocation) =
+        crate::commands::store::invocation(core.db().pool(), invocation_id).await?
     else {
         return Ok(());
     };
-    let instance_id: String = row.try_get("instance_id")?;
-    let command_id: String = row.try_get("command_id")?;
+    let (instance_id, command_id) = (invocation.instance_id, invocation.command_id);
     let mut text = String::new();
     let mut after = 0i64;
     loop {
@@ -163,7 +125,19 @@ async fn try_record(core: &Core, invocation_id: &str) -> ServiceResult<()> {
         product: cut(&header.product, 128),
         operation_start: header.operation_start,
         operation_end: header.operation_end,
-        counts,
+        counts: [
+            counts.installed,
+            counts.installed_other,
+            counts.installed_pending_reboot,
+            counts.installed_rejected,
+            counts.missing,
+            counts.failed,
+            counts.not_applicable,
+            counts.critical_non_compliant,
+            counts.security_non_compliant,
+            counts.other_non_compliant,
+        ]
+        .map(i64::from),
         command_id,
         invocation_id: invocation_id.to_string(),
         reported_at: core.now_ms(),
@@ -205,16 +179,6 @@ fn state_of(r: StateRow) -> InstancePatchState {
 
 const DEFAULT_PAGE: i64 = 50;
 
-fn page_size(max_results: Option<i64>) -> ServiceResult<i64> {
-    match max_results {
-        None => Ok(DEFAULT_PAGE),
-        Some(n) if (10..=100).contains(&n) => Ok(n),
-        Some(n) => Err(ServiceError::validation(format!(
-            "MaxResults must be 10 to 100, got {n}."
-        ))),
-    }
-}
-
 /// DescribeInstancePatchStates (viewer): the nodes' latest patch states; nodes that
 /// never reported one are left out, as AWS does.
 pub async fn describe_instance_patch_states(
@@ -234,7 +198,7 @@ pub async fn describe_instance_patch_states(
     if instance_ids.len() > 50 {
         return Err(ServiceError::validation("At most 50 instance ids."));
     }
-    let limit = page_size(max_results)?;
+    let limit = paging::max_results(max_results, DEFAULT_PAGE, 10..=100)?;
     let offset = paging::offset_of("instance-patch-states", next_token)?;
     let rows = store::states_of(core.db().pool(), instance_ids).await?;
     let states = rows.into_iter().map(state_of);
@@ -342,7 +306,7 @@ pub async fn describe_instance_patch_states_for_patch_group(
         }
         checks.push((f.key.clone(), f.kind.clone(), n));
     }
-    let limit = page_size(max_results)?;
+    let limit = paging::max_results(max_results, DEFAULT_PAGE, 10..=100)?;
     let scope = format!("group-patch-states:{patch_group}");
     let offset = paging::offset_of(&scope, next_token)?;
     let states: Vec<InstancePatchState> = store::states_in_group(core.db().pool(), patch_group)
@@ -412,7 +376,7 @@ pub async fn describe_instance_patches(
         ))
         .with_exception("InvalidInstanceId"));
     }
-    let limit = page_size(max_results)?;
+    let limit = paging::max_results(max_results, DEFAULT_PAGE, 10..=100)?;
     let scope = format!("instance-patches:{instance_id}");
     let offset = paging::offset_of(&scope, next_token)?;
     let patches: Vec<InstancePatch> = store::patches_of(core.db().pool(), instance_id)
@@ -539,9 +503,9 @@ mod tests {
         assert_eq!(rows.len(), 2, "a KB id is reported once");
         assert_eq!(rows[0].kb_id, "bash.amd64");
         assert_eq!(rows[1].state, "MISSING");
-        assert_eq!(counts[0], 1, "installed");
-        assert_eq!(counts[4], 1, "missing");
-        assert_eq!(counts[8], 1, "security non-compliant");
+        assert_eq!(counts.installed, 1, "installed");
+        assert_eq!(counts.missing, 1, "missing");
+        assert_eq!(counts.security_non_compliant, 1, "security non-compliant");
     }
 
     #[test]
