@@ -96,6 +96,8 @@ pub struct RunOptions {
     pub events: Option<UnboundedSender<AgentEvent>>,
     /// How `Run` is carried out: real processes and an on-disk journal, or simulated.
     pub execution: Execution,
+    /// Where Patch Manager reads the node, and how it reboots it.
+    pub patching: patch::PatchSettings,
 }
 
 /// How a node carries out the server's `Run` requests.
@@ -121,6 +123,7 @@ impl RunOptions {
             backoff: BackoffConfig::default(),
             events: None,
             execution: Execution::Real,
+            patching: patch::PatchSettings::default(),
         }
     }
 }
@@ -147,6 +150,8 @@ pub enum AgentEvent {
     },
     /// A new invocation is journaled and its execution started.
     InvocationStarted { invocation_id: String },
+    /// At start, an invocation that rebooted the node goes on after the reboot.
+    InvocationResumed { invocation_id: String },
     /// An invocation's result is final in this process (journaled): it ran to its end,
     /// was cancelled or stopped, was refused, or was found interrupted at start.
     /// Answers repeated from the journal produce no event.

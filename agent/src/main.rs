@@ -58,6 +58,14 @@ struct RegisterArgs {
 struct RunArgs {
     #[command(flatten)]
     common: CommonArgs,
+    /// The shell command that reboots this machine when a patch Install with
+    /// RebootIfNeeded needs it.
+    #[arg(long, env = "BOSUN_AGENT_REBOOT_COMMAND", default_value = bosun_agent::patch::DEFAULT_REBOOT_COMMAND)]
+    reboot_command: String,
+    /// Where Patch Manager reads the machine's files (os-release, the dpkg database,
+    /// /run/reboot-required, /proc/stat). For tests, with APT_CONFIG pointing apt there.
+    #[arg(long, env = "BOSUN_AGENT_PATCH_ROOT", default_value = "/", hide = true)]
+    patch_root: PathBuf,
 }
 
 #[derive(Args)]
@@ -122,6 +130,10 @@ async fn register(args: RegisterArgs) -> ExitCode {
 async fn run(args: RunArgs) -> ExitCode {
     let mut opts = RunOptions::new(args.common.state_dir);
     opts.ca_file = args.common.ca_file;
+    opts.patching = bosun_agent::patch::PatchSettings {
+        root: args.patch_root,
+        reboot_command: args.reboot_command,
+    };
     match bosun_agent::run(opts, shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -79,7 +79,12 @@ pub(crate) async fn run_with_rng(
         Execution::Real => Journal::open(dir.root()).map_err(journal_error)?,
         Execution::Simulated => Journal::in_memory(),
     };
-    let mut invocations = Invocations::new(journal, opts.execution, opts.events.clone());
+    let mut invocations = Invocations::new(
+        journal,
+        opts.execution,
+        opts.patching.clone(),
+        opts.events.clone(),
+    );
     invocations.recover();
     let node = Node {
         url: ws_url(&state.server)?,

@@ -8,135 +8,15 @@
 mod common;
 
 use aws_sdk_ssm::types::CommandInvocationStatus;
-use bosun_core::activations::{self, CreateActivation};
 use bosun_core::testing::TestDb;
-use bosun_core::types::{CommandInfo, NewActivation, Role};
+use bosun_core::types::Role;
 use bosun_core::Actor;
+use common::agent::{
+    activation, agent_binary, register, run_agent, temp_dir, terminal, wait_command, wait_for,
+};
 use common::TestServer;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
-use std::time::Duration;
-use tokio::process::{Child, Command};
-
-const WAIT: Duration = Duration::from_secs(30);
-
-fn agent_binary() -> PathBuf {
-    let path = std::env::var("BOSUN_AGENT_BIN").unwrap_or_else(|_| {
-        panic!(
-            "BOSUN_AGENT_BIN is not set: run through `cargo xtask test`, or build the agent \
-             (cargo build -p bosun-agent) and set BOSUN_AGENT_BIN to its path"
-        )
-    });
-    let path = PathBuf::from(path);
-    assert!(path.is_file(), "{} is not built", path.display());
-    path
-}
-
-fn temp_dir(what: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("bosun-{what}-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
-}
-
-async fn activation(srv: &TestServer) -> NewActivation {
-    activations::create_activation(
-        &srv.core,
-        &Actor::cli(),
-        CreateActivation {
-            iam_role: "SSMServiceRole".into(),
-            registration_limit: Some(1),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("activation")
-}
-
-/// `bosun-agent register`; returns the instance id it prints.
-async fn register(srv: &TestServer, a: &NewActivation, state_dir: &Path) -> String {
-    let out = Command::new(agent_binary())
-        .args(["register", "--server", &srv.url, "--activation-id"])
-        .arg(&a.activation_id)
-        .arg("--state-dir")
-        .arg(state_dir)
-        .env("BOSUN_ACTIVATION_CODE", &a.activation_code)
-        .stdin(Stdio::null())
-        .output()
-        .await
-        .expect("run bosun-agent register");
-    assert!(
-        out.status.success(),
-        "register failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-/// `bosun-agent run` on `state_dir`, its log appended to `<state_dir>/../agent.log`.
-fn run_agent(state_dir: &Path) -> Child {
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(state_dir.with_file_name("agent.log"))
-        .expect("agent log");
-    Command::new(agent_binary())
-        .arg("run")
-        .arg("--state-dir")
-        .arg(state_dir)
-        .env("RUST_LOG", "info")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(log)
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start bosun-agent run")
-}
-
-/// Waits until the command's row satisfies `done`, re-reading it at each change event
-/// the server publishes for it (as `run_command.rs` does).
-async fn wait_command(
-    srv: &TestServer,
-    command_id: &str,
-    done: impl Fn(&CommandInfo) -> bool,
-) -> CommandInfo {
-    let mut rx = srv.core.commands().subscribe(&format!("cmd:{command_id}"));
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let c = bosun_core::commands::get_command(&srv.core, &Actor::cli(), command_id)
-            .await
-            .expect("command");
-        if done(&c) {
-            return c;
-        }
-        if tokio::time::timeout_at(deadline, rx.recv()).await.is_err() {
-            panic!(
-                "command {command_id} still {} / {}",
-                c.status, c.status_details
-            );
-        }
-    }
-}
-
-fn terminal(c: &CommandInfo) -> bool {
-    !matches!(c.status.as_str(), "Pending" | "InProgress" | "Cancelling")
-}
-
-/// Polls what only the node's file system shows (there is no event for it).
-async fn wait_for(what: &str, ok: impl Fn() -> bool) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while !ok() {
-        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-async fn ping_status(srv: &TestServer, id: &str) -> String {
-    sqlx::query_scalar("SELECT ping_status FROM managed_instances WHERE id = $1")
-        .bind(id)
-        .fetch_one(srv.core.db().pool())
-        .await
-        .expect("node row")
-}
 
 /// The processes (pid, command line) whose command line contains `marker`.
 fn processes_with(marker: &str) -> Vec<(u32, String)> {
@@ -216,15 +96,8 @@ async fn an_agent_killed_mid_command_reports_it_failed_after_restart_and_never_r
         let node = register(&srv, &a, &state_dir).await;
         assert!(node.starts_with("mi-"), "{node}");
 
-        let mut agent = run_agent(&state_dir);
-        let deadline = tokio::time::Instant::now() + WAIT;
-        while ping_status(&srv, &node).await != "Online" {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "the agent did not come Online"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let mut agent = run_agent(&state_dir, &[]);
+        common::agent::wait_online(&srv, &node).await;
 
         // Appends a line, records its process group, then sleeps; the marker finds
         // what survives of it.
@@ -269,7 +142,7 @@ async fn an_agent_killed_mid_command_reports_it_failed_after_restart_and_never_r
         assert_eq!(during.status, "InProgress", "{during:?}");
 
         // The same node starts again on the same state directory.
-        let mut agent = run_agent(&state_dir);
+        let mut agent = run_agent(&state_dir, &[]);
         let done = wait_command(&srv, &id, terminal).await;
         assert_eq!(
             (done.status.as_str(), done.status_details.as_str()),
@@ -299,15 +172,7 @@ async fn an_agent_killed_mid_command_reports_it_failed_after_restart_and_never_r
 
         // A clean stop of the restarted agent: had it run the invocation again, the
         // file would have its second line by now.
-        let pid = agent.id().expect("agent pid");
-        let _ = std::process::Command::new("kill")
-            .args(["-TERM", &pid.to_string()])
-            .status();
-        let stopped = tokio::time::timeout(WAIT, agent.wait())
-            .await
-            .expect("the agent stops on SIGTERM")
-            .expect("reap the agent");
-        assert!(stopped.success(), "{stopped:?}");
+        common::agent::stop_agent(&mut agent).await;
         assert_eq!(
             std::fs::read_to_string(&runs).expect("runs file"),
             "run\n",

@@ -4,7 +4,8 @@
 //! then handed to the link. A step's timeout or a cancel kills the whole process group
 //! at once. `aws:runPatchBaseline` steps run inside the agent instead (`patch_step`).
 
-use super::journal::{Journal, JournalError};
+use super::journal::{Journal, JournalError, Resume};
+use crate::patch::PatchSettings;
 use bosun_protocol::exec::{
     InvocationResult, OnFailure, Outcome, OutputChunk, StepResult, StepSpec, Stream,
     MAX_CHUNK_BYTES,
@@ -71,7 +72,7 @@ const FLUSH_AFTER: Duration = Duration::from_millis(20);
 pub(super) struct Emitter<'a, T> {
     invocation_id: String,
     seq: u64,
-    journal: &'a Journal,
+    pub(super) journal: &'a Journal,
     out: &'a mpsc::Sender<T>,
 }
 
@@ -148,7 +149,8 @@ impl Drop for GroupGuard {
     }
 }
 
-enum Ended {
+/// How a process a step ran ended.
+pub(super) enum Ended {
     Exited(i32),
     TimedOut,
     Cancelled,
@@ -162,21 +164,16 @@ async fn run_step<T: From<OutputChunk>>(
 ) -> Result<StepResult, JournalError> {
     let started_at = now_ms();
     let mut cmd = tokio::process::Command::new("/bin/sh");
-    cmd.arg("-c")
-        .arg(&step.script)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .kill_on_drop(true);
+    cmd.arg("-c").arg(&step.script);
     if let Some(dir) = step.working_directory.as_deref().filter(|d| !d.is_empty()) {
         cmd.current_dir(dir);
     }
     for (k, v) in &step.env {
         cmd.env(k, v);
     }
-    let mut child = match cmd.spawn() {
-        Ok(c) => c,
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(step.timeout_seconds.max(1));
+    let ended = match run_process(index, cmd, deadline, emitter, cancel).await? {
+        Ok(ended) => ended,
         Err(e) => {
             let why = match step.working_directory.as_deref() {
                 Some(d) if !d.is_empty() && !std::path::Path::new(d).is_dir() => {
@@ -194,6 +191,40 @@ async fn run_step<T: From<OutputChunk>>(
             });
         }
     };
+    let (outcome, exit_code) = match ended {
+        Ended::Exited(0) => (Outcome::Success, 0),
+        Ended::Exited(code) => (Outcome::Failed, code),
+        Ended::TimedOut => (Outcome::TimedOut, -1),
+        Ended::Cancelled => (Outcome::Cancelled, -1),
+    };
+    Ok(StepResult {
+        step: index,
+        outcome,
+        exit_code,
+        started_at,
+        ended_at: now_ms(),
+    })
+}
+
+/// Runs `cmd` in its own process group, stdin closed, streaming its stdout and stderr
+/// as step `index`'s output, until it exits, `deadline` passes or `cancel` is set (both
+/// kill the whole group). The inner error is a process that could not start.
+pub(super) async fn run_process<T: From<OutputChunk>>(
+    index: u32,
+    mut cmd: tokio::process::Command,
+    deadline: tokio::time::Instant,
+    emitter: &mut Emitter<'_, T>,
+    cancel: &mut watch::Receiver<bool>,
+) -> Result<Result<Ended, std::io::Error>, JournalError> {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(e)),
+    };
     let pid = child.id();
     let mut guard = GroupGuard(pid);
     let (tx, mut rx) = mpsc::channel::<(Stream, Vec<u8>, bool)>(8);
@@ -206,12 +237,15 @@ async fn run_step<T: From<OutputChunk>>(
     drop(tx);
     let mut pending_out = Vec::new();
     let mut pending_err = Vec::new();
-    let deadline = tokio::time::sleep(Duration::from_secs(step.timeout_seconds.max(1)));
+    let deadline = tokio::time::sleep_until(deadline);
     tokio::pin!(deadline);
     let mut open_pipes = 2u8;
     let mut ended: Option<Ended> = None;
     let mut drain_until: Option<tokio::time::Instant> = None;
     let mut flush_at: Option<tokio::time::Instant> = None;
+    if *cancel.borrow() {
+        kill_group(pid);
+    }
     loop {
         if ended.is_some() && open_pipes == 0 {
             break;
@@ -256,7 +290,7 @@ async fn run_step<T: From<OutputChunk>>(
             }
             status = child.wait(), if ended.is_none() => {
                 let code = status.ok().and_then(|s| s.code()).unwrap_or(-1);
-                ended = Some(Ended::Exited(code));
+                ended = Some(if *cancel.borrow() { Ended::Cancelled } else { Ended::Exited(code) });
                 drain_until = Some(tokio::time::Instant::now() + DRAIN_AFTER_EXIT);
             }
             () = &mut deadline, if ended.is_none() => {
@@ -285,21 +319,8 @@ async fn run_step<T: From<OutputChunk>>(
         let rest = take_text(&mut pending_err, MAX_CHUNK_BYTES, true);
         emitter.emit(index, Stream::Stderr, rest).await?;
     }
-    let (outcome, exit_code) = match ended {
-        Some(Ended::Exited(0)) => (Outcome::Success, 0),
-        Some(Ended::Exited(code)) => (Outcome::Failed, code),
-        Some(Ended::TimedOut) => (Outcome::TimedOut, -1),
-        Some(Ended::Cancelled) => (Outcome::Cancelled, -1),
-        None => (Outcome::Failed, -1),
-    };
     guard.disarm();
-    Ok(StepResult {
-        step: index,
-        outcome,
-        exit_code,
-        started_at,
-        ended_at: now_ms(),
-    })
+    Ok(Ok(ended.unwrap_or(Ended::Exited(-1))))
 }
 
 /// Runs every step of `run` (already recorded as started in `journal`), streaming
@@ -313,7 +334,20 @@ pub async fn execute<T: From<OutputChunk>>(
     run: &RunInvocation,
     journal: &Journal,
     out: &mpsc::Sender<T>,
+    cancel: watch::Receiver<bool>,
+) -> Result<InvocationResult, JournalError> {
+    execute_from(run, journal, out, cancel, &PatchSettings::default(), None).await
+}
+
+/// [`execute`] with the node's patch settings, going on from `resume` when the
+/// invocation rebooted the node (the steps before `resume.step` are not run again).
+pub async fn execute_from<T: From<OutputChunk>>(
+    run: &RunInvocation,
+    journal: &Journal,
+    out: &mpsc::Sender<T>,
     mut cancel: watch::Receiver<bool>,
+    patching: &PatchSettings,
+    resume: Option<Resume>,
 ) -> Result<InvocationResult, JournalError> {
     let mut emitter = Emitter {
         invocation_id: run.invocation_id.clone(),
@@ -321,10 +355,12 @@ pub async fn execute<T: From<OutputChunk>>(
         journal,
         out,
     };
-    let mut results: Vec<StepResult> = Vec::new();
+    let (mut results, mut failed, first) = match &resume {
+        Some(r) => (r.done.clone(), r.failed, r.step as usize),
+        None => (Vec::new(), false, 0),
+    };
     let mut stop: Option<Outcome> = None;
-    let mut failed = false;
-    for (i, step) in run.steps.iter().enumerate() {
+    for (i, step) in run.steps.iter().enumerate().skip(first) {
         let index = i as u32;
         if stop.is_some() || *cancel.borrow() {
             let now = now_ms();
@@ -342,7 +378,14 @@ pub async fn execute<T: From<OutputChunk>>(
             continue;
         }
         let r = if step.plugin == bosun_protocol::exec::RUN_PATCH_BASELINE {
-            super::patch_step::run(index, step, &mut emitter, &mut cancel).await?
+            let context = super::patch_step::Context {
+                run,
+                done: &results,
+                failed,
+                settings: patching,
+                resume: resume.as_ref().filter(|r| r.step == index),
+            };
+            super::patch_step::run(index, step, &mut emitter, &mut cancel, &context).await?
         } else {
             run_step(index, step, &mut emitter, &mut cancel).await?
         };

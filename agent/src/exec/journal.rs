@@ -45,6 +45,49 @@ struct Entry {
     /// The server confirmed it stored the result (the spool is gone).
     #[serde(default)]
     acked: bool,
+    /// Set while the node reboots for the invocation: what the next agent process
+    /// needs to go on with it instead of reporting it interrupted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    resume: Option<Resume>,
+}
+
+/// An invocation that asked for a reboot (an `aws:runPatchBaseline` Install with
+/// `RebootIfNeeded`), as the journal keeps it until the agent comes back: the run
+/// itself (its remaining steps run after the reboot), the step to go on with, the
+/// results of the steps before it, and what that step needs to finish.
+///
+/// The run is kept whole, so the journal file (0600, in the 0700 state directory)
+/// holds the steps' scripts and environment — as the SSM agent keeps its documents in
+/// its state folder across a reboot — and only until the invocation finishes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resume {
+    pub run: RunInvocation,
+    /// The step that asked for the reboot; it goes on (not again) after it.
+    pub step: u32,
+    /// The results of the steps before `step`.
+    pub done: Vec<StepResult>,
+    /// Whether a step before `step` failed (its `onFailure` let the run go on).
+    #[serde(default)]
+    pub failed: bool,
+    /// When the reboot was asked for (Unix ms).
+    pub requested_at: i64,
+    /// When the step that asked began (Unix ms).
+    pub step_started_at: i64,
+    /// What an `aws:runPatchBaseline` step carries over.
+    #[serde(default)]
+    pub patch: Option<PatchResume>,
+}
+
+/// What a patch Install knows before its reboot and reports after it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatchResume {
+    /// `name:arch` of each target the install did not bring to its version.
+    pub failed: Vec<String>,
+    /// How many targets it upgraded.
+    pub installed: usize,
+    /// The install command failed (or could not run), whatever it installed.
+    #[serde(default)]
+    pub command_failed: bool,
 }
 
 impl Entry {
@@ -252,6 +295,7 @@ impl Journal {
             steps: run.steps.len(),
             result: None,
             acked: false,
+            resume: None,
         })?;
         Ok(Seen::New)
     }
@@ -285,6 +329,7 @@ impl Journal {
             steps: 0,
             result: Some(result.clone()),
             acked: false,
+            resume: None,
         })?;
         Ok(result)
     }
@@ -295,7 +340,48 @@ impl Journal {
             return Err(JournalError::BadId(result.invocation_id.clone()));
         };
         e.result = Some(result.clone());
+        e.resume = None;
         self.write(&e)
+    }
+
+    /// Records (durably, before the reboot command runs) that the invocation goes on
+    /// after the node restarts.
+    pub fn await_reboot(&self, resume: &Resume) -> Result<(), JournalError> {
+        let id = &resume.run.invocation_id;
+        let Some(mut e) = self.read(id)? else {
+            return Err(JournalError::BadId(id.clone()));
+        };
+        e.resume = Some(resume.clone());
+        self.write(&e)
+    }
+
+    /// The reboot did not happen (it failed, or the invocation was cancelled while
+    /// waiting): the invocation no longer goes on after a restart.
+    pub fn forget_reboot(&self, invocation_id: &str) -> Result<(), JournalError> {
+        let Some(mut e) = self.read(invocation_id)? else {
+            return Ok(());
+        };
+        if e.resume.take().is_some() {
+            self.write(&e)?;
+        }
+        Ok(())
+    }
+
+    /// Whether the invocation waits for a reboot.
+    pub fn awaits_reboot(&self, invocation_id: &str) -> bool {
+        matches!(self.read(invocation_id), Ok(Some(e)) if e.result.is_none() && e.resume.is_some())
+    }
+
+    /// Unfinished invocations that wait for a reboot: at agent start, these go on.
+    pub fn resumable(&self) -> Result<Vec<Resume>, JournalError> {
+        let mut out: Vec<(i64, Resume)> = self
+            .entries()?
+            .into_iter()
+            .filter(|e| e.result.is_none())
+            .filter_map(|e| e.resume.map(|r| (e.started_at, r)))
+            .collect();
+        out.sort_by_key(|(t, _)| *t);
+        Ok(out.into_iter().map(|(_, r)| r).collect())
     }
 
     /// The result of an interrupted invocation: it is failed, never re-run.
@@ -477,13 +563,14 @@ impl Journal {
         Ok(entries.into_iter().filter_map(|e| e.result).collect())
     }
 
-    /// Started invocations without a result: `(id, number of steps)`. When the agent
-    /// starts, these were interrupted by the previous agent process's end.
+    /// Started invocations without a result that do not wait for a reboot:
+    /// `(id, number of steps)`. When the agent starts, these were interrupted by the
+    /// previous agent process's end.
     pub fn unfinished(&self) -> Result<Vec<(String, usize)>, JournalError> {
         Ok(self
             .entries()?
             .into_iter()
-            .filter(|e| e.result.is_none())
+            .filter(|e| e.result.is_none() && e.resume.is_none())
             .map(|e| (e.invocation_id, e.steps))
             .collect())
     }

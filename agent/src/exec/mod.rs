@@ -38,8 +38,8 @@ mod patch_step;
 pub(crate) mod runner;
 pub mod simulate;
 
-pub use executor::execute;
-pub use journal::{Journal, JournalError, Seen};
+pub use executor::{execute, execute_from};
+pub use journal::{Journal, JournalError, PatchResume, Resume, Seen};
 pub use simulate::simulate;
 
 #[cfg(test)]

@@ -38,11 +38,13 @@ use tokio::sync::mpsc::{self, UnboundedSender};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use super::executor::{execute, now_ms};
-use super::journal::{Journal, Seen, SpoolReader};
+use super::executor::{execute_from, now_ms};
+use super::journal::{Journal, Resume, Seen, SpoolReader};
 use super::simulate::simulate;
 use crate::error::printable;
+use crate::patch::PatchSettings;
 use crate::{AgentEvent, Execution};
+use std::sync::Arc;
 
 /// Updates (chunks and results) in flight between the invocation tasks and the link.
 /// Chunks are at most `MAX_CHUNK_BYTES`, so this bounds the memory at about 0.5 MiB.
@@ -106,6 +108,7 @@ enum Pending {
 pub(crate) struct Invocations {
     journal: Journal,
     execution: Execution,
+    patching: Arc<PatchSettings>,
     events: Option<UnboundedSender<AgentEvent>>,
     running: HashMap<String, Running>,
     /// Created with the first invocation (an idle simulated node allocates nothing).
@@ -151,11 +154,13 @@ impl Invocations {
     pub(crate) fn new(
         journal: Journal,
         execution: Execution,
+        patching: PatchSettings,
         events: Option<UnboundedSender<AgentEvent>>,
     ) -> Self {
         Invocations {
             journal,
             execution,
+            patching: Arc::new(patching),
             events,
             running: HashMap::new(),
             updates: None,
@@ -181,11 +186,25 @@ impl Invocations {
 
     /// At agent start, before any connection: an invocation with no result was running
     /// when the previous agent process ended. It is failed for good (never re-run), and
-    /// reported after the first connection like any unacknowledged result. Also forgets
-    /// old acknowledged ids.
+    /// reported after the first connection like any unacknowledged result — unless it
+    /// rebooted the node on purpose (see [`Resume`]): that one goes on, from the step
+    /// that asked for the reboot. Also forgets old acknowledged ids.
     pub(crate) fn recover(&mut self) {
         if let Err(e) = self.journal.prune(now_ms()) {
             tracing::warn!(error = %e, "cannot prune the invocation journal");
+        }
+        if self.execution == Execution::Real {
+            match self.journal.resumable() {
+                Ok(resumes) => {
+                    for resume in resumes {
+                        let id = resume.run.invocation_id.clone();
+                        tracing::info!(invocation_id = %id, step = resume.step, "going on after the reboot it asked for");
+                        self.spawn(resume.run.clone(), Some(resume));
+                        self.emit(AgentEvent::InvocationResumed { invocation_id: id });
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot read the invocation journal"),
+            }
         }
         let unfinished = match self.journal.unfinished() {
             Ok(u) => u,
@@ -305,7 +324,7 @@ impl Invocations {
             }
             Ok(Seen::New) => {
                 tracing::info!(invocation_id = %id, command_id = %printable(&run.command_id, 80), steps = run.steps.len(), "running");
-                self.spawn(run);
+                self.spawn(run, None);
                 self.backlog
                     .push_back(Pending::Message(AgentMessage::InvocationStarted {
                         invocation_id: id.clone(),
@@ -427,18 +446,21 @@ impl Invocations {
         }
     }
 
-    fn spawn(&mut self, run: RunInvocation) {
+    fn spawn(&mut self, run: RunInvocation, resume: Option<Resume>) {
         let (tx, _) = self
             .updates
             .get_or_insert_with(|| mpsc::channel(UPDATES_CAPACITY));
         let out = tx.clone();
         let journal = self.journal.clone();
         let execution = self.execution;
+        let patching = Arc::clone(&self.patching);
         let (cancel, cancelled) = watch::channel(false);
         let id = run.invocation_id.clone();
         let task = tokio::spawn(async move {
             let outcome = match execution {
-                Execution::Real => execute(&run, &journal, &out, cancelled).await,
+                Execution::Real => {
+                    execute_from(&run, &journal, &out, cancelled, &patching, resume).await
+                }
                 Execution::Simulated => simulate(&run, &journal, &out).await,
             };
             let result = outcome.unwrap_or_else(|e| {
@@ -586,6 +608,18 @@ impl Invocations {
         let running = &self.running;
         self.backlog.retain(|p| {
             matches!(p, Pending::Resend { invocation_id, .. } if running.contains_key(invocation_id))
+        });
+        // One that rebooted the node is left unfinished (its task aborted, nothing
+        // killed but the reboot command's wait): the next agent process goes on with it.
+        let journal = &self.journal;
+        self.running.retain(|id, r| {
+            if journal.awaits_reboot(id) {
+                tracing::info!(invocation_id = %id, "the node reboots; going on after the restart");
+                r.task.abort();
+                false
+            } else {
+                true
+            }
         });
         for (id, r) in &mut self.running {
             tracing::info!(invocation_id = %id, "stopping with the agent");

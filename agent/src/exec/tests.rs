@@ -1,7 +1,7 @@
 //! The journal and the executor with real processes.
 
 use super::*;
-use bosun_protocol::exec::{OnFailure, Outcome, OutputChunk, StepSpec, Stream};
+use bosun_protocol::exec::{OnFailure, Outcome, OutputChunk, StepResult, StepSpec, Stream};
 use bosun_protocol::RunInvocation;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
@@ -437,4 +437,86 @@ async fn cancel_records_unknown_ids_and_old_entries_still_read() {
         .expect("interrupt")
         .steps
         .is_empty());
+}
+
+#[tokio::test]
+async fn an_invocation_awaiting_a_reboot_resumes_instead_of_being_interrupted() {
+    let f = fixture("exec-journal-reboot");
+    let run = invocation(
+        "inv-reboot",
+        vec![step("a", "echo before"), step("b", "echo after")],
+    );
+    assert_eq!(f.journal.begin(&run, 1).expect("begin"), Seen::New);
+    let first = StepResult {
+        step: 0,
+        outcome: Outcome::Success,
+        exit_code: 0,
+        started_at: 1,
+        ended_at: 2,
+    };
+    let resume = Resume {
+        run: run.clone(),
+        step: 1,
+        done: vec![first.clone()],
+        failed: false,
+        requested_at: 3,
+        step_started_at: 2,
+        patch: None,
+    };
+    f.journal.await_reboot(&resume).expect("await reboot");
+    assert!(f.journal.awaits_reboot("inv-reboot"));
+    // Not interrupted at the next start: resumed, from its step.
+    assert!(f.journal.unfinished().expect("unfinished").is_empty());
+    assert_eq!(
+        f.journal.resumable().expect("resumable"),
+        vec![resume.clone()]
+    );
+    let (tx, mut rx) = mpsc::channel(8);
+    let (_cancel_tx, cancel) = watch::channel(false);
+    let result = execute_from(
+        &run,
+        &f.journal,
+        &tx,
+        cancel,
+        &crate::patch::PatchSettings::default(),
+        Some(resume),
+    )
+    .await
+    .expect("execute");
+    drop(tx);
+    let mut out = String::new();
+    while let Some(c) = rx.recv().await {
+        let c: OutputChunk = c;
+        out.push_str(&c.data);
+    }
+    assert_eq!(
+        out, "after\n",
+        "the step before the reboot does not run again"
+    );
+    assert_eq!(result.outcome, Outcome::Success);
+    assert_eq!(result.steps.len(), 2);
+    assert_eq!(result.steps[0], first);
+    // Finished: nothing left to resume.
+    assert!(!f.journal.awaits_reboot("inv-reboot"));
+    assert!(f.journal.resumable().expect("resumable").is_empty());
+
+    // A reboot that did not happen is forgotten: the entry is an ordinary unfinished one.
+    let other = invocation("inv-noboot", vec![step("a", "true")]);
+    f.journal.begin(&other, 5).expect("begin");
+    f.journal
+        .await_reboot(&Resume {
+            run: other.clone(),
+            step: 0,
+            done: Vec::new(),
+            failed: false,
+            requested_at: 6,
+            step_started_at: 5,
+            patch: None,
+        })
+        .expect("await reboot");
+    f.journal.forget_reboot("inv-noboot").expect("forget");
+    assert_eq!(
+        f.journal.unfinished().expect("unfinished"),
+        vec![("inv-noboot".to_string(), 1)]
+    );
 }

@@ -752,7 +752,8 @@ fn target_spec(t: &InstallTarget) -> String {
 }
 
 /// Upgrades exactly `targets` to their versions, never installing them anew
-/// (`--only-upgrade`), non-interactively: `DEBIAN_FRONTEND=noninteractive`, and for a
+/// (`--only-upgrade`), waiting up to five minutes for another package manager's lock
+/// (unattended-upgrades) rather than failing at once, non-interactively: `DEBIAN_FRONTEND=noninteractive`, and for a
 /// changed configuration file dpkg keeps the local one (`--force-confdef` takes the
 /// package's default where there is one, `--force-confold` keeps the old file
 /// otherwise), as unattended-upgrades does.
@@ -780,6 +781,8 @@ fn install_args(targets: &[InstallTarget]) -> Vec<String> {
         "Dpkg::Options::=--force-confdef",
         "-o",
         "Dpkg::Options::=--force-confold",
+        "-o",
+        "DPkg::Lock::Timeout=300",
     ]
     .iter()
     .map(|s| (*s).to_owned())
@@ -1147,6 +1150,8 @@ mod tests {
                 "Dpkg::Options::=--force-confdef",
                 "-o",
                 "Dpkg::Options::=--force-confold",
+                "-o",
+                "DPkg::Lock::Timeout=300",
                 "libssl3:amd64=3.0.11-1~deb12u2",
                 "tzdata=2024a-0+deb12u1",
                 "libc6:i386=2.36-9+deb12u4",

@@ -102,6 +102,30 @@ impl PatchError {
 #[error("unrecognised line")]
 pub struct UnrecognisedLine;
 
+/// How the agent patches its node ([`RunOptions::patching`](crate::RunOptions::patching)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatchSettings {
+    /// Where the node's files (`etc/os-release`, the dpkg database, `run/reboot-required`,
+    /// `proc/stat`) are read: `/`. The tests point it at a sandbox, with `APT_CONFIG`
+    /// sending apt and dpkg there too.
+    pub root: PathBuf,
+    /// The shell command (`/bin/sh -c`) that reboots the node when an Install with
+    /// `RebootIfNeeded` needs it.
+    pub reboot_command: String,
+}
+
+/// The production reboot command.
+pub const DEFAULT_REBOOT_COMMAND: &str = "shutdown -r now";
+
+impl Default for PatchSettings {
+    fn default() -> Self {
+        PatchSettings {
+            root: PathBuf::from("/"),
+            reboot_command: DEFAULT_REBOOT_COMMAND.into(),
+        }
+    }
+}
+
 /// The package manager families Bosun scans.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PackageManager {
@@ -410,18 +434,116 @@ pub async fn report(
     baseline: &PatchBaseline,
     today: Date,
 ) -> Result<(PatchReport, ScanSummary), PatchError> {
+    let (report, summary, _) = report_with(node, options, baseline, today, &|_| false).await?;
+    Ok((report, summary))
+}
+
+/// [`report`], with the packages an Install operation failed to install marked
+/// (`install_failed`: a `MISSING` package it says yes to is `FAILED`), and the reboot
+/// status it read.
+pub async fn report_with(
+    node: &Node,
+    options: &ScanOptions,
+    baseline: &PatchBaseline,
+    today: Date,
+    install_failed: &(dyn Fn(&PackageInfo) -> bool + Sync),
+) -> Result<(PatchReport, ScanSummary, RebootStatus), PatchError> {
     let reboot = RebootStatus::of(node, options).await?;
     let mut builder = ReportBuilder::new(baseline, today, reboot.pending);
     let summary = scan(node, options, &mut |package| {
+        let installed_time = package.installed_time;
+        let info = package.judged(baseline, today);
         let facts = InstallFacts {
-            installed_time: package.installed_time,
-            since_boot: reboot.since_boot(package.installed_time),
-            install_failed: false,
+            installed_time,
+            since_boot: reboot.since_boot(installed_time),
+            install_failed: install_failed(&info),
         };
-        builder.push_with(&package.judged(baseline, today), &facts);
+        builder.push_with(&info, &facts);
     })
     .await?;
-    Ok((builder.finish(), summary))
+    Ok((builder.finish(), summary, reboot))
+}
+
+/// Scans `node` for what an Install operation upgrades under `baseline` on `today`: the
+/// approved updates, each at its candidate version.
+pub async fn install_targets(
+    node: &Node,
+    options: &ScanOptions,
+    baseline: &PatchBaseline,
+    today: Date,
+) -> Result<(Vec<InstallTarget>, ScanSummary), PatchError> {
+    let mut targets = Vec::new();
+    let summary = scan(node, options, &mut |package| {
+        if let Some(t) = install_target(baseline, today, &package.judged(baseline, today)) {
+            targets.push(t);
+        }
+    })
+    .await?;
+    targets.sort_by(|a, b| (&a.name, &a.arch).cmp(&(&b.name, &b.arch)));
+    Ok((targets, summary))
+}
+
+/// A target an Install operation leaves out, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Excluded {
+    pub target: InstallTarget,
+    pub reason: String,
+}
+
+/// The command that installs `targets` on `node` under `baseline`, and the targets it
+/// leaves out. apt: the install is simulated first; when it would pull in a package the
+/// baseline rejects with `BLOCK`, each target is simulated alone and those that pull one
+/// in are left out (the rest are simulated again together). dnf: the rejected packages
+/// are excluded on the command line. `None` when nothing is left to install.
+pub async fn install_command(
+    node: &Node,
+    options: &ScanOptions,
+    baseline: &PatchBaseline,
+    targets: &[InstallTarget],
+) -> Result<(Option<CommandLine>, Vec<Excluded>), PatchError> {
+    if targets.is_empty() {
+        return Ok((None, Vec::new()));
+    }
+    match node.manager {
+        PackageManager::Dnf => Ok((
+            Some(dnf::upgrade_command(
+                targets,
+                baseline,
+                options.releasever.as_deref(),
+            )),
+            Vec::new(),
+        )),
+        PackageManager::Yum => Err(PatchError::Unsupported("yum-only node".into())),
+        PackageManager::Apt => match apt::checked_install_command(targets, baseline, options).await
+        {
+            Err(PatchError::Blocked(_)) => {
+                let mut kept = Vec::new();
+                let mut excluded = Vec::new();
+                for t in targets {
+                    match apt::checked_install_command(std::slice::from_ref(t), baseline, options)
+                        .await
+                    {
+                        Ok(_) => kept.push(t.clone()),
+                        Err(PatchError::Blocked(blocked)) => excluded.push(Excluded {
+                            target: t.clone(),
+                            reason: format!(
+                                "it would bring in {}, which the baseline rejects (BLOCK)",
+                                blocked.join(", ")
+                            ),
+                        }),
+                        Err(e) => return Err(e),
+                    }
+                }
+                if kept.is_empty() {
+                    return Ok((None, excluded));
+                }
+                let command = apt::checked_install_command(&kept, baseline, options).await?;
+                Ok((Some(command), excluded))
+            }
+            Ok(command) => Ok((Some(command), Vec::new())),
+            Err(e) => Err(e),
+        },
+    }
 }
 
 /// A package an Install operation upgrades, at an exact version.

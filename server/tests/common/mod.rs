@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod agent;
+
 use aws_sdk_ssm::config::{BehaviorVersion, Credentials, Region};
 use bosun_core::accounts::{self, Bootstrap};
 use bosun_core::testing::TestDb;

@@ -281,6 +281,9 @@ async fn run_message(
 /// Fills in the node's patch baseline for its `aws:runPatchBaseline` steps, as the
 /// invocation leaves for the node (so it is the baseline that applies now, and is never
 /// stored with the command). An invocation whose baseline cannot be read ends Failed.
+/// `None` also while the node has not reported its operating system on this connection
+/// yet (a node that just enrolled): its `InstanceInfo` comes first on every connection,
+/// and the open invocations are delivered right after it.
 async fn with_patch_snapshots(
     core: &Core,
     node: &str,
@@ -290,6 +293,11 @@ async fn with_patch_snapshots(
 ) -> Option<Vec<StepSpec>> {
     if !steps.iter().any(|s| s.patch.is_some()) {
         return Some(steps);
+    }
+    if let Ok(Some((name, _))) = crate::nodes::store::platform(core.db().pool(), node).await {
+        if name.is_empty() {
+            return None;
+        }
     }
     match crate::patch::snapshot_for_node(core, node).await {
         Ok(snapshot) => {
