@@ -96,8 +96,33 @@ pub struct RunOptions {
     pub events: Option<UnboundedSender<AgentEvent>>,
     /// How `Run` is carried out: real processes and an on-disk journal, or simulated.
     pub execution: Execution,
-    /// Where Patch Manager reads the node, and how it reboots it.
-    pub patching: patch::PatchSettings,
+    /// Where Patch Manager reads the node, and how the node is rebooted.
+    pub node: NodeSettings,
+}
+
+/// What the agent needs to know about the machine it manages
+/// ([`RunOptions::node`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeSettings {
+    /// Where Patch Manager reads the node's files (`etc/os-release`, the dpkg database,
+    /// `run/reboot-required`, `proc/stat`): `/`. The tests point it at a sandbox, with
+    /// `APT_CONFIG` sending apt and dpkg there too.
+    pub root: PathBuf,
+    /// The shell command (`/bin/sh -c`) that reboots the machine when an invocation
+    /// asks for it: a patch Install with `RebootIfNeeded`, or a script's `exit 194`.
+    pub reboot_command: String,
+}
+
+/// The production reboot command.
+pub const DEFAULT_REBOOT_COMMAND: &str = "shutdown -r now";
+
+impl Default for NodeSettings {
+    fn default() -> Self {
+        NodeSettings {
+            root: PathBuf::from("/"),
+            reboot_command: DEFAULT_REBOOT_COMMAND.into(),
+        }
+    }
 }
 
 /// How a node carries out the server's `Run` requests.
@@ -123,7 +148,7 @@ impl RunOptions {
             backoff: BackoffConfig::default(),
             events: None,
             execution: Execution::Real,
-            patching: patch::PatchSettings::default(),
+            node: NodeSettings::default(),
         }
     }
 }

@@ -60,7 +60,7 @@ struct RunArgs {
     common: CommonArgs,
     /// The shell command that reboots this machine when a patch Install with
     /// RebootIfNeeded needs it.
-    #[arg(long, env = "BOSUN_AGENT_REBOOT_COMMAND", default_value = bosun_agent::patch::DEFAULT_REBOOT_COMMAND)]
+    #[arg(long, env = "BOSUN_AGENT_REBOOT_COMMAND", default_value = bosun_agent::DEFAULT_REBOOT_COMMAND)]
     reboot_command: String,
     /// Where Patch Manager reads the machine's files (os-release, the dpkg database,
     /// /run/reboot-required, /proc/stat). For tests, with APT_CONFIG pointing apt there.
@@ -130,7 +130,7 @@ async fn register(args: RegisterArgs) -> ExitCode {
 async fn run(args: RunArgs) -> ExitCode {
     let mut opts = RunOptions::new(args.common.state_dir);
     opts.ca_file = args.common.ca_file;
-    opts.patching = bosun_agent::patch::PatchSettings {
+    opts.node = bosun_agent::NodeSettings {
         root: args.patch_root,
         reboot_command: args.reboot_command,
     };

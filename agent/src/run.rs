@@ -82,7 +82,7 @@ pub(crate) async fn run_with_rng(
     let mut invocations = Invocations::new(
         journal,
         opts.execution,
-        opts.patching.clone(),
+        opts.node.clone(),
         opts.events.clone(),
     );
     invocations.recover();

@@ -5,7 +5,7 @@
 //! at once. `aws:runPatchBaseline` steps run inside the agent instead (`patch_step`).
 
 use super::journal::{Journal, JournalError, Resume};
-use crate::patch::PatchSettings;
+use crate::NodeSettings;
 use bosun_protocol::exec::{
     InvocationResult, OnFailure, Outcome, OutputChunk, StepResult, StepSpec, Stream,
     MAX_CHUNK_BYTES,
@@ -323,6 +323,128 @@ pub(super) async fn run_process<T: From<OutputChunk>>(
     Ok(Ok(ended.unwrap_or(Ended::Exited(-1))))
 }
 
+/// A script that exits with this code asks the agent to reboot the machine and run it
+/// again after the reboot (SSM's code for Linux and macOS).
+pub const REBOOT_EXIT_CODE: i32 = 194;
+
+/// An invocation reboots the machine at most this many times: a script that asks
+/// every time fails then instead of rebooting the machine forever.
+pub const MAX_REBOOTS: u32 = 10;
+
+/// How a reboot an invocation asked for ended when the machine did not go down.
+pub(super) enum RebootEnd {
+    Cancelled,
+    TimedOut,
+    /// The reboot command failed (why).
+    Failed(String),
+}
+
+/// Journals `resume` (durably, before anything else), runs the reboot command, and
+/// waits for the machine to go down under the agent — only a cancel or `deadline` ends
+/// the wait. When the agent stops meanwhile, the runner leaves the invocation
+/// unfinished and the next agent process goes on with it. When the reboot does not
+/// happen, the journal forgets it.
+pub(super) async fn reboot<T: From<OutputChunk>>(
+    index: u32,
+    resume: &Resume,
+    node: &NodeSettings,
+    deadline: tokio::time::Instant,
+    emitter: &mut Emitter<'_, T>,
+    cancel: &mut watch::Receiver<bool>,
+) -> Result<RebootEnd, JournalError> {
+    emitter.journal.await_reboot(resume)?;
+    let mut command = tokio::process::Command::new("/bin/sh");
+    command.arg("-c").arg(&node.reboot_command);
+    let end = match run_process(index, command, deadline, emitter, cancel).await? {
+        Ok(Ended::Exited(0)) => {
+            let expiry = tokio::time::sleep_until(deadline);
+            tokio::pin!(expiry);
+            loop {
+                tokio::select! {
+                    () = &mut expiry => break RebootEnd::TimedOut,
+                    changed = cancel.changed() => {
+                        if changed.is_err() || *cancel.borrow() {
+                            break RebootEnd::Cancelled;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(Ended::Cancelled) => RebootEnd::Cancelled,
+        Ok(Ended::TimedOut) => RebootEnd::TimedOut,
+        Ok(Ended::Exited(code)) => RebootEnd::Failed(format!("exited with code {code}")),
+        Err(e) => RebootEnd::Failed(format!("could not start: {e}")),
+    };
+    emitter.journal.forget_reboot(&resume.run.invocation_id)?;
+    Ok(end)
+}
+
+/// A script exited [`REBOOT_EXIT_CODE`]: reboot, and run it again when the agent is
+/// back. `r` becomes the step's result when the machine does not go down.
+#[allow(clippy::too_many_arguments)]
+async fn reboot_for_script<T: From<OutputChunk>>(
+    index: u32,
+    step: &StepSpec,
+    r: &mut StepResult,
+    run: &RunInvocation,
+    done: &[StepResult],
+    failed: bool,
+    reboots: u32,
+    node: &NodeSettings,
+    emitter: &mut Emitter<'_, T>,
+    cancel: &mut watch::Receiver<bool>,
+) -> Result<(), JournalError> {
+    if reboots >= MAX_REBOOTS {
+        emitter
+            .emit(
+                index,
+                Stream::Stderr,
+                format!(
+                    "The script asked for a reboot (exit code {REBOOT_EXIT_CODE}) after \
+                     {reboots} reboots of this command; not rebooting again.\n"
+                ),
+            )
+            .await?;
+        return Ok(());
+    }
+    emitter
+        .emit(
+            index,
+            Stream::Stdout,
+            format!(
+                "The script asked for a reboot (exit code {REBOOT_EXIT_CODE}): rebooting the \
+                 node. The step runs again when the agent is back.\n"
+            ),
+        )
+        .await?;
+    let resume = Resume {
+        run: run.clone(),
+        step: index,
+        done: done.to_vec(),
+        failed,
+        requested_at: now_ms(),
+        step_started_at: r.started_at,
+        patch: None,
+        reboots: reboots + 1,
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(step.timeout_seconds.max(1));
+    match reboot(index, &resume, node, deadline, emitter, cancel).await? {
+        RebootEnd::Cancelled => r.outcome = Outcome::Cancelled,
+        RebootEnd::TimedOut => r.outcome = Outcome::TimedOut,
+        RebootEnd::Failed(why) => {
+            emitter
+                .emit(
+                    index,
+                    Stream::Stderr,
+                    format!("The reboot command ({}) {why}.\n", node.reboot_command),
+                )
+                .await?;
+        }
+    }
+    r.ended_at = now_ms();
+    Ok(())
+}
+
 /// Runs every step of `run` (already recorded as started in `journal`), streaming
 /// output to `out`, and records the result in the journal before returning it.
 ///
@@ -336,7 +458,7 @@ pub async fn execute<T: From<OutputChunk>>(
     out: &mpsc::Sender<T>,
     cancel: watch::Receiver<bool>,
 ) -> Result<InvocationResult, JournalError> {
-    execute_from(run, journal, out, cancel, &PatchSettings::default(), None).await
+    execute_from(run, journal, out, cancel, &NodeSettings::default(), None).await
 }
 
 /// [`execute`] with the node's patch settings, going on from `resume` when the
@@ -346,7 +468,7 @@ pub async fn execute_from<T: From<OutputChunk>>(
     journal: &Journal,
     out: &mpsc::Sender<T>,
     mut cancel: watch::Receiver<bool>,
-    patching: &PatchSettings,
+    node: &NodeSettings,
     resume: Option<Resume>,
 ) -> Result<InvocationResult, JournalError> {
     let mut emitter = Emitter {
@@ -377,17 +499,35 @@ pub async fn execute_from<T: From<OutputChunk>>(
             });
             continue;
         }
+        let reboots = resume.as_ref().map_or(0, |r| r.reboots);
         let r = if step.plugin == bosun_protocol::exec::RUN_PATCH_BASELINE {
             let context = super::patch_step::Context {
                 run,
                 done: &results,
                 failed,
-                settings: patching,
+                settings: node,
                 resume: resume.as_ref().filter(|r| r.step == index),
+                reboots,
             };
             super::patch_step::run(index, step, &mut emitter, &mut cancel, &context).await?
         } else {
-            run_step(index, step, &mut emitter, &mut cancel).await?
+            let mut r = run_step(index, step, &mut emitter, &mut cancel).await?;
+            if r.outcome == Outcome::Failed && r.exit_code == REBOOT_EXIT_CODE {
+                reboot_for_script(
+                    index,
+                    step,
+                    &mut r,
+                    run,
+                    &results,
+                    failed,
+                    reboots,
+                    node,
+                    &mut emitter,
+                    &mut cancel,
+                )
+                .await?;
+            }
+            r
         };
         match r.outcome {
             Outcome::Success => {}

@@ -52,9 +52,10 @@ struct Entry {
 }
 
 /// An invocation that asked for a reboot (an `aws:runPatchBaseline` Install with
-/// `RebootIfNeeded`), as the journal keeps it until the agent comes back: the run
-/// itself (its remaining steps run after the reboot), the step to go on with, the
-/// results of the steps before it, and what that step needs to finish.
+/// `RebootIfNeeded`, or a script's `exit 194`), as the journal keeps it until the agent
+/// comes back: the run itself (its remaining steps run after the reboot), the step to
+/// go on with (a patch step finishes; a script runs again, as SSM's do), the results of
+/// the steps before it, and what that step needs to finish.
 ///
 /// The run is kept whole, so the journal file (0600, in the 0700 state directory)
 /// holds the steps' scripts and environment — as the SSM agent keeps its documents in
@@ -62,7 +63,7 @@ struct Entry {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Resume {
     pub run: RunInvocation,
-    /// The step that asked for the reboot; it goes on (not again) after it.
+    /// The step that asked for the reboot.
     pub step: u32,
     /// The results of the steps before `step`.
     pub done: Vec<StepResult>,
@@ -76,6 +77,9 @@ pub struct Resume {
     /// What an `aws:runPatchBaseline` step carries over.
     #[serde(default)]
     pub patch: Option<PatchResume>,
+    /// How many times the invocation has rebooted the node, this reboot included.
+    #[serde(default)]
+    pub reboots: u32,
 }
 
 /// What a patch Install knows before its reboot and reports after it.

@@ -28,7 +28,10 @@
 //! every reconnect until `FinishedAck`, which drops the spool (the id is kept a week).
 //!
 //! When the agent starts, journal entries without a result were running when the
-//! previous agent process died: they are failed (never re-run) and reported. A clean
+//! previous agent process died: they are failed (never re-run) and reported — except an
+//! invocation that rebooted the machine on purpose (a patch Install with
+//! `RebootIfNeeded`, a script's `exit 194`): its journaled `Resume` lets it go on from
+//! the step that asked, and a stop while it waits for the reboot leaves it unfinished. A clean
 //! stop kills the running invocations' process groups and journals them as Failed
 //! ("the agent was stopped…"), reporting them before the goodbye when connected.
 

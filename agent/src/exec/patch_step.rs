@@ -18,9 +18,10 @@
 //! only the final one); the human-readable account on stdout, failures on stderr.
 //! Nodes no baseline applies to succeed with everything NotApplicable.
 
-use super::executor::{now_ms, run_process, Emitter, Ended};
+use super::executor::{now_ms, run_process, Emitter, Ended, RebootEnd};
 use super::journal::{JournalError, PatchResume, Resume};
-use crate::patch::{self, InstallTarget, PatchSettings, ScanOptions};
+use crate::patch::{self, InstallTarget, ScanOptions};
+use crate::NodeSettings;
 use bosun_patch::{PackageInfo, PatchComplianceStatus, PatchReport, PatchState};
 use bosun_protocol::exec::{
     Outcome, OutputChunk, PatchOperation, PatchReportHeader, PatchReportLine, PatchSnapshot,
@@ -44,9 +45,11 @@ pub(super) struct Context<'a> {
     /// The results of the steps before this one.
     pub done: &'a [StepResult],
     pub failed: bool,
-    pub settings: &'a PatchSettings,
+    pub settings: &'a NodeSettings,
     /// Set when this step rebooted the node and the agent is back.
     pub resume: Option<&'a Resume>,
+    /// How many times the invocation rebooted the node so far.
+    pub reboots: u32,
 }
 
 /// Why a guarded piece of work did not finish.
@@ -378,8 +381,8 @@ pub(super) async fn run<T: From<OutputChunk>>(
                 installed,
                 command_failed: install_error,
             }),
+            reboots: cx.reboots + 1,
         };
-        st.emitter.journal.await_reboot(&resume)?;
         let who = if reboot.requested_by.is_empty() {
             String::new()
         } else {
@@ -391,35 +394,16 @@ pub(super) async fn run<T: From<OutputChunk>>(
             if waiting == 1 { "" } else { "es" }
         ))
         .await?;
-        let mut reboot_cmd = tokio::process::Command::new("/bin/sh");
-        reboot_cmd.arg("-c").arg(&cx.settings.reboot_command);
-        let ended = run_process(index, reboot_cmd, st.deadline, st.emitter, cancel).await?;
-        match ended {
-            Ok(Ended::Exited(0)) => {
-                // The node goes down under us; until then, only a cancel or the deadline
-                // ends the wait.
-                let why = match guarded(std::future::pending::<()>(), st.deadline, cancel).await {
-                    Ok(()) | Err(Interrupted::Cancelled) => Interrupted::Cancelled,
-                    Err(Interrupted::TimedOut) => Interrupted::TimedOut,
-                };
-                st.emitter.journal.forget_reboot(&cx.run.invocation_id)?;
-                return st.interrupted(why, "wait for the reboot").await;
-            }
-            Ok(Ended::Cancelled) => {
-                st.emitter.journal.forget_reboot(&cx.run.invocation_id)?;
+        match super::executor::reboot(index, &resume, cx.settings, st.deadline, st.emitter, cancel)
+            .await?
+        {
+            RebootEnd::Cancelled => {
                 return st.interrupted(Interrupted::Cancelled, "reboot").await;
             }
-            Ok(Ended::TimedOut) => {
-                st.emitter.journal.forget_reboot(&cx.run.invocation_id)?;
+            RebootEnd::TimedOut => {
                 return st.interrupted(Interrupted::TimedOut, "reboot").await;
             }
-            other => {
-                st.emitter.journal.forget_reboot(&cx.run.invocation_id)?;
-                let why = match other {
-                    Ok(Ended::Exited(code)) => format!("exited with code {code}"),
-                    Err(e) => format!("could not start: {e}"),
-                    _ => String::new(),
-                };
+            RebootEnd::Failed(why) => {
                 st.err(format!(
                     "The reboot command ({}) {why}; the installed patches stay \
                      InstalledPendingReboot.\n",
@@ -507,7 +491,12 @@ async fn after_reboot<T: From<OutputChunk>>(
     let mut text = if rebooted {
         format!(
             "The node rebooted (up since {}) and the agent is back: scanned again.\n",
-            reboot.boot_time.map(|b| b.to_string()).unwrap_or_default()
+            reboot
+                .boot_time
+                .and_then(|b| b
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .ok())
+                .unwrap_or_default()
         )
     } else {
         "The agent restarted, but the node did not reboot: patches installed before stay \

@@ -42,7 +42,7 @@ use super::executor::{execute_from, now_ms};
 use super::journal::{Journal, Resume, Seen, SpoolReader};
 use super::simulate::simulate;
 use crate::error::printable;
-use crate::patch::PatchSettings;
+use crate::NodeSettings;
 use crate::{AgentEvent, Execution};
 use std::sync::Arc;
 
@@ -108,7 +108,7 @@ enum Pending {
 pub(crate) struct Invocations {
     journal: Journal,
     execution: Execution,
-    patching: Arc<PatchSettings>,
+    node: Arc<NodeSettings>,
     events: Option<UnboundedSender<AgentEvent>>,
     running: HashMap<String, Running>,
     /// Created with the first invocation (an idle simulated node allocates nothing).
@@ -154,13 +154,13 @@ impl Invocations {
     pub(crate) fn new(
         journal: Journal,
         execution: Execution,
-        patching: PatchSettings,
+        node: NodeSettings,
         events: Option<UnboundedSender<AgentEvent>>,
     ) -> Self {
         Invocations {
             journal,
             execution,
-            patching: Arc::new(patching),
+            node: Arc::new(node),
             events,
             running: HashMap::new(),
             updates: None,
@@ -453,13 +453,13 @@ impl Invocations {
         let out = tx.clone();
         let journal = self.journal.clone();
         let execution = self.execution;
-        let patching = Arc::clone(&self.patching);
+        let node = Arc::clone(&self.node);
         let (cancel, cancelled) = watch::channel(false);
         let id = run.invocation_id.clone();
         let task = tokio::spawn(async move {
             let outcome = match execution {
                 Execution::Real => {
-                    execute_from(&run, &journal, &out, cancelled, &patching, resume).await
+                    execute_from(&run, &journal, &out, cancelled, &node, resume).await
                 }
                 Execution::Simulated => simulate(&run, &journal, &out).await,
             };

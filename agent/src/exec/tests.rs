@@ -462,6 +462,7 @@ async fn an_invocation_awaiting_a_reboot_resumes_instead_of_being_interrupted() 
         requested_at: 3,
         step_started_at: 2,
         patch: None,
+        reboots: 1,
     };
     f.journal.await_reboot(&resume).expect("await reboot");
     assert!(f.journal.awaits_reboot("inv-reboot"));
@@ -478,7 +479,7 @@ async fn an_invocation_awaiting_a_reboot_resumes_instead_of_being_interrupted() 
         &f.journal,
         &tx,
         cancel,
-        &crate::patch::PatchSettings::default(),
+        &crate::NodeSettings::default(),
         Some(resume),
     )
     .await
@@ -512,6 +513,7 @@ async fn an_invocation_awaiting_a_reboot_resumes_instead_of_being_interrupted() 
             requested_at: 6,
             step_started_at: 5,
             patch: None,
+            reboots: 1,
         })
         .expect("await reboot");
     f.journal.forget_reboot("inv-noboot").expect("forget");
@@ -519,4 +521,111 @@ async fn an_invocation_awaiting_a_reboot_resumes_instead_of_being_interrupted() 
         f.journal.unfinished().expect("unfinished"),
         vec![("inv-noboot".to_string(), 1)]
     );
+}
+
+#[tokio::test]
+async fn a_script_exiting_194_reboots_the_node_and_runs_again_after_it() {
+    let f = fixture("exec-reboot-194");
+    let dir = f._dir.path().to_path_buf();
+    let done = dir.join("first-run-done");
+    let rebooted = dir.join("rebooted");
+    let script = format!(
+        "if [ -f {d} ]; then echo second run; else touch {d}; echo first run; exit 194; fi",
+        d = done.display()
+    );
+    let run = invocation(
+        "inv-194",
+        vec![step("a", "echo before"), step("b", &script)],
+    );
+    assert_eq!(f.journal.begin(&run, 1).expect("begin"), Seen::New);
+    let node = crate::NodeSettings {
+        root: "/".into(),
+        reboot_command: format!("echo rebooting; touch {}", rebooted.display()),
+    };
+    let (tx, mut rx) = mpsc::channel::<OutputChunk>(64);
+    let (_cancel_tx, cancel) = watch::channel(false);
+    let journal = f.journal.clone();
+    let (run2, node2) = (run.clone(), node.clone());
+    let task =
+        tokio::spawn(async move { execute_from(&run2, &journal, &tx, cancel, &node2, None).await });
+    // The reboot command ran: the agent now waits to go down with the machine.
+    let mut seen = String::new();
+    while !seen.contains("rebooting\n") {
+        seen.push_str(&rx.recv().await.expect("chunk").data);
+    }
+    assert!(rebooted.exists());
+    assert!(f.journal.awaits_reboot("inv-194"));
+    // The machine goes down: the agent's task ends without a result.
+    task.abort();
+    let _ = task.await;
+    let resumes = f.journal.resumable().expect("resumable");
+    assert_eq!(resumes.len(), 1);
+    assert_eq!((resumes[0].step, resumes[0].reboots), (1, 1));
+
+    // The next agent process goes on: the script runs again, the first step does not.
+    let (tx, mut rx) = mpsc::channel::<OutputChunk>(64);
+    let (_cancel_tx, cancel) = watch::channel(false);
+    let result = execute_from(
+        &run,
+        &f.journal,
+        &tx,
+        cancel,
+        &node,
+        resumes.into_iter().next(),
+    )
+    .await
+    .expect("execute");
+    drop(tx);
+    let mut after = String::new();
+    while let Some(c) = rx.recv().await {
+        after.push_str(&c.data);
+    }
+    assert_eq!(after, "second run\n");
+    assert_eq!(result.outcome, Outcome::Success);
+    assert_eq!(result.steps.len(), 2);
+    // One numbered output across both agent processes.
+    let spooled = f.journal.spooled("inv-194", 0).expect("spool");
+    let seqs: Vec<u64> = spooled.iter().map(|c| c.seq).collect();
+    assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>());
+    let text: String = spooled.iter().map(|c| c.data.as_str()).collect();
+    assert!(text.starts_with("before\nfirst run\n"), "{text}");
+    assert!(text.ends_with("second run\n"), "{text}");
+    assert!(!f.journal.awaits_reboot("inv-194"));
+}
+
+#[tokio::test]
+async fn a_script_that_always_asks_for_a_reboot_fails_after_the_limit() {
+    let f = fixture("exec-reboot-limit");
+    let run = invocation("inv-194-loop", vec![step("a", "exit 194")]);
+    assert_eq!(f.journal.begin(&run, 1).expect("begin"), Seen::New);
+    let resume = Resume {
+        run: run.clone(),
+        step: 0,
+        done: Vec::new(),
+        failed: false,
+        requested_at: 1,
+        step_started_at: 1,
+        patch: None,
+        reboots: super::executor::MAX_REBOOTS,
+    };
+    let (tx, mut rx) = mpsc::channel::<OutputChunk>(64);
+    let (_cancel_tx, cancel) = watch::channel(false);
+    let result = execute_from(
+        &run,
+        &f.journal,
+        &tx,
+        cancel,
+        &crate::NodeSettings::default(),
+        Some(resume),
+    )
+    .await
+    .expect("execute");
+    drop(tx);
+    let mut err = String::new();
+    while let Some(c) = rx.recv().await {
+        err.push_str(&c.data);
+    }
+    assert_eq!(result.outcome, Outcome::Failed);
+    assert_eq!(result.exit_code, 194);
+    assert!(err.contains("not rebooting again"), "{err}");
 }

@@ -102,30 +102,6 @@ impl PatchError {
 #[error("unrecognised line")]
 pub struct UnrecognisedLine;
 
-/// How the agent patches its node ([`RunOptions::patching`](crate::RunOptions::patching)).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PatchSettings {
-    /// Where the node's files (`etc/os-release`, the dpkg database, `run/reboot-required`,
-    /// `proc/stat`) are read: `/`. The tests point it at a sandbox, with `APT_CONFIG`
-    /// sending apt and dpkg there too.
-    pub root: PathBuf,
-    /// The shell command (`/bin/sh -c`) that reboots the node when an Install with
-    /// `RebootIfNeeded` needs it.
-    pub reboot_command: String,
-}
-
-/// The production reboot command.
-pub const DEFAULT_REBOOT_COMMAND: &str = "shutdown -r now";
-
-impl Default for PatchSettings {
-    fn default() -> Self {
-        PatchSettings {
-            root: PathBuf::from("/"),
-            reboot_command: DEFAULT_REBOOT_COMMAND.into(),
-        }
-    }
-}
-
 /// The package manager families Bosun scans.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PackageManager {
