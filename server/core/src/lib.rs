@@ -40,6 +40,8 @@ pub mod kms;
 #[cfg(feature = "backend")]
 pub mod links;
 #[cfg(feature = "backend")]
+pub mod maintenance;
+#[cfg(feature = "backend")]
 pub mod nodes;
 #[cfg(feature = "backend")]
 pub mod notify;

@@ -3,7 +3,7 @@
 //! `bosun_core::commands`.
 
 use super::error::ApiError;
-use super::ops::{epoch_seconds, output};
+use super::ops::{epoch_seconds, output, TargetIo};
 use bosun_core::commands::{self, CommandFilter, SendCommand};
 use bosun_core::paging;
 use bosun_core::types::{CommandInfo, CommandTarget, InvocationInfo};
@@ -36,14 +36,6 @@ pub(super) async fn call(
 
 fn service(e: bosun_core::ServiceError) -> ApiError {
     ApiError::from_service(e)
-}
-
-#[derive(Deserialize, Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct TargetIo {
-    key: String,
-    #[serde(default)]
-    values: Vec<String>,
 }
 
 #[derive(Deserialize)]

@@ -11,6 +11,7 @@
 mod commands;
 mod documents;
 pub mod error;
+mod maintenance;
 pub mod model;
 mod ops;
 mod parameters;
@@ -68,7 +69,21 @@ pub async fn handle(State(state): State<AppState>, req: Request) -> Response {
     if let Some(op) = operation {
         res.extensions_mut().insert(OperationLabel(op));
     }
+    // The server's clock, not the machine's: SDKs correct their signing time by the
+    // skew they see here, and the server checks signatures against its own clock.
+    if let Some(date) = http_date(state.core.now_ms()) {
+        res.headers_mut().insert(header::DATE, date);
+    }
     res
+}
+
+/// An HTTP date (`Fri, 27 Nov 2026 00:19:14 GMT`) for Unix ms.
+fn http_date(ms: i64) -> Option<HeaderValue> {
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()?;
+    let format = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    HeaderValue::from_str(&t.format(&format).ok()?).ok()
 }
 
 async fn dispatch(
@@ -175,4 +190,21 @@ async fn dispatch(
 
 fn truncate(s: &str, max: usize) -> String {
     s.chars().take(max).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn http_dates_are_imf_fixdate() {
+        assert_eq!(
+            super::http_date(0).as_ref().and_then(|v| v.to_str().ok()),
+            Some("Thu, 01 Jan 1970 00:00:00 GMT")
+        );
+        assert_eq!(
+            super::http_date(1_795_737_458_243)
+                .as_ref()
+                .and_then(|v| v.to_str().ok()),
+            Some("Thu, 26 Nov 2026 23:57:38 GMT")
+        );
+    }
 }

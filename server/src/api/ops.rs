@@ -68,6 +68,9 @@ pub async fn call(
             if let Some(result) = super::patch::call(core, actor, other, body.clone()).await {
                 return result;
             }
+            if let Some(result) = super::maintenance::call(core, actor, other, body.clone()).await {
+                return result;
+            }
 
             match super::commands::call(core, actor, other, body).await {
                 Some(result) => result,
@@ -156,6 +159,33 @@ async fn reset_service_setting(
     output(ServiceSettingResult {
         service_setting: s.into(),
     })
+}
+
+/// AWS `Target` (`Key`, `Values`), as SendCommand and the maintenance windows take it.
+#[derive(Deserialize, Serialize, Clone)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct TargetIo {
+    pub(super) key: String,
+    #[serde(default)]
+    pub(super) values: Vec<String>,
+}
+
+impl From<TargetIo> for bosun_core::types::CommandTarget {
+    fn from(t: TargetIo) -> Self {
+        bosun_core::types::CommandTarget {
+            key: t.key,
+            values: t.values,
+        }
+    }
+}
+
+impl From<bosun_core::types::CommandTarget> for TargetIo {
+    fn from(t: bosun_core::types::CommandTarget) -> Self {
+        TargetIo {
+            key: t.key,
+            values: t.values,
+        }
+    }
 }
 
 #[derive(Deserialize, Serialize, Clone)]

@@ -40,6 +40,9 @@ async fn resource_exists(
         crate::patch::TAG_RESOURCE_TYPE => {
             crate::patch::custom_baseline_exists(core, resource_id).await
         }
+        crate::maintenance::TAG_RESOURCE_TYPE => {
+            crate::maintenance::window_exists(core, resource_id).await
+        }
         crate::activations::TAG_RESOURCE_TYPE => {
             Ok(crate::activations::store::exists(core.db().pool(), resource_id).await?)
         }

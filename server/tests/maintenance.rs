@@ -1,0 +1,773 @@
+//! Maintenance windows through the official AWS SDK (aws-sdk-ssm), against the real
+//! server on SQLite and PostgreSQL, with a manual clock: windows, targets, tasks, the
+//! schedule and the windows of a node — success and error paths.
+
+mod common;
+
+use aws_sdk_ssm::types::{
+    MaintenanceWindowFilter, MaintenanceWindowResourceType, MaintenanceWindowRunCommandParameters,
+    MaintenanceWindowTaskCutoffBehavior, MaintenanceWindowTaskInvocationParameters,
+    MaintenanceWindowTaskType, PatchOrchestratorFilter, Tag, Target,
+};
+use bosun_core::clock::ManualClock;
+use bosun_core::testing::TestDb;
+use bosun_core::types::Role;
+use common::{aws_error, TestServer};
+use std::sync::Arc;
+use time::macros::datetime;
+
+fn target(key: &str, values: &[&str]) -> Target {
+    Target::builder()
+        .key(key)
+        .set_values(Some(values.iter().map(|v| v.to_string()).collect()))
+        .build()
+}
+
+async fn server(db: TestDb) -> (TestServer, aws_sdk_ssm::Client, aws_sdk_ssm::Client) {
+    // Thursday 26 November 2026, 12:00 UTC, for the server and the SDK's signatures.
+    let now = datetime!(2026-11-26 12:00 UTC);
+    let clock = Arc::new(ManualClock::new(now));
+    let srv = TestServer::start_with_clock(db, clock).await;
+    let ops = srv.user_with_key("ops", Role::Operator).await;
+    let viewer = srv.user_with_key("watcher", Role::Viewer).await;
+    let at = Some(std::time::SystemTime::from(now));
+    let ssm = srv.ssm_at(&ops.access_key_id, &ops.secret_access_key, at);
+    let view = srv.ssm_at(&viewer.access_key_id, &viewer.secret_access_key, at);
+    (srv, ssm, view)
+}
+
+#[tokio::test]
+async fn windows_are_created_read_updated_listed_and_deleted() {
+    for db in TestDb::all().await {
+        let (srv, ssm, view) = server(db).await;
+        let id = ssm
+            .create_maintenance_window()
+            .name("patch-tuesday")
+            .description("second Tuesday")
+            .schedule("cron(0 2 ? * TUE#2 *)")
+            .schedule_timezone("Europe/Paris")
+            .duration(4)
+            .cutoff(1)
+            .allow_unassociated_targets(false)
+            .client_token("tok-1")
+            .tags(
+                Tag::builder()
+                    .key("team")
+                    .value("ops")
+                    .build()
+                    .expect("tag"),
+            )
+            .send()
+            .await
+            .expect("create")
+            .window_id()
+            .expect("id")
+            .to_string();
+        assert!(id.starts_with("mw-") && id.len() == 20, "{id}");
+        // The same token and request: the same window; a different request: refused.
+        let again = ssm
+            .create_maintenance_window()
+            .name("patch-tuesday")
+            .description("second Tuesday")
+            .schedule("cron(0 2 ? * TUE#2 *)")
+            .schedule_timezone("Europe/Paris")
+            .duration(4)
+            .cutoff(1)
+            .allow_unassociated_targets(false)
+            .client_token("tok-1")
+            .tags(
+                Tag::builder()
+                    .key("team")
+                    .value("ops")
+                    .build()
+                    .expect("tag"),
+            )
+            .send()
+            .await
+            .expect("retry");
+        assert_eq!(again.window_id(), Some(id.as_str()));
+        let e = ssm
+            .create_maintenance_window()
+            .name("other")
+            .schedule("rate(1 day)")
+            .duration(1)
+            .cutoff(0)
+            .allow_unassociated_targets(true)
+            .client_token("tok-1")
+            .send()
+            .await
+            .expect_err("token reused");
+        assert_eq!(aws_error(&e).0, "IdempotentParameterMismatch");
+
+        let w = view
+            .get_maintenance_window()
+            .window_id(&id)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(w.name(), Some("patch-tuesday"));
+        assert_eq!(w.schedule_timezone(), Some("Europe/Paris"));
+        assert!(w.enabled());
+        // The second Tuesday of December 2026 is the 8th; 02:00 in Paris is 01:00 UTC.
+        assert_eq!(
+            w.next_execution_time(),
+            Some("2026-12-08T02:00:00+01:00"),
+            "{w:?}"
+        );
+        let tags = ssm
+            .list_tags_for_resource()
+            .resource_type(aws_sdk_ssm::types::ResourceTypeForTagging::MaintenanceWindow)
+            .resource_id(&id)
+            .send()
+            .await
+            .expect("tags");
+        assert_eq!(tags.tag_list().len(), 1);
+
+        // Bad schedules say what is wrong.
+        for (schedule, tz, wants) in [
+            (
+                "cron(0 2 * * TUE *)",
+                None,
+                "exactly one of the two must be ?",
+            ),
+            ("cron(0 2 ? * 8 *)", None, "day-of-week"),
+            ("every day", None, "cron(...), rate(...) or at(...)"),
+            ("rate(1 day)", Some("Mars/Olympus"), "Mars/Olympus"),
+        ] {
+            let e = ssm
+                .create_maintenance_window()
+                .name("bad")
+                .schedule(schedule)
+                .set_schedule_timezone(tz.map(str::to_string))
+                .duration(2)
+                .cutoff(1)
+                .allow_unassociated_targets(false)
+                .send()
+                .await
+                .expect_err(schedule);
+            let (code, message) = aws_error(&e);
+            assert_eq!(code, "ValidationException", "{schedule}: {message}");
+            assert!(message.contains(wants), "{schedule}: {message}");
+        }
+        let e = ssm
+            .create_maintenance_window()
+            .name("bad")
+            .schedule("rate(1 day)")
+            .duration(2)
+            .cutoff(2)
+            .allow_unassociated_targets(false)
+            .send()
+            .await
+            .expect_err("cutoff");
+        assert!(aws_error(&e).1.contains("Cutoff"), "{:?}", aws_error(&e));
+        let e = ssm
+            .create_maintenance_window()
+            .name("bad")
+            .schedule("rate(1 day)")
+            .end_date("2026-01-01T00:00:00Z")
+            .duration(2)
+            .cutoff(1)
+            .allow_unassociated_targets(false)
+            .send()
+            .await
+            .expect_err("end in the past");
+        assert!(aws_error(&e).1.contains("EndDate"), "{:?}", aws_error(&e));
+        let e = ssm
+            .create_maintenance_window()
+            .name("bad")
+            .schedule("rate(1 day)")
+            .schedule_offset(2)
+            .duration(2)
+            .cutoff(1)
+            .allow_unassociated_targets(false)
+            .send()
+            .await
+            .expect_err("offset on rate");
+        assert_eq!(aws_error(&e).0, "ValidationException");
+        // A viewer cannot create.
+        let e = view
+            .create_maintenance_window()
+            .name("viewer")
+            .schedule("rate(1 day)")
+            .duration(2)
+            .cutoff(1)
+            .allow_unassociated_targets(false)
+            .send()
+            .await
+            .expect_err("viewer");
+        assert_eq!(aws_error(&e).0, "AccessDeniedException");
+
+        // Update merges; disabling clears the next run; Replace needs the required ones.
+        let u = ssm
+            .update_maintenance_window()
+            .window_id(&id)
+            .schedule("rate(3 hours)")
+            .enabled(false)
+            .send()
+            .await
+            .expect("update");
+        assert_eq!(u.schedule(), Some("rate(3 hours)"));
+        assert_eq!(u.description(), Some("second Tuesday"));
+        assert!(!u.enabled());
+        let w = ssm
+            .get_maintenance_window()
+            .window_id(&id)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(w.next_execution_time(), None);
+        ssm.update_maintenance_window()
+            .window_id(&id)
+            .enabled(true)
+            .send()
+            .await
+            .expect("enable");
+        let w = ssm
+            .get_maintenance_window()
+            .window_id(&id)
+            .send()
+            .await
+            .expect("get");
+        // rate() counts from the update that set it: 12:00 UTC + 3 h, in Paris.
+        assert_eq!(w.next_execution_time(), Some("2026-11-26T16:00:00+01:00"));
+        let e = ssm
+            .update_maintenance_window()
+            .window_id(&id)
+            .replace(true)
+            .name("renamed")
+            .send()
+            .await
+            .expect_err("replace without the required members");
+        assert!(aws_error(&e).1.contains("Schedule"), "{:?}", aws_error(&e));
+        let r = ssm
+            .update_maintenance_window()
+            .window_id(&id)
+            .replace(true)
+            .name("renamed")
+            .schedule("rate(1 day)")
+            .duration(2)
+            .cutoff(0)
+            .allow_unassociated_targets(true)
+            .send()
+            .await
+            .expect("replace");
+        assert_eq!(r.description(), None);
+        assert_eq!(r.schedule_timezone(), None);
+        let e = ssm
+            .get_maintenance_window()
+            .window_id("mw-00000000000000000")
+            .send()
+            .await
+            .expect_err("missing");
+        assert_eq!(aws_error(&e).0, "DoesNotExistException");
+
+        // Listing: filters and pages.
+        for n in 0..12 {
+            ssm.create_maintenance_window()
+                .name(format!("w-{n:02}"))
+                .schedule("rate(1 day)")
+                .duration(1)
+                .cutoff(0)
+                .allow_unassociated_targets(false)
+                .send()
+                .await
+                .expect("create");
+        }
+        let mut names = Vec::new();
+        let mut pages = view
+            .describe_maintenance_windows()
+            .max_results(10)
+            .into_paginator()
+            .send();
+        let mut page_count = 0;
+        while let Some(page) = pages.next().await {
+            page_count += 1;
+            for w in page.expect("page").window_identities() {
+                names.push(w.name().unwrap_or_default().to_string());
+            }
+        }
+        assert_eq!(page_count, 2);
+        assert_eq!(names.len(), 13);
+        assert_eq!(names[0], "renamed");
+        let named = view
+            .describe_maintenance_windows()
+            .filters(
+                MaintenanceWindowFilter::builder()
+                    .key("Name")
+                    .values("w-03")
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("by name");
+        assert_eq!(named.window_identities().len(), 1);
+        let e = view
+            .describe_maintenance_windows()
+            .filters(
+                MaintenanceWindowFilter::builder()
+                    .key("Colour")
+                    .values("blue")
+                    .build(),
+            )
+            .send()
+            .await
+            .expect_err("unknown filter");
+        assert_eq!(aws_error(&e).0, "ValidationException");
+
+        ssm.delete_maintenance_window()
+            .window_id(&id)
+            .send()
+            .await
+            .expect("delete");
+        let e = ssm
+            .delete_maintenance_window()
+            .window_id(&id)
+            .send()
+            .await
+            .expect_err("deleted");
+        assert_eq!(aws_error(&e).0, "DoesNotExistException");
+        srv.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn targets_and_tasks_are_registered_updated_listed_and_deregistered() {
+    for db in TestDb::all().await {
+        let (srv, ssm, view) = server(db).await;
+        let window = ssm
+            .create_maintenance_window()
+            .name("nightly")
+            .schedule("cron(30 23 * * ? *)")
+            .duration(3)
+            .cutoff(1)
+            .allow_unassociated_targets(false)
+            .send()
+            .await
+            .expect("create")
+            .window_id()
+            .expect("id")
+            .to_string();
+        let web = ssm
+            .register_target_with_maintenance_window()
+            .window_id(&window)
+            .resource_type(MaintenanceWindowResourceType::Instance)
+            .targets(target("tag:role", &["web"]))
+            .owner_information("team-web")
+            .name("web-servers")
+            .send()
+            .await
+            .expect("register target")
+            .window_target_id()
+            .expect("id")
+            .to_string();
+        assert_eq!(web.len(), 36);
+        let e = ssm
+            .register_target_with_maintenance_window()
+            .window_id(&window)
+            .resource_type(MaintenanceWindowResourceType::ResourceGroup)
+            .targets(target("resource-groups:Name", &["prod"]))
+            .send()
+            .await
+            .expect_err("resource groups");
+        assert!(
+            aws_error(&e).1.contains("resource groups"),
+            "{:?}",
+            aws_error(&e)
+        );
+        let e = ssm
+            .register_target_with_maintenance_window()
+            .window_id(&window)
+            .resource_type(MaintenanceWindowResourceType::Instance)
+            .targets(target("Colour", &["blue"]))
+            .send()
+            .await
+            .expect_err("bad key");
+        assert_eq!(aws_error(&e).0, "ValidationException");
+
+        // Tasks: RUN_COMMAND on a registered target.
+        let task = ssm
+            .register_task_with_maintenance_window()
+            .window_id(&window)
+            .task_arn("AWS-RunShellScript")
+            .task_type(MaintenanceWindowTaskType::RunCommand)
+            .targets(target("WindowTargetIds", &[&web]))
+            .priority(2)
+            .max_concurrency("50%")
+            .max_errors("1")
+            .cutoff_behavior(MaintenanceWindowTaskCutoffBehavior::CancelTask)
+            .task_invocation_parameters(
+                MaintenanceWindowTaskInvocationParameters::builder()
+                    .run_command(
+                        MaintenanceWindowRunCommandParameters::builder()
+                            .comment("window {{WINDOW_ID}}")
+                            .parameters("commands", vec!["echo {{RESOURCE_ID}}".into()])
+                            .timeout_seconds(600)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("register task")
+            .window_task_id()
+            .expect("id")
+            .to_string();
+        let first = ssm
+            .register_task_with_maintenance_window()
+            .window_id(&window)
+            .task_arn("AWS-RunPatchBaseline")
+            .task_type(MaintenanceWindowTaskType::RunCommand)
+            .targets(target("WindowTargetIds", &[&web]))
+            .priority(1)
+            .max_concurrency("1")
+            .max_errors("0")
+            .send()
+            .await
+            .expect("register task")
+            .window_task_id()
+            .expect("id")
+            .to_string();
+        for (task_type, arn) in [
+            (
+                MaintenanceWindowTaskType::Lambda,
+                "arn:aws:lambda:us-east-1:1:function:f",
+            ),
+            (
+                MaintenanceWindowTaskType::StepFunctions,
+                "arn:aws:states:us-east-1:1:stateMachine:s",
+            ),
+            (
+                MaintenanceWindowTaskType::Automation,
+                "AWS-RestartEC2Instance",
+            ),
+        ] {
+            let e = ssm
+                .register_task_with_maintenance_window()
+                .window_id(&window)
+                .task_arn(arn)
+                .task_type(task_type.clone())
+                .send()
+                .await
+                .expect_err("unsupported task type");
+            assert_eq!(
+                aws_error(&e).0,
+                "FeatureNotAvailableException",
+                "{task_type:?}"
+            );
+        }
+        let e = ssm
+            .register_task_with_maintenance_window()
+            .window_id(&window)
+            .task_arn("No-Such-Document")
+            .task_type(MaintenanceWindowTaskType::RunCommand)
+            .targets(target("WindowTargetIds", &[&web]))
+            .max_concurrency("1")
+            .max_errors("0")
+            .send()
+            .await
+            .expect_err("unknown document");
+        assert_eq!(aws_error(&e).0, "DoesNotExistException");
+        let e = ssm
+            .register_task_with_maintenance_window()
+            .window_id(&window)
+            .task_arn("AWS-RunShellScript")
+            .task_type(MaintenanceWindowTaskType::RunCommand)
+            .targets(target(
+                "WindowTargetIds",
+                &["00000000-0000-0000-0000-000000000000"],
+            ))
+            .max_concurrency("1")
+            .max_errors("0")
+            .send()
+            .await
+            .expect_err("unregistered target");
+        assert_eq!(aws_error(&e).0, "DoesNotExistException");
+        let e = ssm
+            .register_task_with_maintenance_window()
+            .window_id(&window)
+            .task_arn("AWS-RunShellScript")
+            .task_type(MaintenanceWindowTaskType::RunCommand)
+            .send()
+            .await
+            .expect_err("no targets");
+        assert_eq!(aws_error(&e).0, "ValidationException");
+
+        // Read and list: by priority.
+        let got = view
+            .get_maintenance_window_task()
+            .window_id(&window)
+            .window_task_id(&task)
+            .send()
+            .await
+            .expect("get task");
+        assert_eq!(got.priority(), 2);
+        assert_eq!(got.max_concurrency(), Some("50%"));
+        assert_eq!(
+            got.cutoff_behavior(),
+            Some(&MaintenanceWindowTaskCutoffBehavior::CancelTask)
+        );
+        let rc = got
+            .task_invocation_parameters()
+            .and_then(|p| p.run_command())
+            .expect("run command parameters");
+        assert_eq!(rc.comment(), Some("window {{WINDOW_ID}}"));
+        assert_eq!(rc.timeout_seconds(), Some(600));
+        let listed = view
+            .describe_maintenance_window_tasks()
+            .window_id(&window)
+            .send()
+            .await
+            .expect("tasks");
+        let ids: Vec<&str> = listed
+            .tasks()
+            .iter()
+            .filter_map(|t| t.window_task_id())
+            .collect();
+        assert_eq!(ids, [first.as_str(), task.as_str()]);
+        let by_priority = view
+            .describe_maintenance_window_tasks()
+            .window_id(&window)
+            .filters(
+                MaintenanceWindowFilter::builder()
+                    .key("Priority")
+                    .values("2")
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("filtered");
+        assert_eq!(by_priority.tasks().len(), 1);
+
+        // Update merges; Replace resets the optional members.
+        let updated = ssm
+            .update_maintenance_window_task()
+            .window_id(&window)
+            .window_task_id(&task)
+            .priority(0)
+            .send()
+            .await
+            .expect("update task");
+        assert_eq!(updated.priority(), 0);
+        assert_eq!(updated.max_concurrency(), Some("50%"));
+        let replaced = ssm
+            .update_maintenance_window_task()
+            .window_id(&window)
+            .window_task_id(&task)
+            .replace(true)
+            .task_arn("AWS-RunShellScript")
+            .targets(target("InstanceIds", &["mi-0123456789abcdef0"]))
+            .max_concurrency("2")
+            .max_errors("0")
+            .send()
+            .await
+            .expect("replace task");
+        assert_eq!(replaced.priority(), 1);
+        assert_eq!(replaced.task_invocation_parameters(), None);
+        assert_eq!(
+            replaced.cutoff_behavior(),
+            Some(&MaintenanceWindowTaskCutoffBehavior::ContinueTask)
+        );
+
+        // A target a task names cannot go with Safe; without it, it can.
+        let e = ssm
+            .deregister_target_from_maintenance_window()
+            .window_id(&window)
+            .window_target_id(&web)
+            .safe(true)
+            .send()
+            .await
+            .expect_err("in use");
+        assert_eq!(aws_error(&e).0, "TargetInUseException");
+        let updated_target = ssm
+            .update_maintenance_window_target()
+            .window_id(&window)
+            .window_target_id(&web)
+            .owner_information("team-platform")
+            .send()
+            .await
+            .expect("update target");
+        assert_eq!(updated_target.owner_information(), Some("team-platform"));
+        assert_eq!(updated_target.name(), Some("web-servers"));
+        let targets = view
+            .describe_maintenance_window_targets()
+            .window_id(&window)
+            .filters(
+                MaintenanceWindowFilter::builder()
+                    .key("OwnerInformation")
+                    .values("team-platform")
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("targets");
+        assert_eq!(targets.targets().len(), 1);
+        assert_eq!(
+            targets.targets()[0].resource_type(),
+            Some(&MaintenanceWindowResourceType::Instance)
+        );
+        ssm.deregister_target_from_maintenance_window()
+            .window_id(&window)
+            .window_target_id(&web)
+            .send()
+            .await
+            .expect("deregister");
+        ssm.deregister_task_from_maintenance_window()
+            .window_id(&window)
+            .window_task_id(&first)
+            .send()
+            .await
+            .expect("deregister task");
+        let e = ssm
+            .get_maintenance_window_task()
+            .window_id(&window)
+            .window_task_id(&first)
+            .send()
+            .await
+            .expect_err("gone");
+        assert_eq!(aws_error(&e).0, "DoesNotExistException");
+        srv.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn the_schedule_lists_upcoming_runs_and_the_windows_of_a_node() {
+    for db in TestDb::all().await {
+        let (srv, ssm, view) = server(db).await;
+        let daily = ssm
+            .create_maintenance_window()
+            .name("daily")
+            .schedule("cron(0 3 * * ? *)")
+            .schedule_timezone("America/New_York")
+            .duration(2)
+            .cutoff(0)
+            .allow_unassociated_targets(false)
+            .send()
+            .await
+            .expect("create")
+            .window_id()
+            .expect("id")
+            .to_string();
+        let runs = view
+            .describe_maintenance_window_schedule()
+            .window_id(&daily)
+            .max_results(5)
+            .send()
+            .await
+            .expect("schedule");
+        let times: Vec<&str> = runs
+            .scheduled_window_executions()
+            .iter()
+            .filter_map(|r| r.execution_time())
+            .collect();
+        assert_eq!(
+            times,
+            [
+                "2026-11-27T03:00:00-05:00",
+                "2026-11-28T03:00:00-05:00",
+                "2026-11-29T03:00:00-05:00",
+                "2026-11-30T03:00:00-05:00",
+                "2026-12-01T03:00:00-05:00",
+            ]
+        );
+        assert!(runs.next_token().is_some());
+        let bounded = view
+            .describe_maintenance_window_schedule()
+            .window_id(&daily)
+            .filters(
+                PatchOrchestratorFilter::builder()
+                    .key("ScheduledBefore")
+                    .values("2026-12-03T00:00:00Z")
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("bounded");
+        assert_eq!(bounded.scheduled_window_executions().len(), 6);
+
+        // A node selected by a window's tag target.
+        let a = bosun_core::activations::create_activation(
+            &srv.core,
+            &bosun_core::Actor::cli(),
+            bosun_core::activations::CreateActivation {
+                iam_role: "SSMServiceRole".into(),
+                registration_limit: Some(1),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("activation");
+        let dir = std::env::temp_dir().join(format!("bosun-mw-{}", uuid::Uuid::new_v4()));
+        let node = bosun_agent::register(&bosun_agent::RegisterOptions {
+            server: srv.url.clone(),
+            activation_id: a.activation_id.clone(),
+            activation_code: a.activation_code.clone(),
+            state_dir: dir.clone(),
+            name: None,
+            force: false,
+            ca_file: None,
+        })
+        .await
+        .expect("register");
+        ssm.add_tags_to_resource()
+            .resource_type(aws_sdk_ssm::types::ResourceTypeForTagging::ManagedInstance)
+            .resource_id(&node)
+            .tags(Tag::builder().key("role").value("db").build().expect("tag"))
+            .send()
+            .await
+            .expect("tag node");
+        ssm.register_target_with_maintenance_window()
+            .window_id(&daily)
+            .resource_type(MaintenanceWindowResourceType::Instance)
+            .targets(target("tag:role", &["db"]))
+            .send()
+            .await
+            .expect("register target");
+        let other = ssm
+            .create_maintenance_window()
+            .name("weekly")
+            .schedule("cron(0 4 ? * SUN *)")
+            .duration(2)
+            .cutoff(0)
+            .allow_unassociated_targets(false)
+            .send()
+            .await
+            .expect("create")
+            .window_id()
+            .expect("id")
+            .to_string();
+        ssm.register_target_with_maintenance_window()
+            .window_id(&other)
+            .resource_type(MaintenanceWindowResourceType::Instance)
+            .targets(target("tag:role", &["web"]))
+            .send()
+            .await
+            .expect("register target");
+        let mine = view
+            .describe_maintenance_windows_for_target()
+            .targets(target("InstanceIds", &[&node]))
+            .resource_type(MaintenanceWindowResourceType::Instance)
+            .send()
+            .await
+            .expect("for target");
+        let ids: Vec<&str> = mine
+            .window_identities()
+            .iter()
+            .filter_map(|w| w.window_id())
+            .collect();
+        assert_eq!(ids, [daily.as_str()]);
+        let node_runs = view
+            .describe_maintenance_window_schedule()
+            .targets(target("InstanceIds", &[&node]))
+            .resource_type(MaintenanceWindowResourceType::Instance)
+            .max_results(2)
+            .send()
+            .await
+            .expect("node schedule");
+        assert!(node_runs
+            .scheduled_window_executions()
+            .iter()
+            .all(|r| r.window_id() == Some(daily.as_str())));
+        let _ = std::fs::remove_dir_all(&dir);
+        srv.stop().await;
+    }
+}
