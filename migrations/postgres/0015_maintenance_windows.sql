@@ -98,7 +98,8 @@ CREATE TABLE maintenance_window_execution_task_invocations (
     invocation_id TEXT PRIMARY KEY,
     window_execution_id TEXT NOT NULL,
     task_execution_id TEXT NOT NULL,
-    -- The Run Command command the invocation started.
+    -- The node it runs on, and the Run Command command it started.
+    resource_id TEXT NOT NULL,
     execution_id TEXT,
     task_type TEXT NOT NULL,
     parameters TEXT NOT NULL,

@@ -117,6 +117,8 @@ pub async fn run(
     let cluster = bosun_core::cluster::spawn(&core);
     // Resumes open commands, then runs the ingest writer and the sweeper.
     let mut engine = bosun_core::commands::engine::start(&core).await;
+    // Maintenance windows: fire due windows, drive their executions.
+    engine.push(bosun_core::maintenance::scheduler::spawn(&core));
     // Parameter policies (expiration, notifications).
     engine.push(bosun_core::parameters::spawn_sweeper(&core));
     // Notifications to the operator's webhook, when one is configured.

@@ -771,3 +771,363 @@ async fn the_schedule_lists_upcoming_runs_and_the_windows_of_a_node() {
         srv.stop().await;
     }
 }
+
+/// Polls the window's executions until one is over (the scheduler has no event for
+/// tests; it runs twice a second).
+async fn wait_execution_over(
+    ssm: &aws_sdk_ssm::Client,
+    window: &str,
+) -> aws_sdk_ssm::types::MaintenanceWindowExecution {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let xs = ssm
+            .describe_maintenance_window_executions()
+            .window_id(window)
+            .send()
+            .await
+            .expect("executions");
+        if let Some(x) = xs.window_executions().first() {
+            let open = matches!(
+                x.status().map(|s| s.as_str()),
+                Some("PENDING" | "IN_PROGRESS" | "CANCELLING")
+            );
+            if !open {
+                return x.clone();
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "window {window}: no execution ended: {xs:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+fn at_expression(t: time::OffsetDateTime) -> String {
+    let f = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+    format!("at({})", t.format(&f).expect("format"))
+}
+
+#[tokio::test]
+async fn a_due_window_runs_its_tasks_in_priority_order_on_real_agents() {
+    use common::agent::{activation, register, run_agent, stop_agent, temp_dir, wait_online};
+    let _ = common::agent::agent_binary();
+    for db in TestDb::all().await {
+        let start = time::OffsetDateTime::now_utc()
+            .replace_millisecond(0)
+            .expect("ms");
+        let clock = ManualClock::new(start);
+        let srv = TestServer::start_with_clock(db, Arc::new(clock.clone())).await;
+        let key = srv.user_with_key("ops", Role::Operator).await;
+        let ssm = srv.ssm_at(
+            &key.access_key_id,
+            &key.secret_access_key,
+            Some(std::time::SystemTime::from(start)),
+        );
+        let base = temp_dir("mw-agents");
+        let mut nodes = Vec::new();
+        let mut agents = Vec::new();
+        for n in 0..2 {
+            let a = activation(&srv).await;
+            let dir = base.join(format!("node{n}")).join("state");
+            let node = register(&srv, &a, &dir).await;
+            agents.push(run_agent(&dir, &[]));
+            wait_online(&srv, &node).await;
+            ssm.add_tags_to_resource()
+                .resource_type(aws_sdk_ssm::types::ResourceTypeForTagging::ManagedInstance)
+                .resource_id(&node)
+                .tags(
+                    Tag::builder()
+                        .key("role")
+                        .value("web")
+                        .build()
+                        .expect("tag"),
+                )
+                .send()
+                .await
+                .expect("tag");
+            nodes.push(node);
+        }
+        let due = start + time::Duration::seconds(3);
+        let window = ssm
+            .create_maintenance_window()
+            .name("now")
+            .schedule(at_expression(due))
+            .duration(1)
+            .cutoff(0)
+            .allow_unassociated_targets(false)
+            .send()
+            .await
+            .expect("create")
+            .window_id()
+            .expect("id")
+            .to_string();
+        let web = ssm
+            .register_target_with_maintenance_window()
+            .window_id(&window)
+            .resource_type(MaintenanceWindowResourceType::Instance)
+            .targets(target("tag:role", &["web"]))
+            .owner_information("web team")
+            .send()
+            .await
+            .expect("target")
+            .window_target_id()
+            .expect("id")
+            .to_string();
+        let task = |priority: i32, script: &str, concurrency: &str| {
+            ssm.register_task_with_maintenance_window()
+                .window_id(&window)
+                .task_arn("AWS-RunShellScript")
+                .task_type(MaintenanceWindowTaskType::RunCommand)
+                .targets(target("WindowTargetIds", &[&web]))
+                .priority(priority)
+                .max_concurrency(concurrency)
+                .max_errors("0")
+                .task_invocation_parameters(
+                    MaintenanceWindowTaskInvocationParameters::builder()
+                        .run_command(
+                            MaintenanceWindowRunCommandParameters::builder()
+                                .comment("from {{WINDOW_ID}}")
+                                .parameters("commands", vec![script.to_string()])
+                                .build(),
+                        )
+                        .build(),
+                )
+                .send()
+        };
+        let second = task(2, "echo second {{RESOURCE_ID}}", "2")
+            .await
+            .expect("task")
+            .window_task_id()
+            .expect("id")
+            .to_string();
+        let first = task(
+            1,
+            "echo first {{RESOURCE_ID}} {{RESOURCE_TYPE}} {{WINDOW_EXECUTION_ID}} {{TASK_EXECUTION_ID}} {{WINDOW_TARGET_ID}}",
+            "1",
+        )
+        .await
+        .expect("task")
+        .window_task_id()
+        .expect("id")
+        .to_string();
+
+        // Due in 3 s of the server's clock: move it there.
+        clock.advance(time::Duration::seconds(4));
+        let x = wait_execution_over(&ssm, &window).await;
+        let xid = x.window_execution_id().expect("id").to_string();
+        assert_eq!(x.status().map(|s| s.as_str()), Some("SUCCESS"), "{x:?}");
+        let all = ssm
+            .describe_maintenance_window_executions()
+            .window_id(&window)
+            .send()
+            .await
+            .expect("executions");
+        assert_eq!(all.window_executions().len(), 1, "fired once");
+        let w = ssm
+            .get_maintenance_window()
+            .window_id(&window)
+            .send()
+            .await
+            .expect("window");
+        assert_eq!(w.next_execution_time(), None, "an at() window runs once");
+
+        let tasks = ssm
+            .describe_maintenance_window_execution_tasks()
+            .window_execution_id(&xid)
+            .send()
+            .await
+            .expect("tasks");
+        let tasks = tasks.window_execution_task_identities();
+        assert_eq!(tasks.len(), 2);
+        // Priority 1 ended before priority 2 started.
+        let (t1, t2) = (&tasks[0], &tasks[1]);
+        let t1_end = t1.end_time().expect("end").as_secs_f64();
+        let t2_start = t2.start_time().expect("start").as_secs_f64();
+        assert!(t1_end <= t2_start, "{t1:?} / {t2:?}");
+        for (t, word, window_task) in [(t1, "first", &first), (t2, "second", &second)] {
+            let task_id = t.task_execution_id().expect("id");
+            let got = ssm
+                .get_maintenance_window_execution_task()
+                .window_execution_id(&xid)
+                .task_id(task_id)
+                .send()
+                .await
+                .expect("task");
+            assert_eq!(got.status().map(|s| s.as_str()), Some("SUCCESS"));
+            let invs = ssm
+                .describe_maintenance_window_execution_task_invocations()
+                .window_execution_id(&xid)
+                .task_id(task_id)
+                .send()
+                .await
+                .expect("invocations");
+            let invs = invs.window_execution_task_invocation_identities();
+            assert_eq!(invs.len(), 2, "one per node");
+            for inv in invs {
+                assert_eq!(inv.window_target_id(), Some(web.as_str()));
+                assert_eq!(inv.owner_information(), Some("web team"));
+                let command = inv.execution_id().expect("the Run Command command");
+                let parameters = inv.parameters().unwrap_or_default();
+                let node = nodes
+                    .iter()
+                    .find(|n| parameters.contains(n.as_str()))
+                    .expect("the node's id in the parameters");
+                let out = ssm
+                    .get_command_invocation()
+                    .command_id(command)
+                    .instance_id(node)
+                    .send()
+                    .await
+                    .expect("command invocation");
+                let stdout = out.standard_output_content().unwrap_or_default();
+                if word == "first" {
+                    assert_eq!(
+                        stdout.trim(),
+                        format!("first {node} INSTANCE {xid} {task_id} {web}"),
+                        "{window_task}"
+                    );
+                } else {
+                    assert_eq!(stdout.trim(), format!("second {node}"));
+                }
+                let listed = ssm
+                    .list_commands()
+                    .command_id(command)
+                    .send()
+                    .await
+                    .expect("command");
+                assert_eq!(
+                    listed.commands()[0].comment(),
+                    Some(format!("from {window}").as_str())
+                );
+            }
+        }
+        for mut a in agents {
+            stop_agent(&mut a).await;
+        }
+        let _ = std::fs::remove_dir_all(&base);
+        srv.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn runs_missed_while_the_clock_jumped_collapse_into_one_execution() {
+    for db in TestDb::all().await {
+        let start = time::OffsetDateTime::now_utc()
+            .replace_millisecond(0)
+            .expect("ms");
+        let clock = ManualClock::new(start);
+        let srv = TestServer::start_with_clock(db, Arc::new(clock.clone())).await;
+        let key = srv.user_with_key("ops", Role::Operator).await;
+        let ssm = srv.ssm_at(
+            &key.access_key_id,
+            &key.secret_access_key,
+            Some(std::time::SystemTime::from(start)),
+        );
+        let window = ssm
+            .create_maintenance_window()
+            .name("hourly")
+            .schedule("rate(1 hour)")
+            .duration(2)
+            .cutoff(1)
+            .allow_unassociated_targets(false)
+            .send()
+            .await
+            .expect("create")
+            .window_id()
+            .expect("id")
+            .to_string();
+        // Five hours and a bit pass at once (as if no server ran): one execution, for
+        // the latest run, which is still before its cutoff.
+        clock.advance(time::Duration::minutes(5 * 60 + 10));
+        // A client that signs at the server's new time.
+        let ssm = srv.ssm_at(
+            &key.access_key_id,
+            &key.secret_access_key,
+            Some(std::time::SystemTime::from(
+                start + time::Duration::minutes(5 * 60 + 10),
+            )),
+        );
+        let x = wait_execution_over(&ssm, &window).await;
+        assert_eq!(x.status().map(|s| s.as_str()), Some("SUCCESS"), "{x:?}");
+        assert!(
+            x.status_details()
+                .unwrap_or_default()
+                .contains("4 earlier run(s)"),
+            "{x:?}"
+        );
+        let all = ssm
+            .describe_maintenance_window_executions()
+            .window_id(&window)
+            .send()
+            .await
+            .expect("executions");
+        assert_eq!(all.window_executions().len(), 1);
+        let w = ssm
+            .get_maintenance_window()
+            .window_id(&window)
+            .send()
+            .await
+            .expect("window");
+        // The next run is the sixth hour after creation.
+        let next = w.next_execution_time().expect("next");
+        let sixth = start + time::Duration::hours(6);
+        let f = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+        assert!(
+            next.starts_with(&sixth.format(&f).expect("format")),
+            "{next} vs {sixth}"
+        );
+        srv.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn several_replicas_fire_a_due_window_once_within_a_second() {
+    for db in TestDb::all().await {
+        let srv = TestServer::start(db).await;
+        let replica = if srv.core.db().backend() == bosun_core::db::Backend::Postgres {
+            Some(srv.replica().await)
+        } else {
+            None
+        };
+        let key = srv.user_with_key("ops", Role::Operator).await;
+        let ssm = srv.ssm(&key.access_key_id, &key.secret_access_key);
+        let due = time::OffsetDateTime::now_utc()
+            .replace_millisecond(0)
+            .expect("ms")
+            + time::Duration::seconds(3);
+        let window = ssm
+            .create_maintenance_window()
+            .name("soon")
+            .schedule(at_expression(due))
+            .duration(1)
+            .cutoff(0)
+            .allow_unassociated_targets(true)
+            .send()
+            .await
+            .expect("create")
+            .window_id()
+            .expect("id")
+            .to_string();
+        let x = wait_execution_over(&ssm, &window).await;
+        let all = ssm
+            .describe_maintenance_window_executions()
+            .window_id(&window)
+            .send()
+            .await
+            .expect("executions");
+        assert_eq!(all.window_executions().len(), 1, "fired once: {all:?}");
+        let started = x.start_time().expect("start").as_secs_f64();
+        let late = started - due.unix_timestamp() as f64;
+        assert!(late >= 0.0, "fired early: {late}");
+        println!(
+            "{}: fired {late:.3} s after the due time (replicas: {})",
+            srv.core.db().backend().as_str(),
+            if replica.is_some() { 2 } else { 1 }
+        );
+        if let Some(r) = replica {
+            r.stop().await;
+        }
+        srv.stop().await;
+    }
+}

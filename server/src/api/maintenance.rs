@@ -4,8 +4,9 @@
 use super::error::ApiError;
 use super::ops::{epoch_seconds, output, TagIo, TargetIo};
 use bosun_core::maintenance::{
-    self, CreateWindow, Filter, RegisterTarget, RegisterTask, TargetInfo, TaskInfo, TaskSpec,
-    UpdateTarget, UpdateTask, UpdateWindow, WindowInfo, WindowSpec,
+    self, CreateWindow, ExecutionRow, ExecutionTaskRow, Filter, InvocationRow, RegisterTarget,
+    RegisterTask, TargetInfo, TaskInfo, TaskSpec, UpdateTarget, UpdateTask, UpdateWindow,
+    WindowInfo, WindowSpec,
 };
 use bosun_core::types::{CommandTarget, Tag};
 use bosun_core::{Actor, Core};
@@ -43,6 +44,19 @@ pub(super) async fn call(
         "DescribeMaintenanceWindowTasks" => op!(describe_maintenance_window_tasks),
         "DescribeMaintenanceWindowSchedule" => op!(describe_maintenance_window_schedule),
         "DescribeMaintenanceWindowsForTarget" => op!(describe_maintenance_windows_for_target),
+        "DescribeMaintenanceWindowExecutions" => op!(describe_maintenance_window_executions),
+        "GetMaintenanceWindowExecution" => op!(get_maintenance_window_execution),
+        "DescribeMaintenanceWindowExecutionTasks" => {
+            op!(describe_maintenance_window_execution_tasks)
+        }
+        "GetMaintenanceWindowExecutionTask" => op!(get_maintenance_window_execution_task),
+        "DescribeMaintenanceWindowExecutionTaskInvocations" => {
+            op!(describe_maintenance_window_execution_task_invocations)
+        }
+        "GetMaintenanceWindowExecutionTaskInvocation" => {
+            op!(get_maintenance_window_execution_task_invocation)
+        }
+        "CancelMaintenanceWindowExecution" => op!(cancel_maintenance_window_execution),
         _ => return None,
     })
 }
@@ -937,5 +951,349 @@ async fn describe_maintenance_windows_for_target(
             .map(|(window_id, name)| WindowNameOut { window_id, name })
             .collect(),
         next_token,
+    })
+}
+
+// --- executions ---------------------------------------------------------------------
+
+fn seconds(ms: Option<i64>) -> Option<f64> {
+    ms.map(epoch_seconds)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ExecutionOut {
+    window_id: String,
+    window_execution_id: String,
+    status: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    status_details: String,
+    start_time: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_time: Option<f64>,
+}
+
+fn execution_out(x: ExecutionRow) -> ExecutionOut {
+    ExecutionOut {
+        window_id: x.window_id,
+        window_execution_id: x.window_execution_id,
+        status: x.status,
+        status_details: x.status_details,
+        start_time: epoch_seconds(x.start_time),
+        end_time: seconds(x.end_time),
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ExecutionsOut {
+    window_executions: Vec<ExecutionOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_token: Option<String>,
+}
+
+async fn describe_maintenance_window_executions(
+    core: &Core,
+    actor: &Actor,
+    i: DescribeInWindowInput,
+) -> Result<Value, ApiError> {
+    let (rows, next_token) = maintenance::describe_maintenance_window_executions(
+        core,
+        actor,
+        &i.window_id,
+        &filters_in(i.filters),
+        i.max_results,
+        i.next_token.as_deref(),
+    )
+    .await
+    .map_err(service)?;
+    output(ExecutionsOut {
+        window_executions: rows.into_iter().map(execution_out).collect(),
+        next_token,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ExecutionIdInput {
+    window_execution_id: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct GetExecutionOut {
+    window_execution_id: String,
+    task_ids: Vec<String>,
+    status: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    status_details: String,
+    start_time: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_time: Option<f64>,
+}
+
+async fn get_maintenance_window_execution(
+    core: &Core,
+    actor: &Actor,
+    i: ExecutionIdInput,
+) -> Result<Value, ApiError> {
+    let (x, task_ids) =
+        maintenance::get_maintenance_window_execution(core, actor, &i.window_execution_id)
+            .await
+            .map_err(service)?;
+    output(GetExecutionOut {
+        window_execution_id: x.window_execution_id,
+        task_ids,
+        status: x.status,
+        status_details: x.status_details,
+        start_time: epoch_seconds(x.start_time),
+        end_time: seconds(x.end_time),
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ExecutionListInput {
+    window_execution_id: String,
+    #[serde(default)]
+    task_id: Option<String>,
+    #[serde(default)]
+    filters: Vec<FilterIo>,
+    #[serde(default)]
+    max_results: Option<i64>,
+    #[serde(default)]
+    next_token: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ExecutionTaskIdentity {
+    window_execution_id: String,
+    task_execution_id: String,
+    status: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    status_details: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_time: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_time: Option<f64>,
+    task_arn: String,
+    task_type: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ExecutionTasksOut {
+    window_execution_task_identities: Vec<ExecutionTaskIdentity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_token: Option<String>,
+}
+
+async fn describe_maintenance_window_execution_tasks(
+    core: &Core,
+    actor: &Actor,
+    i: ExecutionListInput,
+) -> Result<Value, ApiError> {
+    let (rows, next_token) = maintenance::describe_maintenance_window_execution_tasks(
+        core,
+        actor,
+        &i.window_execution_id,
+        &filters_in(i.filters),
+        i.max_results,
+        i.next_token.as_deref(),
+    )
+    .await
+    .map_err(service)?;
+    output(ExecutionTasksOut {
+        window_execution_task_identities: rows
+            .into_iter()
+            .map(|t: ExecutionTaskRow| ExecutionTaskIdentity {
+                window_execution_id: t.window_execution_id,
+                task_execution_id: t.task_execution_id,
+                status: t.status,
+                status_details: t.status_details,
+                start_time: seconds(t.start_time),
+                end_time: seconds(t.end_time),
+                task_arn: t.task_arn,
+                task_type: t.task_type,
+            })
+            .collect(),
+        next_token,
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ExecutionTaskInput {
+    window_execution_id: String,
+    task_id: String,
+    #[serde(default)]
+    invocation_id: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ExecutionTaskOut {
+    window_execution_id: String,
+    task_execution_id: String,
+    task_arn: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    service_role: Option<String>,
+    #[serde(rename = "Type")]
+    task_type: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    task_parameters: Vec<Value>,
+    priority: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_concurrency: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_errors: Option<String>,
+    status: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    status_details: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_time: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_time: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    alarm_configuration: Option<Value>,
+}
+
+async fn get_maintenance_window_execution_task(
+    core: &Core,
+    actor: &Actor,
+    i: ExecutionTaskInput,
+) -> Result<Value, ApiError> {
+    let (t, spec) = maintenance::get_maintenance_window_execution_task(
+        core,
+        actor,
+        &i.window_execution_id,
+        &i.task_id,
+    )
+    .await
+    .map_err(service)?;
+    output(ExecutionTaskOut {
+        window_execution_id: t.window_execution_id,
+        task_execution_id: t.task_execution_id,
+        task_arn: t.task_arn,
+        service_role: spec.service_role_arn,
+        task_type: t.task_type,
+        task_parameters: spec.task_parameters.into_iter().collect(),
+        priority: t.priority,
+        max_concurrency: spec.max_concurrency,
+        max_errors: spec.max_errors,
+        status: t.status,
+        status_details: t.status_details,
+        start_time: seconds(t.start_time),
+        end_time: seconds(t.end_time),
+        alarm_configuration: spec.alarm_configuration,
+    })
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct InvocationOut {
+    window_execution_id: String,
+    task_execution_id: String,
+    invocation_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    execution_id: Option<String>,
+    task_type: String,
+    parameters: String,
+    status: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    status_details: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_time: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_time: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    owner_information: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    window_target_id: Option<String>,
+}
+
+fn invocation_out(i: InvocationRow) -> InvocationOut {
+    InvocationOut {
+        window_execution_id: i.window_execution_id,
+        task_execution_id: i.task_execution_id,
+        invocation_id: i.invocation_id,
+        execution_id: i.execution_id,
+        task_type: i.task_type,
+        parameters: i.parameters,
+        status: i.status,
+        status_details: i.status_details,
+        start_time: seconds(i.start_time),
+        end_time: seconds(i.end_time),
+        owner_information: i.owner_information,
+        window_target_id: i.window_target_id,
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct InvocationsOut {
+    window_execution_task_invocation_identities: Vec<InvocationOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_token: Option<String>,
+}
+
+async fn describe_maintenance_window_execution_task_invocations(
+    core: &Core,
+    actor: &Actor,
+    i: ExecutionListInput,
+) -> Result<Value, ApiError> {
+    let task_id = i.task_id.unwrap_or_default();
+    let (rows, next_token) = maintenance::describe_maintenance_window_execution_task_invocations(
+        core,
+        actor,
+        &i.window_execution_id,
+        &task_id,
+        &filters_in(i.filters),
+        i.max_results,
+        i.next_token.as_deref(),
+    )
+    .await
+    .map_err(service)?;
+    output(InvocationsOut {
+        window_execution_task_invocation_identities: rows.into_iter().map(invocation_out).collect(),
+        next_token,
+    })
+}
+
+async fn get_maintenance_window_execution_task_invocation(
+    core: &Core,
+    actor: &Actor,
+    i: ExecutionTaskInput,
+) -> Result<Value, ApiError> {
+    let row = maintenance::get_maintenance_window_execution_task_invocation(
+        core,
+        actor,
+        &i.window_execution_id,
+        &i.task_id,
+        i.invocation_id.as_deref().unwrap_or_default(),
+    )
+    .await
+    .map_err(service)?;
+    output(invocation_out(row))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct CancelOut {
+    window_execution_id: String,
+}
+
+async fn cancel_maintenance_window_execution(
+    core: &Core,
+    actor: &Actor,
+    i: ExecutionIdInput,
+) -> Result<Value, ApiError> {
+    let window_execution_id =
+        maintenance::cancel_maintenance_window_execution(core, actor, &i.window_execution_id)
+            .await
+            .map_err(service)?;
+    output(CancelOut {
+        window_execution_id,
     })
 }

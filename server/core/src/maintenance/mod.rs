@@ -1,6 +1,8 @@
 //! Maintenance Windows: windows (a schedule, a duration and a cutoff), the targets
-//! registered with them and their prioritised tasks; the scheduler and the executions
-//! come with the next step of this capability.
+//! registered with them, their prioritised tasks, and their executions.
+//!
+//! - `scheduler`: fires due windows exactly once across replicas and drives each
+//!   execution's tasks and invocations (Run Command commands) to their end.
 //!
 //! - `store`: SQL only. A window's schedule fields are columns (the scheduler and the
 //!   filters read them); a task is its AWS shape as JSON next to the columns the
@@ -14,6 +16,7 @@
 //! (disabled, past its EndDate, a spent `at()`): every write of the schedule fields
 //! recomputes it in the same transaction.
 
+pub mod scheduler;
 pub mod service;
 pub mod store;
 

@@ -303,11 +303,11 @@ fn schedule_error(e: ScheduleError) -> ServiceError {
     ServiceError::validation(format!("{}: {e}.", e.parameter()))
 }
 
-fn ms_of(ts: Timestamp) -> i64 {
+pub(super) fn ms_of(ts: Timestamp) -> i64 {
     ts.as_millisecond()
 }
 
-fn ts_of(ms: i64) -> Timestamp {
+pub(super) fn ts_of(ms: i64) -> Timestamp {
     Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
@@ -348,6 +348,11 @@ fn next_run(ws: &WindowSchedule, enabled: bool, after_ms: i64) -> Option<i64> {
         return None;
     }
     ws.next_after(ts_of(after_ms)).map(ms_of)
+}
+
+/// A stored window's schedule.
+pub(super) fn schedule_of_row(row: &WindowRow) -> ServiceResult<WindowSchedule> {
+    window_schedule(&spec_of(row), row.schedule_anchor)
 }
 
 fn spec_of(row: &WindowRow) -> WindowSpec {
@@ -1815,4 +1820,249 @@ pub async fn describe_maintenance_windows_for_target(
 /// Whether a window exists (tagging).
 pub async fn window_exists(core: &Core, window_id: &str) -> ServiceResult<bool> {
     Ok(store::window(core.db().pool(), window_id).await?.is_some())
+}
+
+// ---------------------------------------------------------------------------------
+// Executions
+// ---------------------------------------------------------------------------------
+
+pub use super::store::{ExecutionRow, ExecutionTaskRow, InvocationRow};
+
+fn execution_not_found(id: &str) -> ServiceError {
+    ServiceError::not_found(format!("Maintenance window execution {id} does not exist."))
+        .with_exception("DoesNotExistException")
+}
+
+fn in_range(f: &Filter, at: i64) -> ServiceResult<bool> {
+    let mut ok = true;
+    for v in &f.values {
+        let t = bosun_schedule::parse_date("Filters", v)
+            .map_err(schedule_error)
+            .map(ms_of)?;
+        ok &= match f.key.as_str() {
+            "ExecutedBefore" => at <= t,
+            _ => at >= t,
+        };
+    }
+    Ok(ok)
+}
+
+/// DescribeMaintenanceWindowExecutions (viewer): newest first; filters
+/// `ExecutedBefore`, `ExecutedAfter` (ISO 8601); pages of 10–100 (default 50).
+pub async fn describe_maintenance_window_executions(
+    core: &Core,
+    actor: &Actor,
+    window_id: &str,
+    filters: &[Filter],
+    max_results: Option<i64>,
+    next_token: Option<&str>,
+) -> ServiceResult<(Vec<ExecutionRow>, Option<String>)> {
+    core.authorize(
+        actor,
+        Role::Viewer,
+        "DescribeMaintenanceWindowExecutions",
+        &format!("maintenancewindow/{window_id}"),
+    )
+    .await?;
+    let limit = paging::max_results(max_results, DEFAULT_PAGE, 10..=100)?;
+    let scope = format!("DescribeMaintenanceWindowExecutions/{window_id}");
+    let offset = paging::offset_of(&scope, next_token)?;
+    for f in filters {
+        if !matches!(f.key.as_str(), "ExecutedBefore" | "ExecutedAfter") {
+            return Err(unknown_filter(&f.key, "ExecutedBefore or ExecutedAfter"));
+        }
+    }
+    let mut out = Vec::new();
+    for x in store::executions(core.db().pool(), window_id).await? {
+        let mut keep = true;
+        for f in filters {
+            keep &= in_range(f, x.start_time)?;
+        }
+        if keep {
+            out.push(x);
+        }
+    }
+    Ok(paging::page_of(out, &scope, offset, limit))
+}
+
+/// GetMaintenanceWindowExecution (viewer): the execution and its tasks' ids.
+pub async fn get_maintenance_window_execution(
+    core: &Core,
+    actor: &Actor,
+    window_execution_id: &str,
+) -> ServiceResult<(ExecutionRow, Vec<String>)> {
+    core.authorize(
+        actor,
+        Role::Viewer,
+        "GetMaintenanceWindowExecution",
+        &format!("maintenancewindowexecution/{window_execution_id}"),
+    )
+    .await?;
+    let x = store::execution(core.db().pool(), window_execution_id)
+        .await?
+        .ok_or_else(|| execution_not_found(window_execution_id))?;
+    let tasks = store::execution_tasks(core.db().pool(), window_execution_id)
+        .await?
+        .into_iter()
+        .map(|t| t.task_execution_id)
+        .collect();
+    Ok((x, tasks))
+}
+
+fn status_filter(filters: &[Filter], status: &str) -> ServiceResult<bool> {
+    let mut keep = true;
+    for f in filters {
+        if f.key != "Status" {
+            return Err(unknown_filter(&f.key, "Status"));
+        }
+        keep &= f.values.iter().any(|v| v == status);
+    }
+    Ok(keep)
+}
+
+/// DescribeMaintenanceWindowExecutionTasks (viewer): filter `Status`; by priority.
+pub async fn describe_maintenance_window_execution_tasks(
+    core: &Core,
+    actor: &Actor,
+    window_execution_id: &str,
+    filters: &[Filter],
+    max_results: Option<i64>,
+    next_token: Option<&str>,
+) -> ServiceResult<(Vec<ExecutionTaskRow>, Option<String>)> {
+    core.authorize(
+        actor,
+        Role::Viewer,
+        "DescribeMaintenanceWindowExecutionTasks",
+        &format!("maintenancewindowexecution/{window_execution_id}"),
+    )
+    .await?;
+    let limit = paging::max_results(max_results, DEFAULT_PAGE, 10..=100)?;
+    let scope = format!("DescribeMaintenanceWindowExecutionTasks/{window_execution_id}");
+    let offset = paging::offset_of(&scope, next_token)?;
+    store::execution(core.db().pool(), window_execution_id)
+        .await?
+        .ok_or_else(|| execution_not_found(window_execution_id))?;
+    let mut out = Vec::new();
+    for t in store::execution_tasks(core.db().pool(), window_execution_id).await? {
+        if status_filter(filters, &t.status)? {
+            out.push(t);
+        }
+    }
+    Ok(paging::page_of(out, &scope, offset, limit))
+}
+
+/// The task of an execution, with its stored spec.
+pub async fn get_maintenance_window_execution_task(
+    core: &Core,
+    actor: &Actor,
+    window_execution_id: &str,
+    task_execution_id: &str,
+) -> ServiceResult<(ExecutionTaskRow, TaskSpec)> {
+    core.authorize(
+        actor,
+        Role::Viewer,
+        "GetMaintenanceWindowExecutionTask",
+        &format!("maintenancewindowexecution/{window_execution_id}/task/{task_execution_id}"),
+    )
+    .await?;
+    let t = store::execution_tasks(core.db().pool(), window_execution_id)
+        .await?
+        .into_iter()
+        .find(|t| t.task_execution_id == task_execution_id)
+        .ok_or_else(|| {
+            execution_not_found(&format!("{window_execution_id}/{task_execution_id}"))
+        })?;
+    let spec = serde_json::from_str(&t.definition)
+        .map_err(|e| ServiceError::internal("stored task", &e))?;
+    Ok((t, spec))
+}
+
+/// DescribeMaintenanceWindowExecutionTaskInvocations (viewer): filter `Status`.
+pub async fn describe_maintenance_window_execution_task_invocations(
+    core: &Core,
+    actor: &Actor,
+    window_execution_id: &str,
+    task_execution_id: &str,
+    filters: &[Filter],
+    max_results: Option<i64>,
+    next_token: Option<&str>,
+) -> ServiceResult<(Vec<InvocationRow>, Option<String>)> {
+    get_maintenance_window_execution_task(core, actor, window_execution_id, task_execution_id)
+        .await?;
+    let limit = paging::max_results(max_results, DEFAULT_PAGE, 10..=100)?;
+    let scope = format!("DescribeMaintenanceWindowExecutionTaskInvocations/{task_execution_id}");
+    let offset = paging::offset_of(&scope, next_token)?;
+    let mut out = Vec::new();
+    for i in store::invocations(core.db().pool(), task_execution_id).await? {
+        if status_filter(filters, &i.status)? {
+            out.push(i);
+        }
+    }
+    Ok(paging::page_of(out, &scope, offset, limit))
+}
+
+/// GetMaintenanceWindowExecutionTaskInvocation (viewer).
+pub async fn get_maintenance_window_execution_task_invocation(
+    core: &Core,
+    actor: &Actor,
+    window_execution_id: &str,
+    task_execution_id: &str,
+    invocation_id: &str,
+) -> ServiceResult<InvocationRow> {
+    get_maintenance_window_execution_task(core, actor, window_execution_id, task_execution_id)
+        .await?;
+    store::invocations(core.db().pool(), task_execution_id)
+        .await?
+        .into_iter()
+        .find(|i| i.invocation_id == invocation_id)
+        .ok_or_else(|| execution_not_found(&format!("{task_execution_id}/{invocation_id}")))
+}
+
+/// CancelMaintenanceWindowExecution (operator): tasks not started are cancelled and
+/// running ones' commands cancelled; the execution ends CANCELLED when they have.
+pub async fn cancel_maintenance_window_execution(
+    core: &Core,
+    actor: &Actor,
+    window_execution_id: &str,
+) -> ServiceResult<String> {
+    core.authorize(
+        actor,
+        Role::Operator,
+        "CancelMaintenanceWindowExecution",
+        &format!("maintenancewindowexecution/{window_execution_id}"),
+    )
+    .await?;
+    let now = core.now_ms();
+    let mut tx = core.db().begin().await?;
+    let x = store::execution(&mut *tx, window_execution_id)
+        .await?
+        .ok_or_else(|| execution_not_found(window_execution_id))?;
+    if !store::set_execution_status(
+        &mut *tx,
+        window_execution_id,
+        &["PENDING", "IN_PROGRESS"],
+        "CANCELLING",
+        "Cancelling.",
+        None,
+    )
+    .await?
+    {
+        return Err(ServiceError::validation(format!(
+            "Execution {window_execution_id} is {}: only a pending or running execution can be cancelled.",
+            x.status
+        )));
+    }
+    audit::record(
+        &mut *tx,
+        actor,
+        now,
+        "CancelMaintenanceWindowExecution",
+        &format!("maintenancewindowexecution/{window_execution_id}"),
+        Outcome::Success,
+        &x.window_id,
+    )
+    .await?;
+    tx.commit().await?;
+    super::scheduler::advance(core, window_execution_id).await?;
+    Ok(window_execution_id.to_string())
 }

@@ -505,3 +505,397 @@ pub async fn delete_task<'e, E: Executor<'e, Database = Any>>(
     .await?;
     Ok(r.rows_affected() == 1)
 }
+
+// ---------------------------------------------------------------------------------
+// Executions
+// ---------------------------------------------------------------------------------
+
+/// An execution of a window.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExecutionRow {
+    pub window_execution_id: String,
+    pub window_id: String,
+    pub scheduled_at: i64,
+    pub status: String,
+    pub status_details: String,
+    pub start_time: i64,
+    pub end_time: Option<i64>,
+    pub cutoff_at: i64,
+    pub ends_at: i64,
+}
+
+/// A task of an execution.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExecutionTaskRow {
+    pub task_execution_id: String,
+    pub window_execution_id: String,
+    pub window_task_id: String,
+    pub task_arn: String,
+    pub task_type: String,
+    pub priority: i64,
+    pub status: String,
+    pub status_details: String,
+    pub start_time: Option<i64>,
+    pub end_time: Option<i64>,
+    /// The task's `TaskSpec` as it was when the execution started.
+    pub definition: String,
+}
+
+/// One node's run of an execution's task.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvocationRow {
+    pub invocation_id: String,
+    pub window_execution_id: String,
+    pub task_execution_id: String,
+    pub resource_id: String,
+    /// The Run Command command, once sent.
+    pub execution_id: Option<String>,
+    pub task_type: String,
+    /// The parameters sent (JSON), pseudo-parameters replaced.
+    pub parameters: String,
+    pub status: String,
+    pub status_details: String,
+    pub start_time: Option<i64>,
+    pub end_time: Option<i64>,
+    pub owner_information: Option<String>,
+    pub window_target_id: Option<String>,
+}
+
+const EXECUTION_COLUMNS: &str = "window_execution_id, window_id, scheduled_at, status, \
+     status_details, start_time, end_time, cutoff_at, ends_at";
+const EXECUTION_TASK_COLUMNS: &str = "task_execution_id, window_execution_id, window_task_id, \
+     task_arn, task_type, priority, status, status_details, start_time, end_time, definition";
+const INVOCATION_COLUMNS: &str = "invocation_id, window_execution_id, task_execution_id, \
+     resource_id, execution_id, task_type, parameters, status, status_details, start_time, \
+     end_time, owner_information, window_target_id";
+
+/// The statuses of executions, tasks and invocations that are not over.
+pub const OPEN: [&str; 3] = ["PENDING", "IN_PROGRESS", "CANCELLING"];
+
+fn execution_row(r: &crate::db::Row) -> Result<ExecutionRow, sqlx::Error> {
+    Ok(ExecutionRow {
+        window_execution_id: r.try_get("window_execution_id")?,
+        window_id: r.try_get("window_id")?,
+        scheduled_at: r.try_get("scheduled_at")?,
+        status: r.try_get("status")?,
+        status_details: r.try_get("status_details")?,
+        start_time: r.try_get("start_time")?,
+        end_time: r.try_get("end_time")?,
+        cutoff_at: r.try_get("cutoff_at")?,
+        ends_at: r.try_get("ends_at")?,
+    })
+}
+
+fn execution_task_row(r: &crate::db::Row) -> Result<ExecutionTaskRow, sqlx::Error> {
+    Ok(ExecutionTaskRow {
+        task_execution_id: r.try_get("task_execution_id")?,
+        window_execution_id: r.try_get("window_execution_id")?,
+        window_task_id: r.try_get("window_task_id")?,
+        task_arn: r.try_get("task_arn")?,
+        task_type: r.try_get("task_type")?,
+        priority: r.try_get("priority")?,
+        status: r.try_get("status")?,
+        status_details: r.try_get("status_details")?,
+        start_time: r.try_get("start_time")?,
+        end_time: r.try_get("end_time")?,
+        definition: r.try_get("definition")?,
+    })
+}
+
+fn invocation_row(r: &crate::db::Row) -> Result<InvocationRow, sqlx::Error> {
+    Ok(InvocationRow {
+        invocation_id: r.try_get("invocation_id")?,
+        window_execution_id: r.try_get("window_execution_id")?,
+        task_execution_id: r.try_get("task_execution_id")?,
+        resource_id: r.try_get("resource_id")?,
+        execution_id: r.try_get("execution_id")?,
+        task_type: r.try_get("task_type")?,
+        parameters: r.try_get("parameters")?,
+        status: r.try_get("status")?,
+        status_details: r.try_get("status_details")?,
+        start_time: r.try_get("start_time")?,
+        end_time: r.try_get("end_time")?,
+        owner_information: r.try_get("owner_information")?,
+        window_target_id: r.try_get("window_target_id")?,
+    })
+}
+
+/// Windows whose next run is due at `now`: `(window_id, next_execution_at)`.
+pub async fn due_windows<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    now: i64,
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT window_id, next_execution_at FROM maintenance_windows WHERE \
+         next_execution_at IS NOT NULL AND next_execution_at <= $1 ORDER BY next_execution_at",
+    )
+    .bind(now)
+    .fetch_all(e)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("window_id")?, r.try_get("next_execution_at")?)))
+        .collect()
+}
+
+/// Moves a window's pointer from `due` to `next`; false when another replica (or an
+/// update) moved it first.
+pub async fn advance_window<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    window_id: &str,
+    due: i64,
+    next: Option<i64>,
+) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query(
+        "UPDATE maintenance_windows SET next_execution_at = $1 WHERE window_id = $2 AND \
+         next_execution_at = $3",
+    )
+    .bind(next)
+    .bind(window_id)
+    .bind(due)
+    .execute(e)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub async fn insert_execution<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    x: &ExecutionRow,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!(
+        "INSERT INTO maintenance_window_executions ({EXECUTION_COLUMNS}) VALUES ($1, $2, $3, \
+         $4, $5, $6, $7, $8, $9)"
+    ))
+    .bind(&x.window_execution_id)
+    .bind(&x.window_id)
+    .bind(x.scheduled_at)
+    .bind(&x.status)
+    .bind(&x.status_details)
+    .bind(x.start_time)
+    .bind(x.end_time)
+    .bind(x.cutoff_at)
+    .bind(x.ends_at)
+    .execute(e)
+    .await?;
+    Ok(())
+}
+
+pub async fn insert_execution_task<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    t: &ExecutionTaskRow,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!(
+        "INSERT INTO maintenance_window_execution_tasks ({EXECUTION_TASK_COLUMNS}) VALUES ($1, \
+         $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    ))
+    .bind(&t.task_execution_id)
+    .bind(&t.window_execution_id)
+    .bind(&t.window_task_id)
+    .bind(&t.task_arn)
+    .bind(&t.task_type)
+    .bind(t.priority)
+    .bind(&t.status)
+    .bind(&t.status_details)
+    .bind(t.start_time)
+    .bind(t.end_time)
+    .bind(&t.definition)
+    .execute(e)
+    .await?;
+    Ok(())
+}
+
+pub async fn insert_invocation<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    i: &InvocationRow,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!(
+        "INSERT INTO maintenance_window_execution_task_invocations ({INVOCATION_COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+    ))
+    .bind(&i.invocation_id)
+    .bind(&i.window_execution_id)
+    .bind(&i.task_execution_id)
+    .bind(&i.resource_id)
+    .bind(&i.execution_id)
+    .bind(&i.task_type)
+    .bind(&i.parameters)
+    .bind(&i.status)
+    .bind(&i.status_details)
+    .bind(i.start_time)
+    .bind(i.end_time)
+    .bind(&i.owner_information)
+    .bind(&i.window_target_id)
+    .execute(e)
+    .await?;
+    Ok(())
+}
+
+pub async fn execution<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    id: &str,
+) -> Result<Option<ExecutionRow>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT {EXECUTION_COLUMNS} FROM maintenance_window_executions WHERE \
+         window_execution_id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(e)
+    .await?
+    .as_ref()
+    .map(execution_row)
+    .transpose()
+}
+
+/// A window's executions, newest first.
+pub async fn executions<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    window_id: &str,
+) -> Result<Vec<ExecutionRow>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT {EXECUTION_COLUMNS} FROM maintenance_window_executions WHERE window_id = $1 \
+         ORDER BY start_time DESC, window_execution_id"
+    ))
+    .bind(window_id)
+    .fetch_all(e)
+    .await?
+    .iter()
+    .map(execution_row)
+    .collect()
+}
+
+/// Executions that are not over (every window), oldest first.
+pub async fn open_executions<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+) -> Result<Vec<ExecutionRow>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT {EXECUTION_COLUMNS} FROM maintenance_window_executions WHERE status IN \
+         ('PENDING', 'IN_PROGRESS', 'CANCELLING') ORDER BY start_time"
+    ))
+    .fetch_all(e)
+    .await?
+    .iter()
+    .map(execution_row)
+    .collect()
+}
+
+pub async fn execution_tasks<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    window_execution_id: &str,
+) -> Result<Vec<ExecutionTaskRow>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT {EXECUTION_TASK_COLUMNS} FROM maintenance_window_execution_tasks WHERE \
+         window_execution_id = $1 ORDER BY priority, task_execution_id"
+    ))
+    .bind(window_execution_id)
+    .fetch_all(e)
+    .await?
+    .iter()
+    .map(execution_task_row)
+    .collect()
+}
+
+pub async fn invocations<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    task_execution_id: &str,
+) -> Result<Vec<InvocationRow>, sqlx::Error> {
+    sqlx::query(&format!(
+        "SELECT {INVOCATION_COLUMNS} FROM maintenance_window_execution_task_invocations WHERE \
+         task_execution_id = $1 ORDER BY resource_id, invocation_id"
+    ))
+    .bind(task_execution_id)
+    .fetch_all(e)
+    .await?
+    .iter()
+    .map(invocation_row)
+    .collect()
+}
+
+/// Moves an execution from one of `from` to `to` (with its details, and its end time
+/// when over); false when it was not in `from` (someone else moved it).
+pub async fn set_execution_status<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    id: &str,
+    from: &[&str],
+    to: &str,
+    details: &str,
+    end_time: Option<i64>,
+) -> Result<bool, sqlx::Error> {
+    let list = from
+        .iter()
+        .map(|s| format!("'{s}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let r = sqlx::query(&format!(
+        "UPDATE maintenance_window_executions SET status = $1, status_details = $2, end_time = \
+         $3 WHERE window_execution_id = $4 AND status IN ({list})"
+    ))
+    .bind(to)
+    .bind(details)
+    .bind(end_time)
+    .bind(id)
+    .execute(e)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// As [`set_execution_status`], for an execution's task (`start_time` set when given).
+pub async fn set_task_status<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    id: &str,
+    from: &[&str],
+    to: &str,
+    details: &str,
+    start_time: Option<i64>,
+    end_time: Option<i64>,
+) -> Result<bool, sqlx::Error> {
+    let list = from
+        .iter()
+        .map(|s| format!("'{s}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let r = sqlx::query(&format!(
+        "UPDATE maintenance_window_execution_tasks SET status = $1, status_details = $2, \
+         start_time = COALESCE($3, start_time), end_time = $4 WHERE task_execution_id = $5 AND \
+         status IN ({list})"
+    ))
+    .bind(to)
+    .bind(details)
+    .bind(start_time)
+    .bind(end_time)
+    .bind(id)
+    .execute(e)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// As [`set_execution_status`], for an invocation (`execution_id` set when given).
+#[allow(clippy::too_many_arguments)]
+pub async fn set_invocation_status<'e, E: Executor<'e, Database = Any>>(
+    e: E,
+    id: &str,
+    from: &[&str],
+    to: &str,
+    details: &str,
+    execution_id: Option<&str>,
+    start_time: Option<i64>,
+    end_time: Option<i64>,
+) -> Result<bool, sqlx::Error> {
+    let list = from
+        .iter()
+        .map(|s| format!("'{s}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let r = sqlx::query(&format!(
+        "UPDATE maintenance_window_execution_task_invocations SET status = $1, status_details = \
+         $2, execution_id = COALESCE($3, execution_id), start_time = COALESCE($4, start_time), \
+         end_time = $5 WHERE invocation_id = $6 AND status IN ({list})"
+    ))
+    .bind(to)
+    .bind(details)
+    .bind(execution_id)
+    .bind(start_time)
+    .bind(end_time)
+    .bind(id)
+    .execute(e)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
