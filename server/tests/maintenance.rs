@@ -1131,3 +1131,234 @@ async fn several_replicas_fire_a_due_window_once_within_a_second() {
         srv.stop().await;
     }
 }
+
+#[tokio::test]
+async fn overlapping_runs_are_skipped_and_cancel_and_cutoff_stop_running_tasks() {
+    for db in TestDb::all().await {
+        let start = time::OffsetDateTime::now_utc()
+            .replace_millisecond(0)
+            .expect("ms");
+        let clock = ManualClock::new(start);
+        let srv = TestServer::start_with_clock(db, Arc::new(clock.clone())).await;
+        let key = srv.user_with_key("ops", Role::Operator).await;
+        let client = |offset: time::Duration| {
+            srv.ssm_at(
+                &key.access_key_id,
+                &key.secret_access_key,
+                Some(std::time::SystemTime::from(start + offset)),
+            )
+        };
+        let ssm = client(time::Duration::ZERO);
+        // A registered node whose agent is not running: its commands wait for it.
+        let a = bosun_core::activations::create_activation(
+            &srv.core,
+            &bosun_core::Actor::cli(),
+            bosun_core::activations::CreateActivation {
+                iam_role: "SSMServiceRole".into(),
+                registration_limit: Some(1),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("activation");
+        let dir = std::env::temp_dir().join(format!("bosun-mw-{}", uuid::Uuid::new_v4()));
+        let node = bosun_agent::register(&bosun_agent::RegisterOptions {
+            server: srv.url.clone(),
+            activation_id: a.activation_id.clone(),
+            activation_code: a.activation_code.clone(),
+            state_dir: dir.clone(),
+            name: None,
+            force: false,
+            ca_file: None,
+        })
+        .await
+        .expect("register");
+        let window = |name: &'static str, cutoff_behavior: MaintenanceWindowTaskCutoffBehavior| {
+            let ssm = &ssm;
+            let node = node.clone();
+            async move {
+                let id = ssm
+                    .create_maintenance_window()
+                    .name(name)
+                    .schedule("rate(10 minutes)")
+                    .duration(1)
+                    .cutoff(0)
+                    .allow_unassociated_targets(true)
+                    .send()
+                    .await
+                    .expect("create")
+                    .window_id()
+                    .expect("id")
+                    .to_string();
+                ssm.register_task_with_maintenance_window()
+                    .window_id(&id)
+                    .task_arn("AWS-RunShellScript")
+                    .task_type(MaintenanceWindowTaskType::RunCommand)
+                    .targets(target("InstanceIds", &[&node]))
+                    .max_concurrency("1")
+                    .max_errors("0")
+                    .cutoff_behavior(cutoff_behavior)
+                    .task_invocation_parameters(
+                        MaintenanceWindowTaskInvocationParameters::builder()
+                            .run_command(
+                                MaintenanceWindowRunCommandParameters::builder()
+                                    .parameters("commands", vec!["sleep 1".into()])
+                                    .timeout_seconds(2_592_000)
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .expect("task");
+                id
+            }
+        };
+        let cancelled = window(
+            "to-cancel",
+            MaintenanceWindowTaskCutoffBehavior::ContinueTask,
+        )
+        .await;
+        let cut = window("to-cut", MaintenanceWindowTaskCutoffBehavior::CancelTask).await;
+
+        // Both fire; their commands wait for the offline node.
+        clock.advance(time::Duration::minutes(10));
+        let ssm = client(time::Duration::minutes(10));
+        let running = |w: String| {
+            let ssm = ssm.clone();
+            async move {
+                let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+                loop {
+                    let xs = ssm
+                        .describe_maintenance_window_executions()
+                        .window_id(&w)
+                        .send()
+                        .await
+                        .expect("executions");
+                    let xs = xs.window_executions().to_vec();
+                    if let Some(x) = xs
+                        .iter()
+                        .find(|x| x.status().map(|s| s.as_str()) == Some("IN_PROGRESS"))
+                    {
+                        let tasks = ssm
+                            .describe_maintenance_window_execution_tasks()
+                            .window_execution_id(x.window_execution_id().expect("id"))
+                            .send()
+                            .await
+                            .expect("tasks");
+                        let t = tasks.window_execution_task_identities()[0].clone();
+                        let invs = ssm
+                            .describe_maintenance_window_execution_task_invocations()
+                            .window_execution_id(x.window_execution_id().expect("id"))
+                            .task_id(t.task_execution_id().expect("id"))
+                            .send()
+                            .await
+                            .expect("invocations");
+                        if invs
+                            .window_execution_task_invocation_identities()
+                            .iter()
+                            .any(|i| i.execution_id().is_some())
+                        {
+                            return (x.clone(), xs);
+                        }
+                    }
+                    assert!(tokio::time::Instant::now() < deadline, "{w}: {xs:?}");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+            }
+        };
+        let (first, _) = running(cancelled.clone()).await;
+        running(cut.clone()).await;
+
+        // The next run comes while the first still runs: skipped.
+        clock.advance(time::Duration::minutes(10));
+        let ssm = client(time::Duration::minutes(20));
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let xs = ssm
+                .describe_maintenance_window_executions()
+                .window_id(&cancelled)
+                .send()
+                .await
+                .expect("executions");
+            if let Some(x) = xs
+                .window_executions()
+                .iter()
+                .find(|x| x.status().map(|s| s.as_str()) == Some("SKIPPED_OVERLAPPING"))
+            {
+                assert!(
+                    x.status_details()
+                        .unwrap_or_default()
+                        .contains(first.window_execution_id().expect("id")),
+                    "{x:?}"
+                );
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{xs:?}");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+
+        // Cancel: the execution and its command end Cancelled.
+        let first_id = first.window_execution_id().expect("id").to_string();
+        ssm.cancel_maintenance_window_execution()
+            .window_execution_id(&first_id)
+            .send()
+            .await
+            .expect("cancel");
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let x = ssm
+                .get_maintenance_window_execution()
+                .window_execution_id(&first_id)
+                .send()
+                .await
+                .expect("execution");
+            if x.status().map(|s| s.as_str()) == Some("CANCELLED") {
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{x:?}");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let e = ssm
+            .cancel_maintenance_window_execution()
+            .window_execution_id(&first_id)
+            .send()
+            .await
+            .expect_err("already over");
+        assert_eq!(aws_error(&e).0, "ValidationException");
+
+        // The cutoff (the first run's hour is over) cancels CANCEL_TASK tasks' commands.
+        clock.advance(time::Duration::minutes(55));
+        let ssm = client(time::Duration::minutes(75));
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let xs = ssm
+                .describe_maintenance_window_executions()
+                .window_id(&cut)
+                .send()
+                .await
+                .expect("executions");
+            let oldest = xs.window_executions().last().cloned().expect("one");
+            if oldest.status().map(|s| s.as_str()) == Some("TIMED_OUT") {
+                let tasks = ssm
+                    .describe_maintenance_window_execution_tasks()
+                    .window_execution_id(oldest.window_execution_id().expect("id"))
+                    .send()
+                    .await
+                    .expect("tasks");
+                assert_eq!(
+                    tasks.window_execution_task_identities()[0]
+                        .status()
+                        .map(|s| s.as_str()),
+                    Some("CANCELLED"),
+                    "{tasks:?}"
+                );
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{xs:?}");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        srv.stop().await;
+    }
+}
