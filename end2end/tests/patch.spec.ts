@@ -2,15 +2,28 @@
 // baseline built with the rule builder (only apt filter keys, no approval delay), the
 // service's validation problems shown next to the form, editing, the default flag,
 // patch groups, a deletion refused while the baseline is in use; the form posted without
-// JavaScript; and a real agent's node, tagged into a patch group, scanned from the
-// dashboard, with its missing patches on its page.
+// JavaScript; a real agent's node listed as not scanned, then tagged into a patch group,
+// scanned from the dashboard, with its missing patches on its page (paged) and its
+// baseline's effective patches; and a viewer, who sees the pages without their actions
+// and whose forced requests the server refuses.
 
 import { expect, test, type Page } from '@playwright/test';
 import { execSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ADMIN_PASSWORD, ADMIN_USER, expectToast, gotoHydrated, login, sidebar, uniqueName } from './fixtures';
+import {
+  ADMIN_PASSWORD,
+  ADMIN_USER,
+  USER_PASSWORD,
+  createUserInConsole,
+  expectToast,
+  freshContext,
+  gotoHydrated,
+  login,
+  sidebar,
+  uniqueName,
+} from './fixtures';
 
 /** The predefined Debian baseline (the default for Debian until another is registered). */
 const DEBIAN_DEFAULT = { id: 'pb-0b05d3b1a0000000a', name: 'AWS-DebianDefaultPatchBaseline' };
@@ -40,6 +53,24 @@ async function createDebianBaseline(page: Page, name: string): Promise<string> {
 }
 
 /** Registers `baselineId` for `group` on the patch groups page. */
+/**
+ * Posts to a console server function from the page, as a script forcing an action the
+ * page does not offer would: same origin, the session's cookie, a form-encoded body.
+ */
+async function forceServerFn(page: Page, endpoint: string, fields: Record<string, string>): Promise<{ status: number; body: string }> {
+  return page.evaluate(
+    async ([url, form]) => {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(form).toString(),
+      });
+      return { status: res.status, body: await res.text() };
+    },
+    [`/api/${endpoint}`, fields] as const,
+  );
+}
+
 async function registerGroup(page: Page, group: string, baselineId: string): Promise<void> {
   await gotoHydrated(page, '/patch/groups');
   const form = page.getByRole('region', { name: 'Register a patch group' });
@@ -55,7 +86,22 @@ test('patch compliance: with no node reporting, the dashboard says so', async ({
   await expect(sidebar(page).getByRole('link', { name: 'Compliance' })).toBeVisible();
   await expect(page.getByRole('heading', { level: 1, name: 'Patch compliance' })).toBeVisible();
   await expect(page.getByTestId('compliance-empty')).toContainText('No node has reported its patches yet.');
-  await expect(page.getByRole('table', { name: "Nodes' patch compliance" })).toContainText('No node matches.');
+  // The whole fleet is listed: nodes enrolled by earlier specs, if any, as not scanned.
+  const table = page.getByRole('table', { name: "Nodes' patch compliance" });
+  await expect(table).toBeVisible();
+  await expect(table.getByLabel('Loading')).toHaveCount(0);
+  const badges = await table.getByTestId('node-compliance').allInnerTexts();
+  expect(badges.every((b) => b === 'Not scanned')).toBe(true);
+  if (badges.length === 0) {
+    await expect(table).toContainText('No node matches.');
+  }
+  if (badges.length < 25) {
+    await expect(page.getByTestId('count-not-scanned')).toHaveText(String(badges.length));
+  }
+  await expect(page.getByTestId('count-reporting')).toHaveText('0');
+  const crumbs = page.getByRole('navigation', { name: 'Breadcrumb' });
+  await expect(crumbs).toContainText('Patch Manager');
+  await expect(crumbs).toContainText('Compliance');
   // Operators get the scan and install actions.
   const group = page.getByRole('group', { name: 'Patch group' });
   await expect(group.getByRole('button', { name: 'Scan now' })).toBeVisible();
@@ -137,6 +183,8 @@ test('patch baselines: a Debian baseline from the rule builder, refusals explain
   await expect(page.locator('img[src="x"]')).toHaveCount(0);
   await expect(page.getByTestId('default-flag')).toHaveCount(0);
   await expect(page.getByTestId('baseline-owner')).toHaveText('Custom');
+  // No node uses it yet: no effective patches.
+  await expect(page.getByRole('table', { name: 'Effective patches' })).toContainText('No effective patches yet.');
 
   // Edit: the form starts from the baseline; a positive delay cannot even be asked for.
   await page.getByRole('link', { name: 'Edit' }).click();
@@ -231,7 +279,7 @@ test.describe('without JavaScript', () => {
   });
 });
 
-test('a real node in a patch group is scanned from the dashboard; its patch state and missing patches show', async ({ page }) => {
+test('a real node in a patch group is scanned from the dashboard; its patch state and missing patches show', async ({ page, browser }) => {
   test.setTimeout(180_000);
   await login(page, ADMIN_USER, ADMIN_PASSWORD);
   const name = baselineName('scan');
@@ -257,18 +305,29 @@ test('a real node in a patch group is scanned from the dashboard; its patch stat
       stdio: 'ignore',
     });
 
-    // Online, then tagged into the patch group on its page.
+    // Online; before any scan the dashboard lists it as not scanned.
     await gotoHydrated(page, `/fleet/${id}`);
     await expect(page.getByTestId('ping-status')).toHaveText('Online', { timeout: 20_000 });
+    await gotoHydrated(page, `/patch/compliance?status=not_scanned&q=${id}`);
+    const unscanned = page.locator(`tr[data-node="${id}"]`);
+    await expect(unscanned.getByTestId('node-compliance')).toHaveText('Not scanned');
+    await expect(unscanned).toContainText('Never scanned');
+    await expect(unscanned).toContainText('e2e-patch');
+
+    // Tagged into the patch group on its page.
+    await gotoHydrated(page, `/fleet/${id}`);
     await page.getByLabel('Tag key').fill('Patch Group');
     await page.getByLabel('Tag value').fill(group);
     await page.getByRole('button', { name: 'Add tag' }).click();
     await expectToast(page, 'Tag saved.');
 
-    // Before a scan, its patch page says so.
+    // Before a scan, its patch page says so; its trail leads back to the dashboard.
     await page.getByTestId('node-patches-link').click();
     await expect(page).toHaveURL(new RegExp(`/patch/nodes/${id}$`));
     await expect(page.getByTestId('no-patch-state')).toBeVisible();
+    const crumbs = page.getByRole('navigation', { name: 'Breadcrumb' });
+    await expect(crumbs.getByRole('listitem')).toHaveText(['Overview', 'Patch Manager', 'Compliance', id]);
+    await expect(crumbs.getByRole('link', { name: 'Compliance' })).toHaveAttribute('href', '/patch/compliance');
 
     // Scan the patch group from the dashboard: the command's page follows it.
     await gotoHydrated(page, '/patch/compliance');
@@ -295,6 +354,25 @@ test('a real node in a patch group is scanned from the dashboard; its patch stat
     expect(states.length).toBe(Math.min(missing, 25));
     expect(new Set(states)).toEqual(new Set(['MISSING']));
     await expect(page.getByText(`1–${Math.min(missing, 25)} of ${missing}`)).toBeVisible();
+    if (missing > 25) {
+      // One page at a time: the next one continues where this one ended.
+      const firstPage = await patches.locator('tr[data-kb]').first().getAttribute('data-kb');
+      await page.getByRole('link', { name: 'Next' }).click();
+      await expect(page).toHaveURL(/page=2/);
+      await expect(page.getByText(`26–${Math.min(missing, 50)} of ${missing}`)).toBeVisible();
+      await expect(patches.locator(`tr[data-kb="${firstPage}"]`)).toHaveCount(0);
+      await expect(patches.getByTestId('patch-state-badge').first()).toHaveText('MISSING');
+    }
+
+    // The baseline approves every update: its effective patches are what the node
+    // reported, each APPROVED, a page at a time.
+    await page.getByTestId('node-baseline').click();
+    await expect(page).toHaveURL(new RegExp(`/patch/baselines/${baselineId}$`));
+    const effective = page.getByRole('table', { name: 'Effective patches' });
+    await expect(effective.getByTestId('deployment-status').first()).toHaveText('APPROVED');
+    const statuses = await effective.getByTestId('deployment-status').allInnerTexts();
+    expect(new Set(statuses)).toEqual(new Set(['APPROVED']));
+    await expect(page.getByText(new RegExp(`^1–${statuses.length} of \\d+$`))).toBeVisible();
 
     // The dashboard and the groups page count the node.
     await gotoHydrated(page, '/patch/compliance');
@@ -307,8 +385,105 @@ test('a real node in a patch group is scanned from the dashboard; its patch stat
     await expect(nodeRow).toContainText(group);
     await gotoHydrated(page, '/patch/groups');
     await expect(page.locator(`tr[data-group="${group}"]`).getByTestId('group-nodes')).toHaveText('1');
+
+    // A viewer reads the node's patches but is offered no scan or install.
+    const viewerName = uniqueName('patch-viewer');
+    await createUserInConsole(page, viewerName, 'viewer');
+    const context = await freshContext(browser);
+    try {
+      const viewer = await context.newPage();
+      await login(viewer, viewerName, USER_PASSWORD);
+      await gotoHydrated(viewer, `/patch/nodes/${id}`);
+      await expect(viewer.getByTestId('node-operation')).toHaveText('Scan');
+      await expect(viewer.getByRole('table', { name: 'Patches' })).toBeVisible();
+      await expect(viewer.getByRole('button', { name: /Scan now|Install now/ })).toHaveCount(0);
+      const forced = await forceServerFn(viewer, 'run_patch_baseline', { operation: 'Scan', [`instance_ids[${id}]`]: id });
+      expect(forced.status, forced.body).toBe(403);
+      expect(forced.body).toContain('not authorized to perform SendCommand');
+    } finally {
+      await context.close();
+    }
   } finally {
     agent?.kill('SIGKILL');
     fs.rmSync(prefix, { recursive: true, force: true });
   }
+});
+
+test('a viewer sees the patch pages without their actions; the server refuses them when forced', async ({ page, browser }) => {
+  await login(page, ADMIN_USER, ADMIN_PASSWORD);
+  const baselineName_ = baselineName('viewed');
+  const baselineId = await createDebianBaseline(page, baselineName_);
+  const viewerName = uniqueName('viewer');
+  await createUserInConsole(page, viewerName, 'viewer');
+
+  const context = await freshContext(browser);
+  try {
+    const viewer = await context.newPage();
+    await login(viewer, viewerName, USER_PASSWORD);
+    for (const link of ['Compliance', 'Patch baselines', 'Patch groups']) {
+      await expect(sidebar(viewer).getByRole('link', { name: link, exact: true })).toBeVisible();
+    }
+
+    // The dashboard: counters and the fleet's table, no scan or install, no selection.
+    await gotoHydrated(viewer, '/patch/compliance');
+    await expect(viewer.getByRole('heading', { level: 1, name: 'Patch compliance' })).toBeVisible();
+    await expect(viewer.getByTestId('count-nodes')).toBeVisible();
+    await expect(viewer.getByRole('table', { name: "Nodes' patch compliance" })).toBeVisible();
+    await expect(viewer.getByRole('button', { name: /Scan now|Install now/ })).toHaveCount(0);
+    await expect(viewer.getByRole('checkbox')).toHaveCount(0);
+
+    // Baselines: listed and readable, nothing to create, edit, delete or make default.
+    await gotoHydrated(viewer, '/patch/baselines');
+    await expect(viewer.locator(`tr[data-baseline="${baselineId}"]`)).toContainText(baselineName_);
+    await expect(viewer.getByRole('link', { name: 'Create baseline' })).toHaveCount(0);
+    await gotoHydrated(viewer, `/patch/baselines/${baselineId}`);
+    await expect(viewer.getByRole('heading', { level: 2, name: baselineName_, exact: true })).toBeVisible();
+    await expect(viewer.getByRole('table', { name: 'Effective patches' })).toBeVisible();
+    await expect(viewer.getByRole('link', { name: 'Edit' })).toHaveCount(0);
+    await expect(viewer.getByRole('button', { name: /Set as default|Delete/ })).toHaveCount(0);
+    await expect(viewer.getByRole('button', { name: 'Add tag' })).toHaveCount(0);
+    for (const form of ['/patch/baselines/new', `/patch/baselines/${baselineId}/edit`]) {
+      await gotoHydrated(viewer, form);
+      await expect(viewer.getByRole('alert').filter({ hasText: 'You do not have access to this page.' })).toBeVisible();
+      await expect(viewer.getByRole('button', { name: /Create baseline|Save baseline/ })).toHaveCount(0);
+    }
+
+    // Patch groups: the table, no registration form, no deregister buttons.
+    await gotoHydrated(viewer, '/patch/groups');
+    await expect(viewer.getByRole('table', { name: 'Patch groups' })).toBeVisible();
+    await expect(viewer.getByRole('region', { name: 'Register a patch group' })).toHaveCount(0);
+    await expect(viewer.getByRole('button', { name: /Deregister/ })).toHaveCount(0);
+
+    // What the pages do not offer, the services refuse (and say why).
+    const group = uniqueName('forced');
+    const forced: [string, Record<string, string>][] = [
+      ['run_patch_baseline', { operation: 'Scan', patch_group: group }],
+      ['run_patch_baseline', { operation: 'Install', patch_group: group }],
+      [
+        'create_patch_baseline',
+        { operating_system: 'DEBIAN', name: baselineName('forced'), description: '', approved_patches: '', rejected_patches: '' },
+      ],
+      [
+        'update_patch_baseline',
+        { baseline_id: baselineId, name: baselineName_, description: 'changed', approved_patches: '', rejected_patches: '' },
+      ],
+      ['set_default_patch_baseline', { baseline_id: baselineId }],
+      ['delete_patch_baseline', { baseline_id: baselineId }],
+      ['register_patch_group', { patch_group: group, baseline_id: baselineId }],
+    ];
+    for (const [endpoint, fields] of forced) {
+      const res = await forceServerFn(viewer, endpoint, fields);
+      expect(res.status, `${endpoint}: ${res.body}`).toBe(403);
+      expect(res.body, endpoint).toContain('is not authorized to perform');
+    }
+  } finally {
+    await context.close();
+  }
+
+  // Nothing changed.
+  await gotoHydrated(page, `/patch/baselines/${baselineId}`);
+  await expect(page.getByTestId('default-flag')).toHaveCount(0);
+  await expect(page.getByText('changed', { exact: true })).toHaveCount(0);
+  await gotoHydrated(page, '/patch/groups');
+  await expect(page.getByRole('table', { name: 'Patch groups' }).getByRole('row').filter({ hasText: 'e2e-forced' })).toHaveCount(0);
 });

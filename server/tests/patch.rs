@@ -1,8 +1,9 @@
 //! Patch baselines and patch groups through the official AWS SDK against the real
 //! server, on SQLite and PostgreSQL: predefined baselines, create (with ClientToken
 //! idempotency and tags), validation per operating system, update merge and Replace,
-//! defaults, patch groups, deletion rules, listings with filters and pages, properties
-//! and roles.
+//! defaults, patch groups, deletion rules, listings with filters and pages, properties,
+//! effective patches (their errors and empty answer; the scan test in run_command.rs
+//! fills them) and roles.
 
 mod common;
 
@@ -360,6 +361,60 @@ async fn baselines_defaults_and_patch_groups() {
             .await
             .expect_err("unknown baseline");
         assert_eq!(aws_error(&e).0, "DoesNotExistException");
+
+        // Effective patches come from the reports of nodes using the baseline: none yet,
+        // for a custom or a predefined baseline (by id, ARN or name), Windows or not.
+        for id in [
+            web.clone(),
+            windows.clone(),
+            aws_ubuntu.clone(),
+            format!("arn:aws:ssm:us-east-1:123456789012:patchbaseline/{web}"),
+            "AWS-UbuntuDefaultPatchBaseline".to_string(),
+        ] {
+            let none = ssm
+                .describe_effective_patches_for_patch_baseline()
+                .baseline_id(&id)
+                .max_results(1)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("effective patches of {id}: {e:?}"));
+            assert!(none.effective_patches().is_empty(), "{id}");
+            assert_eq!(none.next_token(), None, "{id}");
+        }
+        let effective = |id: &str| {
+            ssm.describe_effective_patches_for_patch_baseline()
+                .baseline_id(id)
+        };
+        let e = effective("pb-00000000000000000")
+            .send()
+            .await
+            .expect_err("unknown baseline");
+        assert_eq!(aws_error(&e).0, "DoesNotExistException");
+        // Long enough for the model, but no baseline id.
+        let e = effective("not-a-patch-baseline-id")
+            .send()
+            .await
+            .expect_err("malformed id");
+        assert_eq!(aws_error(&e).0, "InvalidResourceId");
+        assert!(aws_error(&e).1.contains("not a patch baseline id"), "{e:?}");
+        let e = effective("pb-short")
+            .send()
+            .await
+            .expect_err("shorter than the model allows");
+        assert_eq!(aws_error(&e).0, "ValidationException");
+        let e = effective(&web)
+            .max_results(101)
+            .send()
+            .await
+            .expect_err("above the model's MaxResults");
+        assert_eq!(aws_error(&e).0, "ValidationException");
+        let e = effective(&web)
+            .next_token("bogus")
+            .send()
+            .await
+            .expect_err("a token we never issued");
+        assert_eq!(aws_error(&e).0, "InvalidNextToken");
+
         let for_group = |os: OperatingSystem| {
             ssm.get_patch_baseline_for_patch_group()
                 .patch_group("web")
@@ -541,6 +596,11 @@ async fn baselines_defaults_and_patch_groups() {
             .send()
             .await
             .expect("viewer reads");
+        ro.describe_effective_patches_for_patch_baseline()
+            .baseline_id(&rhel)
+            .send()
+            .await
+            .expect("viewer reads effective patches");
         let e = ro
             .create_patch_baseline()
             .name("viewer-made")

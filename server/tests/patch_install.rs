@@ -399,6 +399,13 @@ async fn install_upgrades_only_approved_packages_and_reports_what_failed() {
         assert_eq!(state.baseline_id(), baseline);
         assert_eq!(state.operation(), &PatchOperationType::Install);
         assert_eq!(state.reboot_option(), Some(&RebootOption::NoReboot));
+        assert_eq!(
+            state
+                .last_no_reboot_install_operation_time()
+                .map(|t| t.secs()),
+            Some(state.operation_end_time().secs()),
+            "LastNoRebootInstallOperationTime"
+        );
         // bosun-kern asked for a reboot that NoReboot did not do: both upgrades wait.
         assert_eq!(state.installed_pending_reboot_count(), Some(2));
         assert_eq!(state.failed_count(), 1);
@@ -432,6 +439,32 @@ async fn install_upgrades_only_approved_packages_and_reports_what_failed() {
         assert_eq!(
             failed.patches()[0].state(),
             &PatchComplianceDataState::Failed
+        );
+
+        // A later Scan keeps LastNoRebootInstallOperationTime.
+        let last = state
+            .last_no_reboot_install_operation_time()
+            .map(|t| t.secs());
+        let scan = ssm
+            .send_command()
+            .document_name("AWS-RunPatchBaseline")
+            .instance_ids(&node)
+            .parameters("Operation", vec!["Scan".into()])
+            .send()
+            .await
+            .expect("send scan")
+            .command()
+            .and_then(|c| c.command_id())
+            .expect("id")
+            .to_string();
+        wait_command(&srv, &scan, terminal).await;
+        let after = patch_state(&ssm, &node).await;
+        assert_eq!(after.operation(), &PatchOperationType::Scan);
+        assert_eq!(
+            after
+                .last_no_reboot_install_operation_time()
+                .map(|t| t.secs()),
+            last
         );
 
         stop_agent(&mut agent).await;
@@ -512,6 +545,7 @@ async fn install_reboots_when_needed_and_the_command_ends_after_the_agent_is_bac
         let state = patch_state(&ssm, &node).await;
         assert_eq!(state.operation(), &PatchOperationType::Install);
         assert_eq!(state.reboot_option(), Some(&RebootOption::RebootIfNeeded));
+        assert_eq!(state.last_no_reboot_install_operation_time(), None);
         assert_eq!(state.installed_count(), 2);
         assert_eq!(state.installed_pending_reboot_count(), Some(0));
         assert_eq!(state.missing_count(), 0);

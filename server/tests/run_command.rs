@@ -1381,27 +1381,108 @@ async fn a_patch_scan_runs_with_each_node_s_effective_baseline() {
             2
         );
 
-        // Install is not there yet, and says so rather than pretending.
-        let id = scan("Install")
-            .await
-            .expect("send install")
-            .command()
-            .and_then(|c| c.command_id())
-            .expect("id")
-            .to_string();
-        let done = wait_command(&srv, &id, terminal).await;
-        assert_eq!(done.status, "Failed");
-        let inv = ssm
-            .get_command_invocation()
-            .command_id(&id)
-            .instance_id(&agents[1].id)
-            .send()
-            .await
-            .expect("invocation");
-        assert!(inv
-            .standard_error_content()
-            .unwrap_or_default()
-            .contains("Install is not available"));
+        // Each baseline's effective patches: what the nodes on it reported, with the
+        // baseline's decision — every patch it approved (the missing ones among them),
+        // once per title, in title order, page by page.
+        let effective_of = |baseline: String| {
+            let ssm = &ssm;
+            async move {
+                let mut all = Vec::new();
+                let mut token = None;
+                let mut pages = 0;
+                loop {
+                    let page = ssm
+                        .describe_effective_patches_for_patch_baseline()
+                        .baseline_id(&baseline)
+                        .max_results(7)
+                        .set_next_token(token)
+                        .send()
+                        .await
+                        .expect("effective patches");
+                    assert!(page.effective_patches().len() <= 7);
+                    pages += 1;
+                    all.extend(page.effective_patches().iter().cloned());
+                    token = page.next_token().map(str::to_string);
+                    if token.is_none() {
+                        break;
+                    }
+                }
+                assert!(pages > 1 || all.len() <= 7, "{pages} page(s)");
+                all
+            }
+        };
+        let mut missing_titles = Vec::new();
+        let mut token = None;
+        loop {
+            let page = ssm
+                .describe_instance_patches()
+                .instance_id(&agents[1].id)
+                .filters(
+                    aws_sdk_ssm::types::PatchOrchestratorFilter::builder()
+                        .key("State")
+                        .values("Missing")
+                        .build(),
+                )
+                .max_results(100)
+                .set_next_token(token)
+                .send()
+                .await
+                .expect("missing patches");
+            missing_titles.extend(page.patches().iter().map(|p| p.title().to_string()));
+            token = page.next_token().map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+        for (state, product) in [(default_state, "default"), (web_state, "web")] {
+            let effective = effective_of(state.baseline_id().to_string()).await;
+            let titles: Vec<&str> = effective
+                .iter()
+                .filter_map(|e| e.patch().and_then(|p| p.title()))
+                .collect();
+            let mut in_order = titles.clone();
+            in_order.sort_unstable();
+            in_order.dedup();
+            assert_eq!(titles, in_order, "{product}: by title, each once");
+            // Neither baseline lists or rejects anything: every patch it decides on is
+            // approved by its rule, and the others are the node's INSTALLED_OTHER.
+            assert_eq!(
+                effective.len() as i32,
+                total(state) - state.installed_other_count(),
+                "{product}"
+            );
+            for e in &effective {
+                let status = e.patch_status().expect("status");
+                assert_eq!(
+                    status.deployment_status(),
+                    Some(&aws_sdk_ssm::types::PatchDeploymentStatus::Approved),
+                    "{product}: {e:?}"
+                );
+                // apt repositories publish no dates: an apt rule's approval is undated.
+                assert_eq!(status.approval_date(), None, "{product}");
+                let p = e.patch().expect("patch");
+                let (name, arch) = (p.name().unwrap_or(""), p.arch().unwrap_or(""));
+                assert!(!name.is_empty() && !arch.is_empty(), "{p:?}");
+                assert_eq!(p.kb_number(), Some(format!("{name}.{arch}").as_str()));
+                // This machine is Debian (Debian12…), as the node's report says.
+                assert!(
+                    p.product().is_some_and(|x| x.starts_with("Debian")),
+                    "{p:?}"
+                );
+                assert!(!p.version().unwrap_or("").is_empty(), "{p:?}");
+            }
+            if product == "default" {
+                for missing in &missing_titles {
+                    assert!(
+                        titles.contains(&missing.as_str()),
+                        "missing {missing} is not among the default baseline's effective patches"
+                    );
+                }
+            }
+        }
+
+        // Install is exercised in `patch_install.rs`, inside an apt sandbox: here it
+        // would upgrade this machine's own packages.
         for a in &mut agents {
             a.stop().await;
         }

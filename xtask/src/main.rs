@@ -9,6 +9,8 @@
 //! - `watch`: build, serve with `--site-dir`, and rebuild/restart on changes.
 //! - `test`: everything CI checks — fmt, clippy (both feature sets), unit and
 //!   integration tests on SQLite and PostgreSQL, the wasm build, Playwright in Chromium.
+//! - `e2e [PLAYWRIGHT ARGS]`: build, then only the Playwright tests (all, or those the
+//!   arguments select: a spec file, `-g <title>`…), without the rest of `test`.
 //! - `bench`: SSR latency and throughput of a signed-in page, and the bundle size.
 //!
 //! `frontend` and `server` are built in separate cargo invocations: one invocation
@@ -45,10 +47,11 @@ fn run() -> Result<()> {
         Some("run") => run_server(release, &passthrough),
         Some("watch") => watch(),
         Some("test") => test(),
+        Some("e2e") => e2e(&args[1..]),
         Some("bench") => bench(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  build [--release]      wasm bundle + site + server (assets embedded) + agent\n  run [--release] [-- ARGS]  build and start `bosun serve ARGS` at http://127.0.0.1:8080\n  watch                  rebuild and restart on changes\n  test                   the whole suite CI runs\n  bench                  bundle size, SSR latency/throughput, agent idle cost, server memory per agent, Run Command fan-out, Parameter Store"
+                "usage: cargo xtask <command>\n\n  build [--release]      wasm bundle + site + server (assets embedded) + agent\n  run [--release] [-- ARGS]  build and start `bosun serve ARGS` at http://127.0.0.1:8080\n  watch                  rebuild and restart on changes\n  test                   the whole suite CI runs\n  e2e [ARGS]             build, then Playwright only (ARGS go to `playwright test`: a spec, -g TITLE)\n  bench                  bundle size, SSR latency/throughput, agent idle cost, server memory per agent, Run Command fan-out, Parameter Store"
             );
             std::process::exit(2);
         }
@@ -480,7 +483,6 @@ fn ensure_chromium() -> Result<String> {
 
 fn test() -> Result<()> {
     let started = Instant::now();
-    let ws = workspace();
     // Check prerequisites first, so a missing tool is reported before a long build.
     step("prerequisites");
     ensure_wasm_target()?;
@@ -590,8 +592,23 @@ fn test() -> Result<()> {
 
     let bin = build(false)?;
 
+    playwright(&bin, &agent_bin, &chromium, &[], Some(&pg_url))?;
+
+    println!("\nAll checks passed in {:.0?}.", started.elapsed());
+    Ok(())
+}
+
+/// Runs `npx playwright test ARGS` in end2end/ against `bin` (installing the locked npm
+/// packages first when they are missing).
+fn playwright(
+    bin: &Path,
+    agent_bin: &Path,
+    chromium: &str,
+    args: &[String],
+    pg_url: Option<&str>,
+) -> Result<()> {
     step("Playwright (Chromium)");
-    let e2e = ws.join("end2end");
+    let e2e = workspace().join("end2end");
     if !e2e.join("node_modules/@playwright/test").is_dir() {
         status(
             Command::new("npm")
@@ -599,17 +616,34 @@ fn test() -> Result<()> {
                 .current_dir(&e2e),
         )?;
     }
-    status(
-        Command::new("npx")
-            .args(["playwright", "test"])
-            .current_dir(&e2e)
-            .env("BOSUN_BIN", &bin)
-            .env("BOSUN_AGENT_BIN", &agent_bin)
-            .env("CHROMIUM_PATH", &chromium)
-            .env("BOSUN_TEST_DATABASE_URL", &pg_url),
-    )?;
+    let mut cmd = Command::new("npx");
+    cmd.args(["playwright", "test"])
+        .args(args)
+        .current_dir(&e2e)
+        .env("BOSUN_BIN", bin)
+        .env("BOSUN_AGENT_BIN", agent_bin)
+        .env("CHROMIUM_PATH", chromium);
+    if let Some(url) = pg_url {
+        cmd.env("BOSUN_TEST_DATABASE_URL", url);
+    }
+    status(&mut cmd)
+}
 
-    println!("\nAll checks passed in {:.0?}.", started.elapsed());
+/// `cargo xtask e2e [ARGS]`: the debug build (wasm bundle, server, agent), then the
+/// Playwright tests ARGS select (`tests/patch.spec.ts`, `-g 'viewer'`; all without).
+fn e2e(args: &[String]) -> Result<()> {
+    let started = Instant::now();
+    if !have("npm") {
+        bail!("npm is missing: install Node.js 20+ and npm");
+    }
+    let chromium = match std::env::var("CHROMIUM_PATH") {
+        Ok(p) => p,
+        Err(_) => ensure_chromium()?,
+    };
+    let bin = build(false)?;
+    let agent_bin = target_dir().join("debug").join("bosun-agent");
+    playwright(&bin, &agent_bin, &chromium, args, None)?;
+    println!("\nPlaywright passed in {:.0?}.", started.elapsed());
     Ok(())
 }
 

@@ -83,6 +83,17 @@ impl Decision {
             Decision::NotApproved => None,
         }
     }
+
+    /// The day the patch was approved, or will be (`PendingApproval`); `None` when no
+    /// rule's delay or cutoff dates the approval (the approved list, apt rules, a package
+    /// with no known release date) or nothing approves it.
+    pub fn approval_date(&self) -> Option<Date> {
+        match self {
+            Decision::Approved { approval_date, .. } => *approval_date,
+            Decision::PendingApproval { approval_date, .. } => Some(*approval_date),
+            Decision::Rejected | Decision::NotApproved => None,
+        }
+    }
 }
 
 /// What an Install operation may do with a package.

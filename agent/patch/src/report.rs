@@ -23,6 +23,11 @@
 //! - `cve_ids`: the notice's CVE ids joined by `,` (AWS's `CVEIds` is one string).
 //! - `state`: [`classify`]'s answer, turned into `FAILED` for a `MISSING` package the last
 //!   Install operation failed to install ([`InstallFacts::install_failed`]).
+//! - `deployment_status` and `approval_date`: the baseline's decision ([`evaluate`]) for
+//!   the version the package is judged at, as `DescribeEffectivePatchesForPatchBaseline`
+//!   spells it; `EXPLICIT_REJECTED` whenever the installed version itself is rejected
+//!   (then the item is about that version, whatever the update). `None` for a package the
+//!   baseline does not mention. They never change the counts.
 //!
 //! Counts, with `InstancePatchState`'s meaning:
 //! - one counter per state; `AVAILABLE_SECURITY_UPDATE` (Windows only) is never counted.
@@ -48,8 +53,8 @@ use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
 use crate::baseline::{ComplianceLevel, PatchBaseline, PatchComplianceStatus};
-use crate::evaluate::{classify, evaluate, Decision};
-use crate::names::Evr;
+use crate::evaluate::{classify, evaluate, Decision, PatchDeploymentStatus};
+use crate::names::{list_matches, Evr};
 use crate::package::{AdvisoryKind, PackageDetails, PackageInfo, PatchState};
 
 /// One package's line in a node's patch report.
@@ -81,6 +86,16 @@ pub struct PatchItem {
     pub security: bool,
     /// dnf: the notice's id (`RHSA-2024:1234`).
     pub advisory_id: Option<String>,
+    /// The baseline's decision: `APPROVED` (by a rule), `EXPLICIT_APPROVED` (the approved
+    /// list), `PENDING_APPROVAL` (a rule's delay has not passed) or `EXPLICIT_REJECTED`;
+    /// `None` when the baseline does not mention the package. Absent from the reports of
+    /// agents older than the field, hence the default.
+    #[serde(default)]
+    pub deployment_status: Option<PatchDeploymentStatus>,
+    /// The day the baseline approved the patch, or will (`PENDING_APPROVAL`), when a
+    /// rule's delay or cutoff dates it.
+    #[serde(default, with = "crate::dates::option")]
+    pub approval_date: Option<Date>,
 }
 
 /// `InstancePatchState`'s counters.
@@ -200,13 +215,29 @@ impl<'a> ReportBuilder<'a> {
         if state == PatchState::Missing && facts.install_failed {
             state = PatchState::Failed;
         }
-        let compliance_level = match evaluate(self.baseline, package, self.today) {
+        let decision = evaluate(self.baseline, package, self.today);
+        let compliance_level = match decision {
             Decision::Approved {
                 compliance_level, ..
             } => Some(compliance_level),
             Decision::PendingApproval { .. } | Decision::Rejected | Decision::NotApproved => None,
         };
-        let item = item(package, state, compliance_level, facts.installed_time);
+        let mut item = item(package, state, compliance_level, facts.installed_time);
+        // `classify` judges an installed version on the rejected list before the update:
+        // the item then stands for that version, and that version is rejected.
+        let installed_rejected = package.installed_version.is_some()
+            && list_matches(
+                &self.baseline.rejected_patches,
+                package,
+                package.installed_version.as_deref(),
+                self.baseline.operating_system.family(),
+            );
+        if installed_rejected {
+            item.deployment_status = Some(PatchDeploymentStatus::ExplicitRejected);
+        } else {
+            item.deployment_status = decision.deployment_status();
+            item.approval_date = decision.approval_date();
+        }
         self.counts.add(&item);
         self.items.push(item);
         self.items.last()
@@ -288,6 +319,8 @@ fn item(
         compliance_level,
         security,
         advisory_id: advisory.map(|a| a.id.clone()),
+        deployment_status: None,
+        approval_date: None,
     }
 }
 
@@ -661,6 +694,136 @@ mod tests {
     }
 
     #[test]
+    fn items_carry_the_baseline_s_decision_and_its_date() {
+        use PatchDeploymentStatus::*;
+        let sec = Some((AdvisoryKind::Security, "Critical"));
+        let mut b = rhel();
+        // A second rule that waits 30 days for Low security notices.
+        if let Some(group) = b.approval_rules.as_mut() {
+            group.patch_rules.push(PatchRule {
+                compliance_level: ComplianceLevel::Medium,
+                ..PatchRule::after_days(
+                    vec![
+                        PatchFilter::new(PatchFilterKey::Classification, &["Security"]),
+                        PatchFilter::new(PatchFilterKey::Severity, &["Low"]),
+                    ],
+                    30,
+                )
+            });
+        }
+        b.approved_patches = vec!["vim".into()];
+        b.rejected_patches = vec!["telnet".into(), "curl-1-1.el9".into()];
+        let low = Some((AdvisoryKind::Security, "Low"));
+        let moderate = Some((AdvisoryKind::Security, "Moderate"));
+        // (package, state, deployment status, approval date)
+        let cases = [
+            // A rule without delay: approved on the day of release (the notice's date).
+            (
+                rpm("openssl", Some("1-1.el9"), Some("1-2.el9"), sec),
+                PatchState::Missing,
+                Some(Approved),
+                Some(date!(2024 - 03 - 01)),
+            ),
+            (
+                rpm("glibc", Some("1-2.el9"), None, sec),
+                PatchState::Installed,
+                Some(Approved),
+                Some(date!(2024 - 03 - 01)),
+            ),
+            // The 30-day rule has not approved it yet: it will on the 31st.
+            (
+                rpm("libxml2", Some("1-1.el9"), Some("1-2.el9"), low),
+                PatchState::InstalledOther,
+                Some(PendingApproval),
+                Some(date!(2024 - 03 - 31)),
+            ),
+            // The approved list: approved, undated.
+            (
+                rpm("vim", Some("1-1.el9"), Some("1-2.el9"), moderate),
+                PatchState::Missing,
+                Some(ExplicitApproved),
+                None,
+            ),
+            (
+                rpm("telnet", Some("1-1.el9"), None, None),
+                PatchState::InstalledOther,
+                Some(ExplicitRejected),
+                None,
+            ),
+            // The installed version is rejected; the update would be approved.
+            (
+                rpm("curl", Some("1-1.el9"), Some("1-2.el9"), sec),
+                PatchState::InstalledOther,
+                Some(ExplicitRejected),
+                None,
+            ),
+            // Not in the baseline at all.
+            (
+                rpm("tzdata", Some("2024a-1.el9"), None, None),
+                PatchState::InstalledOther,
+                None,
+                None,
+            ),
+        ];
+        let mut builder = ReportBuilder::new(&b, TODAY, false);
+        for (package, state, status, date) in &cases {
+            let item = builder.push(package).unwrap();
+            assert_eq!(
+                (item.state, item.deployment_status, item.approval_date),
+                (*state, *status, *date),
+                "{}",
+                package.name
+            );
+        }
+        // The decision does not change what is counted.
+        let with_decisions = builder.finish();
+        let mut recounted = PatchCounts::default();
+        for item in &with_decisions.items {
+            let mut bare = item.clone();
+            bare.deployment_status = None;
+            bare.approval_date = None;
+            recounted.add(&bare);
+        }
+        assert_eq!(recounted, with_decisions.counts);
+        assert_eq!(with_decisions.counts.missing, 2);
+    }
+
+    #[test]
+    fn apt_rules_approve_undated_and_older_reports_still_parse() {
+        let b = crate::predefined::default_for(OperatingSystem::Debian)
+            .unwrap()
+            .baseline;
+        let mut builder = ReportBuilder::new(&b, TODAY, false);
+        let item = builder
+            .push(&deb(
+                "libssl3",
+                "3.0.11-1~deb12u1",
+                Some("3.0.11-1~deb12u2"),
+                "stable-security",
+            ))
+            .unwrap()
+            .clone();
+        assert_eq!(
+            item.deployment_status,
+            Some(PatchDeploymentStatus::Approved)
+        );
+        assert_eq!(item.approval_date, None);
+        let json = serde_json::to_value(&item).unwrap();
+        assert_eq!(json["deployment_status"], "APPROVED");
+        assert!(json["approval_date"].is_null());
+
+        // An agent from before the decision was reported sends neither field.
+        let mut old = json.clone();
+        let fields = old.as_object_mut().unwrap();
+        fields.remove("deployment_status");
+        fields.remove("approval_date");
+        let parsed: PatchItem = serde_json::from_value(old).unwrap();
+        assert_eq!(parsed.deployment_status, None);
+        assert_eq!(parsed.approval_date, None);
+        assert_eq!(parsed.title, item.title);
+    }
+
+    #[test]
     fn report_json_is_snake_case_with_aws_enum_spellings() {
         let b = rhel();
         let mut builder = ReportBuilder::new(&b, TODAY, true);
@@ -684,6 +847,8 @@ mod tests {
         assert_eq!(item["kb_id"], "kernel.x86_64");
         assert_eq!(item["compliance_level"], "CRITICAL");
         assert_eq!(item["installed_time"], "2024-03-14T10:00:05Z");
+        assert_eq!(item["deployment_status"], "APPROVED");
+        assert_eq!(item["approval_date"], "2024-03-01");
         assert_eq!(json["counts"]["installed_pending_reboot"], 1);
         assert_eq!(json["counts"]["critical_non_compliant"], 1);
         let back: PatchReport = serde_json::from_value(json).unwrap();

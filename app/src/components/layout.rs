@@ -99,16 +99,42 @@ pub const NAV: &[NavItem] = &[
     },
 ];
 
-/// Breadcrumb trail for a path: Overview, then the section, then (on a page below
-/// the section, such as one node) the last path segment.
+/// Sidebar groups that are one product with several pages: their pages' trails name
+/// the product (as text: it has no page of its own) before the page.
+const PRODUCT_GROUPS: &[&str] = &["Patch Manager"];
+
+/// Pages under a path that is not in [`NAV`], and the section they belong to (a node's
+/// patches are reached from the compliance dashboard).
+const SUB_PAGES: &[(&str, &str)] = &[("/patch/nodes", "/patch/compliance")];
+
+/// Whether `path` is `prefix` or below it.
+fn is_under(path: &str, prefix: &str) -> bool {
+    path == prefix || path.starts_with(&format!("{prefix}/"))
+}
+
+/// Breadcrumb trail for a path, as (href, label): Overview, the product for a product's
+/// pages (href empty: shown as text), then the section, then (on a page below the
+/// section, such as one node) the last path segment.
 pub fn breadcrumbs(path: &str) -> Vec<(String, String)> {
     let mut trail = vec![("/".to_string(), "Overview".to_string())];
-    if let Some(item) = NAV
+    let section = NAV
         .iter()
-        .find(|n| n.path != "/" && (path == n.path || path.starts_with(&format!("{}/", n.path))))
-    {
+        .find(|n| n.path != "/" && is_under(path, n.path))
+        .map(|n| (n, n.path))
+        .or_else(|| {
+            SUB_PAGES.iter().find_map(|(prefix, parent)| {
+                is_under(path, prefix)
+                    .then(|| NAV.iter().find(|n| n.path == *parent))
+                    .flatten()
+                    .map(|n| (n, *prefix))
+            })
+        });
+    if let Some((item, base)) = section {
+        if PRODUCT_GROUPS.contains(&item.group) {
+            trail.push((String::new(), item.group.to_string()));
+        }
         trail.push((item.path.to_string(), item.label.to_string()));
-        let rest = path[item.path.len()..].trim_matches('/');
+        let rest = path[base.len()..].trim_matches('/');
         if let Some(last) = rest.rsplit('/').next().filter(|s| !s.is_empty()) {
             trail.push((path.to_string(), last.to_string()));
         }
@@ -240,6 +266,8 @@ fn Shell(user: SessionUser) -> impl IntoView {
                                     .map(|(i, (href, label))| {
                                         if i == last {
                                             view! { <li aria-current="page">{label}</li> }.into_any()
+                                        } else if href.is_empty() {
+                                            view! { <li>{label}</li> }.into_any()
                                         } else {
                                             view! { <li><A href=href>{label}</A></li> }.into_any()
                                         }
@@ -333,5 +361,36 @@ mod tests {
                 ("/fleet/mi-0123456789abcdef0", "mi-0123456789abcdef0")
             ])
         );
+        // Patch Manager's pages name the product; a node's patches sit under Compliance.
+        assert_eq!(
+            breadcrumbs("/patch/nodes/mi-0123456789abcdef0"),
+            owned(&[
+                ("/", "Overview"),
+                ("", "Patch Manager"),
+                ("/patch/compliance", "Compliance"),
+                ("/patch/nodes/mi-0123456789abcdef0", "mi-0123456789abcdef0")
+            ])
+        );
+        assert_eq!(
+            breadcrumbs("/patch/baselines/pb-0b05d3b1a0000000a"),
+            owned(&[
+                ("/", "Overview"),
+                ("", "Patch Manager"),
+                ("/patch/baselines", "Patch baselines"),
+                (
+                    "/patch/baselines/pb-0b05d3b1a0000000a",
+                    "pb-0b05d3b1a0000000a"
+                )
+            ])
+        );
+        assert_eq!(
+            breadcrumbs("/patch/compliance"),
+            owned(&[
+                ("/", "Overview"),
+                ("", "Patch Manager"),
+                ("/patch/compliance", "Compliance")
+            ])
+        );
+        assert_eq!(breadcrumbs("/patch/nodesx"), owned(&[("/", "Overview")]));
     }
 }

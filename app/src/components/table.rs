@@ -173,47 +173,8 @@ where
             let Ok(page) = data.await else {
                 return ().into_any();
             };
-            let q = query.get_untracked();
-            let first = if page.total == 0 {
-                0
-            } else {
-                i64::from(page.page - 1) * i64::from(page.per_page) + 1
-            };
-            let last = (i64::from(page.page) * i64::from(page.per_page)).min(page.total);
-            let pages = page.pages();
-            let prev = (page.page > 1).then(|| {
-                list_href(
-                    path,
-                    &ListQuery {
-                        page: page.page - 1,
-                        ..q.clone()
-                    },
-                )
-            });
-            let next = (page.page < pages).then(|| {
-                list_href(
-                    path,
-                    &ListQuery {
-                        page: page.page + 1,
-                        ..q.clone()
-                    },
-                )
-            });
-            view! {
-                <div class="pagination">
-                    <span class="pagination-info">{format!("{first}–{last} of {}", page.total)}</span>
-                    {match prev {
-                        Some(h) => view! { <A href=h attr:class="btn btn-sm" attr:rel="prev">"Previous"</A> }.into_any(),
-                        None => view! { <span class="btn btn-sm" aria-disabled="true">"Previous"</span> }.into_any(),
-                    }}
-                    <span class="page-current">{format!("Page {} of {pages}", page.page)}</span>
-                    {match next {
-                        Some(h) => view! { <A href=h attr:class="btn btn-sm" attr:rel="next">"Next"</A> }.into_any(),
-                        None => view! { <span class="btn btn-sm" aria-disabled="true">"Next"</span> }.into_any(),
-                    }}
-                </div>
-            }
-            .into_any()
+            view! { <Pager path=path.to_string() query=query.get_untracked() page=page.page per_page=page.per_page total=page.total /> }
+                .into_any()
         })
     };
     view! {
@@ -247,6 +208,56 @@ where
                 </table>
             </div>
             <Suspense fallback=|| ()>{pagination}</Suspense>
+        </div>
+    }
+}
+
+/// The pager under a paged list: "first–last of total", Previous / Next as links to
+/// `path` with `query` at the neighbouring pages (work before hydration).
+#[component]
+pub fn Pager(
+    path: String,
+    query: ListQuery,
+    page: u32,
+    per_page: u32,
+    total: i64,
+) -> impl IntoView {
+    let first = if total == 0 {
+        0
+    } else {
+        i64::from(page.saturating_sub(1)) * i64::from(per_page) + 1
+    };
+    let last = (i64::from(page) * i64::from(per_page)).min(total);
+    let pages = Page::<()> {
+        items: Vec::new(),
+        total,
+        page,
+        per_page,
+    }
+    .pages();
+    let link = |n: u32| {
+        list_href(
+            &path,
+            &ListQuery {
+                page: n,
+                ..query.clone()
+            },
+        )
+    };
+    let prev = (page > 1).then(|| link(page - 1));
+    let next = (page < pages).then(|| link(page + 1));
+    view! {
+        <div class="pagination">
+            <span class="pagination-info">{format!("{first}–{last} of {total}")}</span>
+            {match prev {
+                Some(h) => view! { <A href=h attr:class="btn btn-sm" attr:rel="prev">"Previous"</A> }.into_any(),
+                None => view! { <span class="btn btn-sm" aria-disabled="true">"Previous"</span> }.into_any(),
+            }}
+            <span class="page-current">{format!("Page {page} of {pages}")}</span>
+            {match next {
+                Some(h) => view! { <A href=h attr:class="btn btn-sm" attr:rel="next">"Next"</A> }.into_any(),
+                None => view! { <span class="btn btn-sm" aria-disabled="true">"Next"</span> }.into_any(),
+            }}
         </div>
     }
 }

@@ -107,51 +107,13 @@ pub fn patch_state_badge(state: &str) -> &'static str {
     }
 }
 
-/// Server-side helpers: reading every page of a NextToken-paged service read, and
-/// cutting a complete list into the console's `Page`.
-#[cfg(feature = "ssr")]
-pub(crate) mod ssr {
-    use crate::error::AppError;
-    use bosun_core::types::{ListQuery, Page};
-    use std::future::Future;
-
-    /// The most pages [`drain`] reads (the lists it reads are far shorter).
-    const MAX_PAGES: usize = 1000;
-
-    /// Every item of a NextToken-paged read: `next(token)` is one page.
-    pub async fn drain<T, F, Fut>(mut next: F) -> Result<Vec<T>, AppError>
-    where
-        F: FnMut(Option<String>) -> Fut,
-        Fut: Future<Output = bosun_core::ServiceResult<(Vec<T>, Option<String>)>>,
-    {
-        let mut all = Vec::new();
-        let mut token = None;
-        for _ in 0..MAX_PAGES {
-            let (items, more) = next(token.take()).await?;
-            all.extend(items);
-            match more {
-                Some(t) => token = Some(t),
-                None => break,
-            }
-        }
-        Ok(all)
-    }
-
-    /// The page `query` asks for of a complete list.
-    pub fn page_of<T>(items: Vec<T>, query: &ListQuery) -> Page<T> {
-        let total = i64::try_from(items.len()).unwrap_or(i64::MAX);
-        let offset = usize::try_from(query.offset()).unwrap_or(usize::MAX);
-        let per_page = query.per_page();
-        Page {
-            items: items
-                .into_iter()
-                .skip(offset)
-                .take(per_page as usize)
-                .collect(),
-            total,
-            page: query.page(),
-            per_page,
-        }
+/// The badge class of a baseline's decision (`APPROVED`, `PENDING_APPROVAL`…).
+pub fn deployment_status_badge(status: &str) -> &'static str {
+    match status {
+        "APPROVED" | "EXPLICIT_APPROVED" => "badge badge-success",
+        "PENDING_APPROVAL" => "badge badge-warning",
+        "EXPLICIT_REJECTED" => "badge badge-danger",
+        _ => "badge badge-muted",
     }
 }
 
@@ -181,24 +143,16 @@ mod tests {
             assert_eq!(json.as_str(), Some(s));
             assert_eq!(rejected_action_str(action), s);
         }
-    }
-
-    #[cfg(feature = "ssr")]
-    #[test]
-    fn pages_cut_a_complete_list() {
-        use bosun_core::types::ListQuery;
-        let q = ListQuery {
-            page: 2,
-            per_page: 10,
-            ..Default::default()
-        };
-        let p = ssr::page_of((0..25).collect::<Vec<i32>>(), &q);
-        assert_eq!(p.items, (10..20).collect::<Vec<_>>());
-        assert_eq!((p.total, p.page, p.per_page), (25, 2, 10));
-        let far = ListQuery {
-            page: 9,
-            ..Default::default()
-        };
-        assert!(ssr::page_of(vec![1, 2], &far).items.is_empty());
+        use bosun_core::bosun_patch::PatchDeploymentStatus::*;
+        for status in [
+            Approved,
+            ExplicitApproved,
+            PendingApproval,
+            ExplicitRejected,
+        ] {
+            let json = serde_json::to_value(status).unwrap_or_default();
+            let s = json.as_str().unwrap_or_default();
+            assert_ne!(deployment_status_badge(s), "badge badge-muted", "{s}");
+        }
     }
 }

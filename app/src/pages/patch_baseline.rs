@@ -6,17 +6,20 @@
 //! `RegisterDefaultPatchBaseline`, `DeletePatchBaseline` and the tagging operations.
 
 use crate::components::form::TwoStep;
-use crate::components::format::datetime;
+use crate::components::format::{date, datetime};
 use crate::components::layout::{can_operate, PageHeader};
+use crate::components::table::{parse_list_query, Pager};
 use crate::components::tags::{AddTag, RemoveTag, TagsCard};
 use crate::components::toast::toast_action;
 use crate::error::AppError;
-use crate::pages::patch::{level_str, os_label, rejected_action_str};
+use crate::pages::patch::{
+    baseline_href, deployment_status_badge, level_str, os_label, rejected_action_str,
+};
 use bosun_core::bosun_patch::{OsFamily, PatchFilter, PatchRule};
-use bosun_core::types::{PatchBaselineInfo, Tag};
+use bosun_core::types::{EffectivePatch, ErrorKind, ListQuery, Page, PatchBaselineInfo, Tag};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
 
 /// Everything the page shows.
@@ -48,6 +51,17 @@ pub async fn get_baseline_page(baseline_id: String) -> Result<BaselineView, AppE
         .await?
     };
     Ok(BaselineView { info, tags })
+}
+
+/// One page of the baseline's effective patches: what the nodes using it reported
+/// and the baseline decided, by title.
+#[server(prefix = "/api", endpoint = "baseline_effective_patches", input = leptos::server_fn::codec::Json)]
+pub async fn baseline_effective_patches(
+    baseline_id: String,
+    query: ListQuery,
+) -> Result<Page<EffectivePatch>, AppError> {
+    let (core, actor) = crate::ssr::actor()?;
+    Ok(bosun_core::patch::list_effective_patches(&core, &actor, &baseline_id, &query).await?)
 }
 
 /// Makes the baseline the default for its operating system.
@@ -106,6 +120,85 @@ fn list_view(items: &[String], empty: &'static str) -> AnyView {
     .into_any()
 }
 
+/// The baseline's effective patches, a page at a time (`?page=` on the baseline's URL).
+#[component]
+fn EffectivePatches(baseline_id: Signal<String>) -> impl IntoView {
+    let query_map = use_query_map();
+    let query = Memo::new(move |_| query_map.with(|m| parse_list_query(m, &[])));
+    let patches = Resource::new(
+        move || (baseline_id.get(), query.get()),
+        |(id, q)| baseline_effective_patches(id, q),
+    );
+    const COLUMNS: usize = 8;
+    let rows = move || {
+        patches.get().map(|r| match r {
+            // The page above already says the baseline does not exist.
+            Err(e) if e.kind == ErrorKind::NotFound => ().into_any(),
+            Err(e) => view! { <tr><td colspan=COLUMNS><div class="table-error" role="alert">{e.message}</div></td></tr> }.into_any(),
+            Ok(page) if page.items.is_empty() => view! {
+                <tr><td colspan=COLUMNS><div class="table-empty">
+                    <p class="table-empty-title">"No effective patches yet."</p>
+                    <p class="muted">"They appear once a node using this baseline has been scanned."</p>
+                </div></td></tr>
+            }
+            .into_any(),
+            Ok(page) => page
+                .items
+                .into_iter()
+                .map(|p| {
+                    let badge = deployment_status_badge(&p.deployment_status);
+                    view! {
+                        <tr data-kb=p.kb_id.clone()>
+                            <td class="wrap">{p.title.clone()}</td>
+                            <td class="mono">{p.kb_id.clone()}</td>
+                            <td>{p.classification.clone()}</td>
+                            <td>{p.severity.clone()}</td>
+                            <td><span class=badge data-testid="deployment-status">{p.deployment_status.clone()}</span></td>
+                            <td>{p.compliance_level.clone()}</td>
+                            <td>{date(p.approval_date)}</td>
+                            <td class="wrap mono">{p.cve_ids.join(", ")}</td>
+                        </tr>
+                    }
+                })
+                .collect_view()
+                .into_any(),
+        })
+    };
+    let pagination = move || {
+        patches.get().and_then(|r| r.ok()).map(|page| {
+            view! { <Pager path=baseline_href(&baseline_id.get_untracked()) query=query.get_untracked() page=page.page per_page=page.per_page total=page.total /> }
+        })
+    };
+    view! {
+        <section class="card" aria-labelledby="baseline-effective">
+            <div class="card-header"><h2 class="card-title" id="baseline-effective">"Effective patches"</h2></div>
+            <div class="card-body">
+                <p class="field-hint">"The patches the nodes using this baseline reported, with the baseline's decision as their last scan made it."</p>
+                <div class="table-scroll">
+                    <table aria-label="Effective patches">
+                        <thead>
+                            <tr>
+                                <th scope="col">"Title"</th>
+                                <th scope="col">"KB ID"</th>
+                                <th scope="col">"Classification"</th>
+                                <th scope="col">"Severity"</th>
+                                <th scope="col">"Status"</th>
+                                <th scope="col">"Compliance level"</th>
+                                <th scope="col">"Approval date"</th>
+                                <th scope="col">"CVEs"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            <Transition fallback=|| view! { <tr><td colspan=COLUMNS><div class="spinner" aria-label="Loading"></div></td></tr> }>{rows}</Transition>
+                        </tbody>
+                    </table>
+                </div>
+                <Transition fallback=|| ()>{pagination}</Transition>
+            </div>
+        </section>
+    }
+}
+
 #[component]
 pub fn PatchBaselinePage() -> impl IntoView {
     let operate = can_operate();
@@ -148,7 +241,7 @@ pub fn PatchBaselinePage() -> impl IntoView {
                 let family = os.family();
                 let custom = !info.predefined;
                 let bid = info.baseline_id.clone();
-                let (default_id, delete_id, tags_id) = (bid.clone(), bid.clone(), bid.clone());
+                let default_id = bid.clone();
                 let edit_href = format!("/patch/baselines/{bid}/edit");
                 let rules = b.rules().to_vec();
                 let rules_view = if rules.is_empty() {
@@ -278,6 +371,19 @@ pub fn PatchBaselinePage() -> impl IntoView {
                             </div>
                         </section>
                     })}
+                }
+                .into_any()
+            }
+        })
+    };
+    // Tags and deletion come after the effective patches. The effective patches are a
+    // sibling of the baseline's sections rather than rendered inside them: their
+    // resource then belongs to the page, not to a closure that re-runs.
+    let tail = move || {
+        page.get().and_then(|r| r.ok()).map(|data| {
+            let custom = !data.info.predefined;
+            let (delete_id, tags_id) = (data.info.baseline_id.clone(), data.info.baseline_id.clone());
+            view! {
                     {custom.then(|| view! {
                         <TagsCard resource_type=bosun_core::types::resource_type::PATCH_BASELINE resource_id=tags_id.clone()
                             tags=data.tags.clone() can_add=operate can_remove=operate add=tag remove=untag />
@@ -297,14 +403,14 @@ pub fn PatchBaselinePage() -> impl IntoView {
                             </div>
                         </section>
                     })}
-                }
-                .into_any()
             }
         })
     };
     view! {
         <PageHeader title="Patch baseline" />
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>{body}</Transition>
+        <EffectivePatches baseline_id=Signal::derive(id) />
+        <Transition fallback=|| ()>{tail}</Transition>
     }
 }
 

@@ -10,33 +10,14 @@ use crate::pages::patch::{baseline_href, os_label, os_options};
 use bosun_core::types::{ListQuery, Page, PatchBaselineIdentity};
 use leptos::prelude::*;
 
-/// Baselines matching the table's filters: `owner` (AWS, Self), `os` and `q` (name
-/// prefix), in the service's order (predefined first).
+/// One page of the baselines matching the table's filters: `owner` (AWS, Self), `os`
+/// and `q` (name prefix), in the service's order (predefined first).
 #[server(prefix = "/api", endpoint = "list_patch_baselines", input = leptos::server_fn::codec::Json)]
 pub async fn list_patch_baselines(
     query: ListQuery,
 ) -> Result<Page<PatchBaselineIdentity>, AppError> {
-    use crate::pages::patch::ssr::{drain, page_of};
-    use bosun_core::patch::{describe_patch_baselines, OrchestratorFilter};
     let (core, actor) = crate::ssr::actor()?;
-    let mut filters = Vec::new();
-    let mut add = |key: &str, value: Option<&str>| {
-        if let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) {
-            filters.push(OrchestratorFilter {
-                key: key.into(),
-                values: vec![v.to_string()],
-            });
-        }
-    };
-    add("OWNER", query.filter("owner"));
-    add("OPERATING_SYSTEM", query.filter("os"));
-    add("NAME_PREFIX", query.q.as_deref());
-    let (core, actor, filters) = (&core, &actor, &filters);
-    let all = drain(|token| async move {
-        describe_patch_baselines(core, actor, filters, Some(100), token.as_deref()).await
-    })
-    .await?;
-    Ok(page_of(all, &query))
+    Ok(bosun_core::patch::list_patch_baselines(&core, &actor, &query).await?)
 }
 
 const FILTERS: &[&str] = &["owner", "os"];

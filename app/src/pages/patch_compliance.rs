@@ -1,9 +1,11 @@
-//! Patch compliance (`/patch/compliance`): how the nodes that reported a patch state
-//! stand (compliant or not, missing / failed / pending-reboot totals, non-compliant
-//! nodes by severity class), a table of those nodes, and Scan now / Install now for the
-//! selected nodes or a patch group — a Run Command of `AWS-RunPatchBaseline`, whose page
-//! the console then shows. Same services as `DescribeInstancePatchStates` (the
-//! console's complete read), `DescribePatchGroups` and `SendCommand`.
+//! Patch compliance (`/patch/compliance`): how the whole fleet stands (registered nodes,
+//! those reporting and those never scanned, compliant or not, missing / failed /
+//! pending-reboot totals, non-compliant nodes by severity class), a paged table of every
+//! registered node with its patch state ("Not scanned" when it never reported one), and
+//! Scan now / Install now for the selected nodes or a patch group — a Run Command of
+//! `AWS-RunPatchBaseline`, whose page the console then shows. Same services as
+//! `DescribeInstancePatchStates` (the console's fleet-wide reads beside it) and
+//! `SendCommand`.
 
 use crate::components::form::{action_error, FormError};
 use crate::components::format::datetime;
@@ -11,89 +13,27 @@ use crate::components::layout::{can_operate, PageHeader};
 use crate::components::table::{use_list_query, Column, DataTable, FilterSelect, FilterText};
 use crate::error::AppError;
 use crate::pages::patch::{baseline_href, node_patches_href};
-use bosun_core::types::{InstancePatchState, ListQuery, Page};
+use bosun_core::types::{
+    InstancePatchState, ListQuery, NodePatchCompliance, Page, PatchComplianceSummary,
+};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The dashboard's counters.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ComplianceCounts {
-    /// Nodes that reported a patch state.
-    pub reporting: i64,
-    pub compliant: i64,
-    pub non_compliant: i64,
-    /// Patches, over every node.
-    pub missing: i64,
-    pub failed: i64,
-    pub pending_reboot: i64,
-    /// Nodes with at least one non-compliant patch of the class.
-    pub critical: i64,
-    pub security: i64,
-    pub other: i64,
-    /// Registered patch groups and the groups nodes reported (for the scan form).
-    pub groups: Vec<String>,
-}
-
+/// The dashboard's totals over the registered nodes, and the patch groups to offer.
 #[server(prefix = "/api", endpoint = "compliance_summary")]
-pub async fn compliance_summary() -> Result<ComplianceCounts, AppError> {
-    use crate::pages::patch::ssr::drain;
+pub async fn compliance_summary() -> Result<PatchComplianceSummary, AppError> {
     let (core, actor) = crate::ssr::actor()?;
-    let states = bosun_core::patch::list_instance_patch_states(&core, &actor).await?;
-    let mut s = ComplianceCounts::default();
-    let mut groups = std::collections::BTreeSet::new();
-    for st in &states {
-        s.reporting += 1;
-        if st.non_compliant() == 0 {
-            s.compliant += 1;
-        } else {
-            s.non_compliant += 1;
-        }
-        s.missing += st.missing;
-        s.failed += st.failed;
-        s.pending_reboot += st.installed_pending_reboot;
-        s.critical += i64::from(st.critical_non_compliant > 0);
-        s.security += i64::from(st.security_non_compliant > 0);
-        s.other += i64::from(st.other_non_compliant > 0);
-        if !st.patch_group.is_empty() {
-            groups.insert(st.patch_group.clone());
-        }
-    }
-    let (c, a) = (&core, &actor);
-    let registered = drain(|token| async move {
-        bosun_core::patch::describe_patch_groups(c, a, &[], Some(100), token.as_deref()).await
-    })
-    .await?;
-    groups.extend(registered.into_iter().map(|m| m.patch_group));
-    s.groups = groups.into_iter().collect();
-    Ok(s)
+    Ok(bosun_core::patch::patch_compliance_summary(&core, &actor).await?)
 }
 
-/// The reporting nodes' states, filtered (`status`: compliant / non_compliant, `group`,
-/// `q`: node id contains) and sorted (`node`, `missing`, `time`).
+/// One page of the registered nodes with their patch states (none: not scanned),
+/// filtered (`status`: compliant / non_compliant / not_scanned, `group`, `q`: node id
+/// or name contains) and sorted (`node`, `name`, `missing`, `time`).
 #[server(prefix = "/api", endpoint = "compliance_nodes", input = leptos::server_fn::codec::Json)]
-pub async fn compliance_nodes(query: ListQuery) -> Result<Page<InstancePatchState>, AppError> {
+pub async fn compliance_nodes(query: ListQuery) -> Result<Page<NodePatchCompliance>, AppError> {
     let (core, actor) = crate::ssr::actor()?;
-    let mut states = bosun_core::patch::list_instance_patch_states(&core, &actor).await?;
-    let status = query.filter("status").unwrap_or_default();
-    let group = query.filter("group").unwrap_or_default();
-    let text = query.q.as_deref().unwrap_or_default().to_ascii_lowercase();
-    states.retain(|s| {
-        let ok = s.non_compliant() == 0;
-        (status.is_empty() || (status == "compliant") == ok)
-            && (group.is_empty() || s.patch_group == group)
-            && (text.is_empty() || s.instance_id.to_ascii_lowercase().contains(&text))
-    });
-    match query.sort.as_deref() {
-        Some("missing") => states.sort_by_key(|s| (s.missing, s.failed)),
-        Some("time") => states.sort_by_key(|s| s.operation_end),
-        _ => states.sort_by(|a, b| a.instance_id.cmp(&b.instance_id)),
-    }
-    if query.desc {
-        states.reverse();
-    }
-    Ok(crate::pages::patch::ssr::page_of(states, &query))
+    Ok(bosun_core::patch::list_node_patch_compliance(&core, &actor, &query).await?)
 }
 
 /// Sends `AWS-RunPatchBaseline` with `Operation` = Scan or Install to the chosen nodes
@@ -104,6 +44,7 @@ pub async fn run_patch_baseline(
     operation: String,
     #[server(default)] instance_ids: BTreeMap<String, String>,
     #[server(default)] patch_group: String,
+    #[server(default)] reboot_option: String,
 ) -> Result<(), AppError> {
     use bosun_core::commands::{send_command, SendCommand};
     use bosun_core::types::CommandTarget;
@@ -137,7 +78,14 @@ pub async fn run_patch_baseline(
             document_version: None,
             instance_ids: if group.is_empty() { ids } else { Vec::new() },
             targets,
-            parameters: BTreeMap::from([("Operation".to_string(), vec![operation])]),
+            parameters: {
+                let mut p = BTreeMap::from([("Operation".to_string(), vec![operation])]);
+                // The document checks the value (NoReboot or RebootIfNeeded).
+                if !reboot_option.is_empty() {
+                    p.insert("RebootOption".to_string(), vec![reboot_option]);
+                }
+                p
+            },
             timeout_seconds: None,
             comment: Some(comment.chars().take(100).collect()),
             max_concurrency: None,
@@ -161,16 +109,34 @@ pub fn compliance_badge(s: &InstancePatchState) -> (&'static str, &'static str) 
     }
 }
 
-/// Scan now and Install now buttons (the submitter names the operation).
+/// [`compliance_badge`], or "Not scanned" for a node that never reported a patch state.
+pub fn node_compliance_badge(s: Option<&InstancePatchState>) -> (&'static str, &'static str) {
+    s.map_or(("Not scanned", "badge badge-muted"), compliance_badge)
+}
+
+/// Scan now and Install now buttons (the submitter names the operation), with what an
+/// Install does when patches need a reboot (no reboot unless asked).
 #[component]
 pub fn OperationButtons() -> impl IntoView {
     view! {
+        <label class="inline-field">
+            "After Install: "
+            <select name="reboot_option" aria-label="After Install">
+                <option value="NoReboot" selected=true>"Don't reboot"</option>
+                <option value="RebootIfNeeded">"Reboot if needed"</option>
+            </select>
+        </label>
         <button type="submit" class="btn btn-primary" name="operation" value="Scan">"Scan now"</button>
         <button type="submit" class="btn" name="operation" value="Install">"Install now"</button>
     }
 }
 
 const FILTERS: &[&str] = &["status", "group"];
+
+/// A number, or a dash for a node that has none to show.
+fn count_or_dash(n: Option<i64>) -> String {
+    n.map_or_else(|| "—".to_string(), |n| n.to_string())
+}
 
 #[component]
 pub fn PatchCompliancePage() -> impl IntoView {
@@ -186,18 +152,23 @@ pub fn PatchCompliancePage() -> impl IntoView {
     let stats = move || {
         summary.get().map(|r| match r {
             Err(e) => view! { <div class="alert alert-error" role="alert">{e.message}</div> }.into_any(),
-            Ok(s) if s.reporting == 0 => view! {
-                <div class="card" data-testid="compliance-empty">
-                    <div class="card-body table-empty">
-                        <p class="table-empty-title">"No node has reported its patches yet."</p>
-                        <p class="muted">"Scan nodes (below, or with AWS-RunPatchBaseline from Run Command) to see how they stand against their baselines."</p>
-                    </div>
-                </div>
-            }
-            .into_any(),
             Ok(s) => view! {
+                {(s.reporting == 0).then(|| view! {
+                    <div class="card" data-testid="compliance-empty">
+                        <div class="card-body table-empty">
+                            <p class="table-empty-title">"No node has reported its patches yet."</p>
+                            <p class="muted">{if s.nodes == 0 {
+                                "Enrol nodes under Activations, then scan them here (or with AWS-RunPatchBaseline from Run Command) to see how they stand against their baselines."
+                            } else {
+                                "Scan nodes (below, or with AWS-RunPatchBaseline from Run Command) to see how they stand against their baselines."
+                            }}</p>
+                        </div>
+                    </div>
+                })}
                 <div class="stats" data-testid="compliance-stats">
+                    <div class="stat"><div class="stat-label">"Managed nodes"</div><div class="stat-value" data-testid="count-nodes">{s.nodes}</div></div>
                     <div class="stat"><div class="stat-label">"Nodes reporting"</div><div class="stat-value" data-testid="count-reporting">{s.reporting}</div></div>
+                    <div class="stat"><div class="stat-label">"Not scanned"</div><div class="stat-value" data-testid="count-not-scanned">{s.not_scanned}</div></div>
                     <div class="stat"><div class="stat-label">"Compliant"</div><div class="stat-value" data-testid="count-compliant">{s.compliant}</div></div>
                     <div class="stat"><div class="stat-label">"Non-compliant"</div><div class="stat-value" data-testid="count-non-compliant">{s.non_compliant}</div></div>
                     <div class="stat"><div class="stat-label">"Missing patches"</div><div class="stat-value" data-testid="count-missing">{s.missing}</div></div>
@@ -238,10 +209,24 @@ pub fn PatchCompliancePage() -> impl IntoView {
         Column::new("reboot", "Pending reboot").class("num"),
         Column::new("status", "Compliance"),
     ]);
-    let row = move |s: InstancePatchState| {
-        let (status, badge) = compliance_badge(&s);
-        let id = s.instance_id.clone();
+    let row = move |n: NodePatchCompliance| {
+        let (status, badge) = node_compliance_badge(n.state.as_ref());
+        let id = n.instance_id.clone();
         let select = format!("Select {id}");
+        let st = n.state.clone();
+        let count = move |f: fn(&InstancePatchState) -> i64| count_or_dash(st.as_ref().map(f));
+        let (group, baseline, operation) = match &n.state {
+            Some(s) => (
+                if s.patch_group.is_empty() { "—".to_string() } else { s.patch_group.clone() },
+                view! { <a class="mono" href=baseline_href(&s.baseline_id)>{s.baseline_id.clone()}</a> }.into_any(),
+                view! { {s.operation.clone()}<div class="muted">{datetime(Some(s.operation_end))}</div> }.into_any(),
+            ),
+            None => (
+                "—".to_string(),
+                view! { <span class="muted">"—"</span> }.into_any(),
+                view! { <span class="muted">"Never scanned"</span> }.into_any(),
+            ),
+        };
         view! {
             <tr data-node=id.clone()>
                 {operate.then(|| view! {
@@ -249,22 +234,23 @@ pub fn PatchCompliancePage() -> impl IntoView {
                 })}
                 <td>
                     <a class="mono" href=format!("/fleet/{id}")>{id.clone()}</a>
+                    <div class="muted">{n.name.clone()}</div>
                     <div><a href=node_patches_href(&id)>"Patches"</a></div>
                 </td>
-                <td>{if s.patch_group.is_empty() { "—".to_string() } else { s.patch_group.clone() }}</td>
-                <td><a class="mono" href=baseline_href(&s.baseline_id)>{s.baseline_id.clone()}</a></td>
-                <td>{s.operation.clone()}<div class="muted">{datetime(Some(s.operation_end))}</div></td>
-                <td class="num">{s.installed + s.installed_other}</td>
-                <td class="num" data-testid="node-missing">{s.missing}</td>
-                <td class="num">{s.failed}</td>
-                <td class="num">{s.installed_pending_reboot}</td>
+                <td>{group}</td>
+                <td>{baseline}</td>
+                <td>{operation}</td>
+                <td class="num">{count(|s| s.installed + s.installed_other)}</td>
+                <td class="num" data-testid="node-missing">{count(|s| s.missing)}</td>
+                <td class="num">{count(|s| s.failed)}</td>
+                <td class="num">{count(|s| s.installed_pending_reboot)}</td>
                 <td><span class=badge data-testid="node-compliance">{status}</span></td>
             </tr>
         }
     };
 
     view! {
-        <PageHeader title="Patch compliance" subtitle="How the nodes stand against their baselines, as their last scan or install reported." />
+        <PageHeader title="Patch compliance" subtitle="How the managed nodes stand against their baselines, as their last scan or install reported; nodes never scanned are listed too." />
         <Transition fallback=|| view! { <div class="spinner" aria-label="Loading"></div> }>{stats}</Transition>
         {operate.then(|| view! {
             <section class="card" aria-labelledby="patch-run">
@@ -293,7 +279,7 @@ pub fn PatchCompliancePage() -> impl IntoView {
                     </fieldset>
                 </div>
                 <div class="card-footer">
-                    <p class="field-hint">"Runs AWS-RunPatchBaseline through Run Command with each node's baseline (its patch group's, else its operating system's default). Install is not available on the agent yet: it reports that and changes nothing."</p>
+                    <p class="field-hint">"Runs AWS-RunPatchBaseline through Run Command with each node's baseline (its patch group's, else its operating system's default). Install upgrades each node's approved patches to the versions its scan found; with Reboot if needed it reboots nodes whose patches wait for one, and the command finishes when they are back."</p>
                 </div>
             </section>
         })}
@@ -304,10 +290,10 @@ pub fn PatchCompliancePage() -> impl IntoView {
             query=query
             data=data
             row=row
-            empty="No node matches. Nodes appear here once they have been scanned."
-            search_placeholder="Node ID contains"
+            empty="No node matches."
+            search_placeholder="Node ID or name contains"
             filters=move || view! {
-                <FilterSelect name="status" label="Compliance" query=query options=vec![("compliant", "Compliant"), ("non_compliant", "Non-compliant")] />
+                <FilterSelect name="status" label="Compliance" query=query options=vec![("compliant", "Compliant"), ("non_compliant", "Non-compliant"), ("not_scanned", "Not scanned")] />
                 <FilterText name="group" label="Patch group" query=query />
             }
         />

@@ -1,5 +1,6 @@
-//! Patch groups (`/patch/groups`): every registration of a baseline for a patch group
-//! (one per operating system), with how the group's nodes stand (DescribePatchGroupState),
+//! Patch groups (`/patch/groups`): the registrations of baselines for patch groups (one
+//! per operating system), a page at a time, with how each group's nodes stand
+//! (DescribePatchGroupState),
 //! a form that registers a baseline for a group and a deregister action per row. A
 //! node's patch group is the value of its `Patch Group` (or `PatchGroup`) tag. Same
 //! services as `DescribePatchGroups`, `DescribePatchGroupState`,
@@ -7,13 +8,13 @@
 
 use crate::components::form::{action_error, Field, FormError};
 use crate::components::layout::{can_operate, PageHeader};
+use crate::components::table::{use_list_query, Column, DataTable};
 use crate::components::toast::toast_action;
 use crate::error::AppError;
 use crate::pages::patch::{baseline_href, os_label};
-use bosun_core::types::{ListQuery, PatchGroupMapping, PatchGroupState};
+use bosun_core::types::{ListQuery, Page, PatchGroupMapping, PatchGroupState};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 /// One registration and how its group's nodes stand.
@@ -23,45 +24,38 @@ pub struct PatchGroupRow {
     pub state: PatchGroupState,
 }
 
-/// Every registration (optionally only groups whose name begins with `prefix`), with
-/// each group's state.
-#[server(prefix = "/api", endpoint = "list_patch_groups")]
-pub async fn list_patch_groups(prefix: String) -> Result<Vec<PatchGroupRow>, AppError> {
-    use crate::pages::patch::ssr::drain;
-    use bosun_core::patch::{
-        describe_patch_group_state, describe_patch_groups, OrchestratorFilter,
-    };
+/// One page of the registrations (`q`: groups whose name begins with it), with each
+/// group's state.
+#[server(prefix = "/api", endpoint = "list_patch_groups", input = leptos::server_fn::codec::Json)]
+pub async fn list_patch_groups(query: ListQuery) -> Result<Page<PatchGroupRow>, AppError> {
+    use bosun_core::patch::{describe_patch_group_state, list_patch_groups};
     let (core, actor) = crate::ssr::actor()?;
-    let filters: Vec<OrchestratorFilter> = Some(prefix.trim())
-        .filter(|p| !p.is_empty())
-        .map(|p| OrchestratorFilter {
-            key: "NAME_PREFIX".into(),
-            values: vec![p.to_string()],
-        })
-        .into_iter()
-        .collect();
-    let (c, a, f) = (&core, &actor, &filters);
-    let mappings = drain(|token| async move {
-        describe_patch_groups(c, a, f, Some(100), token.as_deref()).await
-    })
-    .await?;
+    let page = list_patch_groups(&core, &actor, &query).await?;
+    // A group registered for several operating systems shows once per registration,
+    // with one state: read it once.
     let mut states: std::collections::BTreeMap<String, PatchGroupState> = Default::default();
-    for m in &mappings {
+    for m in &page.items {
         if !states.contains_key(&m.patch_group) {
             let s = describe_patch_group_state(&core, &actor, &m.patch_group).await?;
             states.insert(m.patch_group.clone(), s);
         }
     }
-    Ok(mappings
-        .into_iter()
-        .map(|mapping| PatchGroupRow {
-            state: states
-                .get(&mapping.patch_group)
-                .cloned()
-                .unwrap_or_default(),
-            mapping,
-        })
-        .collect())
+    Ok(Page {
+        items: page
+            .items
+            .into_iter()
+            .map(|mapping| PatchGroupRow {
+                state: states
+                    .get(&mapping.patch_group)
+                    .cloned()
+                    .unwrap_or_default(),
+                mapping,
+            })
+            .collect(),
+        total: page.total,
+        page: page.page,
+        per_page: page.per_page,
+    })
 }
 
 #[server(prefix = "/api", endpoint = "register_patch_group")]
@@ -102,8 +96,7 @@ pub async fn deregister_patch_group(
 #[component]
 pub fn PatchGroupsPage() -> impl IntoView {
     let operate = can_operate();
-    let query = use_query_map();
-    let prefix = move || query.with(|q| q.get("q").unwrap_or_default());
+    let query = use_list_query(&[]);
     let register = ServerAction::<RegisterPatchGroup>::new();
     let deregister = ServerAction::<DeregisterPatchGroup>::new();
     toast_action(register, "Patch group registered.");
@@ -111,12 +104,12 @@ pub fn PatchGroupsPage() -> impl IntoView {
     let rows = Resource::new(
         move || {
             (
-                prefix(),
+                query.get(),
                 register.version().get(),
                 deregister.version().get(),
             )
         },
-        |(p, ..)| list_patch_groups(p),
+        |(q, ..)| list_patch_groups(q),
     );
     let baselines = Resource::new(
         || (),
@@ -130,72 +123,47 @@ pub fn PatchGroupsPage() -> impl IntoView {
     let error = action_error(register.value());
     let baseline_message = move || error.get().and_then(|e| e.for_field("baseline_id"));
 
-    let table = move || {
-        rows.get().map(|r| match r {
-            Err(e) => view! { <div class="alert alert-error" role="alert">{e.message}</div> }.into_any(),
-            Ok(list) if list.is_empty() => view! {
-                <div class="table-empty"><p class="table-empty-title">"No patch groups are registered."</p>
-                <p class="muted">"Nodes in no registered group use their operating system's default baseline."</p></div>
-            }
-            .into_any(),
-            Ok(list) => {
-                let body = list
-                    .into_iter()
-                    .map(|row| {
-                        let m = row.mapping;
-                        let s = row.state;
-                        let aria = format!("Deregister {} from {}", m.patch_group, m.baseline.name);
-                        let (group, bid) = (m.patch_group.clone(), m.baseline.baseline_id.clone());
-                        view! {
-                            <tr data-group=m.patch_group.clone() data-os=m.baseline.operating_system.as_str()>
-                                <td class="mono">{m.patch_group.clone()}</td>
-                                <td>{os_label(m.baseline.operating_system)}</td>
-                                <td><a href=baseline_href(&m.baseline.baseline_id)>{m.baseline.name.clone()}</a></td>
-                                <td class="num" data-testid="group-nodes">{s.instances}</td>
-                                <td class="num">{s.with_missing}</td>
-                                <td class="num">{s.with_failed}</td>
-                                <td class="num">{s.with_installed_pending_reboot}</td>
-                                <td class="num">{s.with_critical_non_compliant}</td>
-                                <td class="num">{s.with_security_non_compliant}</td>
-                                <td class="num">{s.with_other_non_compliant}</td>
-                                <td>
-                                    {operate.then(|| view! {
-                                        <ActionForm action=deregister attr:class="inline-form">
-                                            <input type="hidden" name="patch_group" value=group.clone() />
-                                            <input type="hidden" name="baseline_id" value=bid.clone() />
-                                            <button type="submit" class="btn btn-sm" aria-label=aria>"Deregister"</button>
-                                        </ActionForm>
-                                    })}
-                                </td>
-                            </tr>
-                        }
-                    })
-                    .collect_view();
-                view! {
-                    <div class="table-scroll">
-                        <table class="table" aria-label="Patch groups">
-                            <thead>
-                                <tr>
-                                    <th scope="col">"Patch group"</th>
-                                    <th scope="col">"Operating system"</th>
-                                    <th scope="col">"Baseline"</th>
-                                    <th scope="col" class="num">"Nodes"</th>
-                                    <th scope="col" class="num">"With missing"</th>
-                                    <th scope="col" class="num">"With failed"</th>
-                                    <th scope="col" class="num">"Pending reboot"</th>
-                                    <th scope="col" class="num">"Critical non-compliant"</th>
-                                    <th scope="col" class="num">"Security non-compliant"</th>
-                                    <th scope="col" class="num">"Other non-compliant"</th>
-                                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                                </tr>
-                            </thead>
-                            <tbody>{body}</tbody>
-                        </table>
-                    </div>
-                }
-                .into_any()
-            }
-        })
+    let columns = vec![
+        Column::new("group", "Patch group"),
+        Column::new("os", "Operating system"),
+        Column::new("baseline", "Baseline"),
+        Column::new("nodes", "Nodes").class("num"),
+        Column::new("missing", "With missing").class("num"),
+        Column::new("failed", "With failed").class("num"),
+        Column::new("reboot", "Pending reboot").class("num"),
+        Column::new("critical", "Critical non-compliant").class("num"),
+        Column::new("security", "Security non-compliant").class("num"),
+        Column::new("other", "Other non-compliant").class("num"),
+        Column::new("actions", "Actions"),
+    ];
+    let row = move |row: PatchGroupRow| {
+        let m = row.mapping;
+        let s = row.state;
+        let aria = format!("Deregister {} from {}", m.patch_group, m.baseline.name);
+        let (group, bid) = (m.patch_group.clone(), m.baseline.baseline_id.clone());
+        view! {
+            <tr data-group=m.patch_group.clone() data-os=m.baseline.operating_system.as_str()>
+                <td class="mono">{m.patch_group.clone()}</td>
+                <td>{os_label(m.baseline.operating_system)}</td>
+                <td><a href=baseline_href(&m.baseline.baseline_id)>{m.baseline.name.clone()}</a></td>
+                <td class="num" data-testid="group-nodes">{s.instances}</td>
+                <td class="num">{s.with_missing}</td>
+                <td class="num">{s.with_failed}</td>
+                <td class="num">{s.with_installed_pending_reboot}</td>
+                <td class="num">{s.with_critical_non_compliant}</td>
+                <td class="num">{s.with_security_non_compliant}</td>
+                <td class="num">{s.with_other_non_compliant}</td>
+                <td>
+                    {operate.then(|| view! {
+                        <ActionForm action=deregister attr:class="inline-form">
+                            <input type="hidden" name="patch_group" value=group.clone() />
+                            <input type="hidden" name="baseline_id" value=bid.clone() />
+                            <button type="submit" class="btn btn-sm" aria-label=aria>"Deregister"</button>
+                        </ActionForm>
+                    })}
+                </td>
+            </tr>
+        }
     };
     let options = move || {
         baselines.get().map(|r| match r {
@@ -213,20 +181,17 @@ pub fn PatchGroupsPage() -> impl IntoView {
     };
     view! {
         <PageHeader title="Patch groups" subtitle="A patch group is the value of a node's Patch Group tag; each group takes one baseline per operating system." />
-        <section class="card" aria-labelledby="groups-list">
-            <div class="card-header">
-                <h2 class="card-title" id="groups-list">"Registrations"</h2>
-                <leptos_router::components::Form method="GET" action="/patch/groups" attr:class="table-filter" attr:role="search">
-                    <input type="search" name="q" aria-label="Group begins with" placeholder="Group begins with"
-                        prop:value=prefix value=prefix />
-                    <button type="submit" class="btn btn-sm">"Apply"</button>
-                </leptos_router::components::Form>
-            </div>
-            <div class="card-body">
-                <Transition fallback=|| view! { <div class="spinner" aria-label="Loading"></div> }>{table}</Transition>
-                <p class="field-hint">"Counts are of the group's nodes that reported a patch state: how many have missing, failed, pending-reboot and non-compliant patches."</p>
-            </div>
-        </section>
+        <DataTable
+            path="/patch/groups"
+            label="Patch groups"
+            columns=columns
+            query=query
+            data=rows
+            row=row
+            empty="No patch groups match. Nodes in no registered group use their operating system's default baseline."
+            search_placeholder="Group begins with"
+        />
+        <p class="field-hint">"Counts are of the group's nodes that reported a patch state: how many have missing, failed, pending-reboot and non-compliant patches."</p>
         {operate.then(|| view! {
             <section class="card" aria-labelledby="groups-register">
                 <div class="card-header"><h2 class="card-title" id="groups-register">"Register a patch group"</h2></div>

@@ -6,7 +6,7 @@
 
 use crate::components::format::datetime;
 use crate::components::layout::{can_operate, PageHeader};
-use crate::components::table::{list_href, parse_list_query};
+use crate::components::table::{list_href, parse_list_query, Pager};
 use crate::error::AppError;
 use crate::pages::patch::{baseline_href, node_patches_href, patch_state_badge};
 use crate::pages::patch_compliance::{compliance_badge, OperationButtons, RunPatchBaseline};
@@ -42,37 +42,15 @@ pub async fn node_patch_summary(instance_id: String) -> Result<NodePatchOverview
     })
 }
 
-/// The node's patches: `state` filter (Missing, Failed, InstalledPendingReboot…) and
-/// `q` (title or KB id contains), in the service's order.
+/// One page of the node's patches: `state` filter (Missing, Failed,
+/// InstalledPendingReboot…) and `q` (title or KB id contains), by KB id.
 #[server(prefix = "/api", endpoint = "node_patches", input = leptos::server_fn::codec::Json)]
 pub async fn node_patches(
     instance_id: String,
     query: ListQuery,
 ) -> Result<Page<InstancePatch>, AppError> {
-    use crate::pages::patch::ssr::{drain, page_of};
-    use bosun_core::patch::OrchestratorFilter;
     let (core, actor) = crate::ssr::actor()?;
-    let filters: Vec<OrchestratorFilter> = query
-        .filter("state")
-        .filter(|s| !s.is_empty())
-        .map(|s| OrchestratorFilter {
-            key: "State".into(),
-            values: vec![s.to_string()],
-        })
-        .into_iter()
-        .collect();
-    let (c, a, f, id) = (&core, &actor, &filters, &instance_id);
-    let mut patches = drain(|token| async move {
-        bosun_core::patch::describe_instance_patches(c, a, id, f, Some(100), token.as_deref()).await
-    })
-    .await?;
-    if let Some(text) = query.q.as_deref().map(str::to_ascii_lowercase) {
-        patches.retain(|p| {
-            p.title.to_ascii_lowercase().contains(&text)
-                || p.kb_id.to_ascii_lowercase().contains(&text)
-        });
-    }
-    Ok(page_of(patches, &query))
+    Ok(bosun_core::patch::list_instance_patches(&core, &actor, &instance_id, &query).await?)
 }
 
 /// The state filters: label and value (empty: all).
@@ -138,7 +116,7 @@ pub fn PatchNodePage() -> impl IntoView {
                             <h2 class="card-title" id="node-patch-state">{node.name.clone()}</h2>
                             <a class="mono" href=format!("/fleet/{nid}")>{nid.clone()}</a>
                         </div>
-                        <div class="card-body">
+                        <div class="card-body stack">
                             {state_view}
                             {operate.then(|| view! {
                                 <ActionForm action=run attr:class="form">
@@ -207,32 +185,7 @@ pub fn PatchNodePage() -> impl IntoView {
     };
     let pagination = move || {
         patches.get().and_then(|r| r.ok()).map(|page| {
-            let q = query.get_untracked();
-            let p = path();
-            let first = if page.total == 0 {
-                0
-            } else {
-                i64::from(page.page - 1) * i64::from(page.per_page) + 1
-            };
-            let last = (i64::from(page.page) * i64::from(page.per_page)).min(page.total);
-            let pages = page.pages();
-            let link = |n: u32| list_href(&p, &ListQuery { page: n, ..q.clone() });
-            view! {
-                <div class="pagination">
-                    <span class="pagination-info">{format!("{first}–{last} of {}", page.total)}</span>
-                    {if page.page > 1 {
-                        view! { <A href=link(page.page - 1) attr:class="btn btn-sm" attr:rel="prev">"Previous"</A> }.into_any()
-                    } else {
-                        view! { <span class="btn btn-sm" aria-disabled="true">"Previous"</span> }.into_any()
-                    }}
-                    <span class="page-current">{format!("Page {} of {pages}", page.page)}</span>
-                    {if page.page < pages {
-                        view! { <A href=link(page.page + 1) attr:class="btn btn-sm" attr:rel="next">"Next"</A> }.into_any()
-                    } else {
-                        view! { <span class="btn btn-sm" aria-disabled="true">"Next"</span> }.into_any()
-                    }}
-                </div>
-            }
+            view! { <Pager path=path() query=query.get_untracked() page=page.page per_page=page.per_page total=page.total /> }
         })
     };
     view! {

@@ -76,6 +76,23 @@ pub fn page_of<T>(
     split(rows, scope, offset, limit)
 }
 
+/// The console's page of a listing computed in memory: the rows `query` asks for and
+/// the total.
+pub fn console_page<T>(rows: Vec<T>, query: &crate::types::ListQuery) -> crate::types::Page<T> {
+    let total = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+    let offset = usize::try_from(query.offset()).unwrap_or(usize::MAX);
+    crate::types::Page {
+        items: rows
+            .into_iter()
+            .skip(offset)
+            .take(query.per_page() as usize)
+            .collect(),
+        total,
+        page: query.page(),
+        per_page: query.per_page(),
+    }
+}
+
 /// Keyset pagination, for listings in the order of a unique key (a parameter's name):
 /// the token carries the last key returned, and the next page starts after it. Unlike
 /// an offset it costs the same at any depth and neither skips nor repeats rows when
@@ -122,6 +139,26 @@ pub fn split_after<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn console_pages_cut_a_complete_list() {
+        use crate::types::ListQuery;
+        let q = ListQuery {
+            page: 2,
+            per_page: 10,
+            ..Default::default()
+        };
+        let p = console_page((0..25).collect::<Vec<i32>>(), &q);
+        assert_eq!(p.items, (10..20).collect::<Vec<_>>());
+        assert_eq!((p.total, p.page, p.per_page), (25, 2, 10));
+        let far = ListQuery {
+            page: 9,
+            ..Default::default()
+        };
+        let p = console_page(vec![1, 2], &far);
+        assert!(p.items.is_empty());
+        assert_eq!(p.total, 2);
+    }
 
     #[test]
     fn keyset_tokens_round_trip_and_are_bound_to_their_scope() {

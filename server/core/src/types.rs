@@ -681,6 +681,9 @@ pub struct InstancePatchState {
     /// The command and invocation that reported it.
     pub command_id: String,
     pub invocation_id: String,
+    /// When the last Install with NoReboot ended (Unix ms), if one ran.
+    #[serde(default)]
+    pub last_no_reboot_install_time: Option<i64>,
 }
 
 impl InstancePatchState {
@@ -706,6 +709,68 @@ pub struct InstancePatch {
     /// Unix milliseconds, when known.
     pub installed_time: Option<i64>,
     pub cve_ids: String,
+}
+
+/// A registered node on the compliance dashboard: its patch state, or `None` when it
+/// never reported one (not scanned).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodePatchCompliance {
+    pub instance_id: String,
+    pub name: String,
+    pub ping_status: String,
+    pub platform_name: String,
+    pub platform_version: String,
+    pub state: Option<InstancePatchState>,
+}
+
+/// The compliance dashboard's totals over the registered nodes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatchComplianceSummary {
+    /// Registered nodes.
+    pub nodes: i64,
+    /// Nodes that reported a patch state, and those that never did.
+    pub reporting: i64,
+    pub not_scanned: i64,
+    pub compliant: i64,
+    pub non_compliant: i64,
+    /// Patches, over every node.
+    pub missing: i64,
+    pub failed: i64,
+    pub pending_reboot: i64,
+    /// Nodes with at least one non-compliant patch of the class.
+    pub critical: i64,
+    pub security: i64,
+    pub other: i64,
+    /// The registered patch groups and the groups nodes reported, sorted.
+    pub groups: Vec<String>,
+}
+
+/// A patch and a baseline's decision about it (`EffectivePatch`), as the nodes using the
+/// baseline reported it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EffectivePatch {
+    /// `name.arch:epoch:version-release` (rpm) or `name.arch:version` (deb).
+    pub title: String,
+    /// `name.arch`, the KB id `DescribeInstancePatches` reports.
+    pub kb_id: String,
+    pub name: String,
+    pub arch: String,
+    /// The version's epoch, when it has one (rpm titles always do).
+    pub epoch: Option<i64>,
+    pub version: String,
+    pub release: String,
+    pub classification: String,
+    pub severity: String,
+    /// Patch Manager's product of the node that reported it (`Debian12`).
+    pub product: String,
+    pub cve_ids: Vec<String>,
+    pub advisory_ids: Vec<String>,
+    /// `APPROVED`, `EXPLICIT_APPROVED`, `PENDING_APPROVAL` or `EXPLICIT_REJECTED`.
+    pub deployment_status: String,
+    /// `CRITICAL` … `UNSPECIFIED`.
+    pub compliance_level: String,
+    /// Unix milliseconds at 00:00 UTC of the day it was (or will be) approved, when dated.
+    pub approval_date: Option<i64>,
 }
 
 /// How many of a patch group's nodes are in each situation (`DescribePatchGroupState`).

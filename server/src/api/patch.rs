@@ -11,8 +11,8 @@ use bosun_core::patch::{
     self, compliance, CreatePatchBaseline, OrchestratorFilter, UpdatePatchBaseline,
 };
 use bosun_core::types::{
-    InstancePatch, InstancePatchState, PatchBaselineIdentity, PatchBaselineInfo, PatchGroupState,
-    Tag,
+    EffectivePatch, InstancePatch, InstancePatchState, PatchBaselineIdentity, PatchBaselineInfo,
+    PatchGroupState, Tag,
 };
 use bosun_core::{Actor, Core};
 use serde::{Deserialize, Serialize};
@@ -49,6 +49,9 @@ pub(super) async fn call(
         }
         "DescribeInstancePatches" => op!(describe_instance_patches),
         "DescribePatchGroupState" => op!(describe_patch_group_state),
+        "DescribeEffectivePatchesForPatchBaseline" => {
+            op!(describe_effective_patches_for_patch_baseline)
+        }
         "ListComplianceItems" => op!(list_compliance_items),
         "ListResourceComplianceSummaries" => op!(list_resource_compliance_summaries),
         "ListComplianceSummaries" => op!(list_compliance_summaries),
@@ -513,6 +516,8 @@ struct PatchStateOut {
     not_applicable_count: i64,
     operation_start_time: f64,
     operation_end_time: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_no_reboot_install_operation_time: Option<f64>,
     operation: String,
     reboot_option: String,
     critical_non_compliant_count: i64,
@@ -537,6 +542,7 @@ impl From<InstancePatchState> for PatchStateOut {
             not_applicable_count: s.not_applicable,
             operation_start_time: epoch_seconds(s.operation_start),
             operation_end_time: epoch_seconds(s.operation_end),
+            last_no_reboot_install_operation_time: s.last_no_reboot_install_time.map(epoch_seconds),
             operation: s.operation,
             reboot_option: s.reboot_option,
             critical_non_compliant_count: s.critical_non_compliant,
@@ -674,6 +680,113 @@ impl From<InstancePatch> for PatchOut {
             cve_ids: p.cve_ids,
         }
     }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct EffectivePatchesInput {
+    baseline_id: String,
+    #[serde(default)]
+    max_results: Option<i64>,
+    #[serde(default)]
+    next_token: Option<String>,
+}
+
+/// `Patch`: the members a Linux report gives (`Id` is Windows-only).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct EffectivePatchOut {
+    title: String,
+    /// The KB id `DescribeInstancePatches` reports (`name.arch`).
+    kb_number: String,
+    name: String,
+    arch: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    epoch: Option<i64>,
+    version: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    release: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    classification: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    severity: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    product: String,
+    #[serde(rename = "CVEIds", skip_serializing_if = "Vec::is_empty")]
+    cve_ids: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    advisory_ids: Vec<String>,
+}
+
+/// `PatchStatus`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct PatchStatusOut {
+    deployment_status: String,
+    compliance_level: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    approval_date: Option<f64>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct EffectivePatchEntry {
+    patch: EffectivePatchOut,
+    patch_status: PatchStatusOut,
+}
+
+impl From<EffectivePatch> for EffectivePatchEntry {
+    fn from(p: EffectivePatch) -> Self {
+        EffectivePatchEntry {
+            patch_status: PatchStatusOut {
+                deployment_status: p.deployment_status,
+                compliance_level: p.compliance_level,
+                approval_date: p.approval_date.map(epoch_seconds),
+            },
+            patch: EffectivePatchOut {
+                title: p.title,
+                kb_number: p.kb_id,
+                name: p.name,
+                arch: p.arch,
+                epoch: p.epoch,
+                version: p.version,
+                release: p.release,
+                classification: p.classification,
+                severity: p.severity,
+                product: p.product,
+                cve_ids: p.cve_ids,
+                advisory_ids: p.advisory_ids,
+            },
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct EffectivePatchesOut {
+    effective_patches: Vec<EffectivePatchEntry>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_token: Option<String>,
+}
+
+async fn describe_effective_patches_for_patch_baseline(
+    core: &Core,
+    actor: &Actor,
+    i: EffectivePatchesInput,
+) -> Result<Value, ApiError> {
+    let (rows, next_token) = patch::describe_effective_patches_for_patch_baseline(
+        core,
+        actor,
+        &i.baseline_id,
+        i.max_results,
+        i.next_token.as_deref(),
+    )
+    .await
+    .map_err(service)?;
+    output(EffectivePatchesOut {
+        effective_patches: rows.into_iter().map(EffectivePatchEntry::from).collect(),
+        next_token,
+    })
 }
 
 async fn describe_instance_patches(

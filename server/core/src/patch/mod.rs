@@ -5,8 +5,9 @@
 //! `DeletePatchBaseline`, `DescribePatchBaselines`, `RegisterDefaultPatchBaseline`,
 //! `GetDefaultPatchBaseline`, `RegisterPatchBaselineForPatchGroup`,
 //! `DeregisterPatchBaselineForPatchGroup`, `GetPatchBaselineForPatchGroup`,
-//! `DescribePatchGroups`, `DescribePatchProperties`), and the nodes' patch states as
-//! their `aws:runPatchBaseline` steps report them (`states`).
+//! `DescribePatchGroups`, `DescribePatchProperties`), the nodes' patch states as
+//! their `aws:runPatchBaseline` steps report them (`states`), and each baseline's
+//! effective patches as those reports decided them (`effective`).
 //!
 //! Invariants:
 //! - A stored baseline passed `bosun_patch::validate`; its definition is kept as the API
@@ -21,17 +22,20 @@
 //!   to readers as AWS does, and never written to logs or the audit trail.
 
 pub mod compliance;
+mod effective;
 mod properties;
 mod service;
 mod states;
 pub mod store;
 
+pub use effective::{describe_effective_patches_for_patch_baseline, list_effective_patches};
 pub use properties::describe_patch_properties;
 pub use service::*;
 pub use states::{
-    describe_instance_patch_states, describe_instance_patch_states_for_patch_group,
-    describe_instance_patches, describe_patch_group_state, list_instance_patch_states,
-    record_report, StateFilter,
+    deployment_status_str, describe_instance_patch_states,
+    describe_instance_patch_states_for_patch_group, describe_instance_patches,
+    describe_patch_group_state, list_instance_patches, list_node_patch_compliance,
+    patch_compliance_summary, record_report, StateFilter,
 };
 
 /// The resource type baselines' tags are stored under.

@@ -7,7 +7,9 @@ use super::{MAX_CUSTOM_BASELINES, MAX_GROUPS_PER_BASELINE, TAG_RESOURCE_TYPE};
 use crate::audit::{self, Outcome};
 use crate::core::Actor;
 use crate::error::{is_unique_violation, ServiceError, ServiceResult};
-use crate::types::{PatchBaselineIdentity, PatchBaselineInfo, PatchGroupMapping, Role, Tag};
+use crate::types::{
+    ListQuery, Page, PatchBaselineIdentity, PatchBaselineInfo, PatchGroupMapping, Role, Tag,
+};
 use crate::{paging, tags, Core};
 use bosun_patch::predefined;
 use bosun_patch::{
@@ -26,7 +28,7 @@ const RESERVED_NAME_PREFIX: &str = "aws-";
 const DEFAULT_PAGE: i64 = 100;
 const MAX_PAGE: i64 = 100;
 
-fn does_not_exist(id: &str) -> ServiceError {
+pub(super) fn does_not_exist(id: &str) -> ServiceError {
     ServiceError::not_found(format!("Patch baseline {id} does not exist."))
         .with_exception("DoesNotExistException")
 }
@@ -60,6 +62,13 @@ pub fn operating_system(s: &str) -> ServiceResult<OperatingSystem> {
                 ),
             )
         })
+}
+
+/// Whether `id` has a baseline id's shape: `pb-` and 17 lower-case hexadecimal digits.
+pub(super) fn is_baseline_id(id: &str) -> bool {
+    id.strip_prefix("pb-").is_some_and(|hex| {
+        hex.len() == 17 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    })
 }
 
 fn new_id() -> String {
@@ -515,22 +524,12 @@ fn check_os_values(values: &[String]) -> ServiceResult<()> {
     Ok(())
 }
 
-/// DescribePatchBaselines (viewer): filters NAME_PREFIX, OWNER (`AWS`, `Self`, `All`)
-/// and OPERATING_SYSTEM; predefined baselines first.
-pub async fn describe_patch_baselines(
+/// The baselines `filters` select (DescribePatchBaselines' filters, checked):
+/// predefined first, each part by name.
+async fn matching_baselines(
     core: &Core,
-    actor: &Actor,
     filters: &[OrchestratorFilter],
-    max_results: Option<i64>,
-    next_token: Option<&str>,
-) -> ServiceResult<(Vec<PatchBaselineIdentity>, Option<String>)> {
-    core.authorize(
-        actor,
-        Role::Viewer,
-        "DescribePatchBaselines",
-        "patchbaseline/*",
-    )
-    .await?;
+) -> ServiceResult<Vec<PatchBaselineIdentity>> {
     const KEYS: &str = "NAME_PREFIX, OWNER or OPERATING_SYSTEM";
     for f in filters {
         match f.key.as_str() {
@@ -550,10 +549,8 @@ pub async fn describe_patch_baselines(
             other => return Err(unsupported_filter(other, "DescribePatchBaselines", KEYS)),
         }
     }
-    let limit = paging::max_results(max_results, DEFAULT_PAGE, 1..=MAX_PAGE)?;
-    let offset = paging::offset_of("patch-baselines", next_token)?;
     let defaults = defaults(core).await?;
-    let matching: Vec<PatchBaselineIdentity> = all_baselines(core)
+    Ok(all_baselines(core)
         .await?
         .iter()
         .filter(|l| {
@@ -570,8 +567,74 @@ pub async fn describe_patch_baselines(
             })
         })
         .map(|l| identity(l, &defaults))
-        .collect();
+        .collect())
+}
+
+/// DescribePatchBaselines (viewer): filters NAME_PREFIX, OWNER (`AWS`, `Self`, `All`)
+/// and OPERATING_SYSTEM; predefined baselines first.
+pub async fn describe_patch_baselines(
+    core: &Core,
+    actor: &Actor,
+    filters: &[OrchestratorFilter],
+    max_results: Option<i64>,
+    next_token: Option<&str>,
+) -> ServiceResult<(Vec<PatchBaselineIdentity>, Option<String>)> {
+    core.authorize(
+        actor,
+        Role::Viewer,
+        "DescribePatchBaselines",
+        "patchbaseline/*",
+    )
+    .await?;
+    let matching = matching_baselines(core, filters).await?;
+    let limit = paging::max_results(max_results, DEFAULT_PAGE, 1..=MAX_PAGE)?;
+    let offset = paging::offset_of("patch-baselines", next_token)?;
     Ok(paging::page_of(matching, "patch-baselines", offset, limit))
+}
+
+/// The filters the console's `owner`, `os` and `q` (name prefix) stand for.
+fn console_filters(query: &ListQuery, keys: &[(&str, &str)]) -> Vec<OrchestratorFilter> {
+    keys.iter()
+        .filter_map(|(param, key)| {
+            let value = match *param {
+                "q" => query.q.as_deref(),
+                other => query.filter(other),
+            };
+            value
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(|v| OrchestratorFilter {
+                    key: (*key).to_string(),
+                    values: vec![v.to_string()],
+                })
+        })
+        .collect()
+}
+
+/// The console's baseline list (viewer): one page with the total. Filters `owner`
+/// (`AWS`, `Self`), `os` and `q` (name prefix), in DescribePatchBaselines' order.
+pub async fn list_patch_baselines(
+    core: &Core,
+    actor: &Actor,
+    query: &ListQuery,
+) -> ServiceResult<Page<PatchBaselineIdentity>> {
+    core.authorize(
+        actor,
+        Role::Viewer,
+        "DescribePatchBaselines",
+        "patchbaseline/*",
+    )
+    .await?;
+    let filters = console_filters(
+        query,
+        &[
+            ("owner", "OWNER"),
+            ("os", "OPERATING_SYSTEM"),
+            ("q", "NAME_PREFIX"),
+        ],
+    );
+    let matching = matching_baselines(core, &filters).await?;
+    Ok(paging::console_page(matching, query))
 }
 
 /// RegisterDefaultPatchBaseline (operator): the baseline becomes the default for its
@@ -865,17 +928,12 @@ pub async fn get_patch_baseline_for_patch_group(
         })
 }
 
-/// DescribePatchGroups (viewer): every registration with its baseline; filters
-/// NAME_PREFIX (of the group) and OPERATING_SYSTEM.
-pub async fn describe_patch_groups(
+/// The registrations `filters` select (DescribePatchGroups' filters, checked), by group
+/// then operating system.
+async fn matching_groups(
     core: &Core,
-    actor: &Actor,
     filters: &[OrchestratorFilter],
-    max_results: Option<i64>,
-    next_token: Option<&str>,
-) -> ServiceResult<(Vec<PatchGroupMapping>, Option<String>)> {
-    core.authorize(actor, Role::Viewer, "DescribePatchGroups", "patchgroup/*")
-        .await?;
+) -> ServiceResult<Vec<PatchGroupMapping>> {
     for f in filters {
         match f.key.as_str() {
             "NAME_PREFIX" => {}
@@ -889,15 +947,13 @@ pub async fn describe_patch_groups(
             }
         }
     }
-    let limit = paging::max_results(max_results, DEFAULT_PAGE, 1..=MAX_PAGE)?;
-    let offset = paging::offset_of("patch-groups", next_token)?;
     let defaults = defaults(core).await?;
     let baselines: HashMap<String, PatchBaselineIdentity> = all_baselines(core)
         .await?
         .iter()
         .map(|l| (l.id.clone(), identity(l, &defaults)))
         .collect();
-    let matching: Vec<PatchGroupMapping> = store::groups(core.db().pool())
+    Ok(store::groups(core.db().pool())
         .await?
         .into_iter()
         .filter(|g| {
@@ -914,8 +970,38 @@ pub async fn describe_patch_groups(
                 baseline: b.clone(),
             })
         })
-        .collect();
+        .collect())
+}
+
+/// DescribePatchGroups (viewer): every registration with its baseline; filters
+/// NAME_PREFIX (of the group) and OPERATING_SYSTEM.
+pub async fn describe_patch_groups(
+    core: &Core,
+    actor: &Actor,
+    filters: &[OrchestratorFilter],
+    max_results: Option<i64>,
+    next_token: Option<&str>,
+) -> ServiceResult<(Vec<PatchGroupMapping>, Option<String>)> {
+    core.authorize(actor, Role::Viewer, "DescribePatchGroups", "patchgroup/*")
+        .await?;
+    let matching = matching_groups(core, filters).await?;
+    let limit = paging::max_results(max_results, DEFAULT_PAGE, 1..=MAX_PAGE)?;
+    let offset = paging::offset_of("patch-groups", next_token)?;
     Ok(paging::page_of(matching, "patch-groups", offset, limit))
+}
+
+/// The console's patch-group registrations (viewer): one page with the total; `q` is a
+/// group name prefix.
+pub async fn list_patch_groups(
+    core: &Core,
+    actor: &Actor,
+    query: &ListQuery,
+) -> ServiceResult<Page<PatchGroupMapping>> {
+    core.authorize(actor, Role::Viewer, "DescribePatchGroups", "patchgroup/*")
+        .await?;
+    let filters = console_filters(query, &[("q", "NAME_PREFIX")]);
+    let matching = matching_groups(core, &filters).await?;
+    Ok(paging::console_page(matching, query))
 }
 
 /// Whether a custom baseline exists (for the tagging facility; predefined baselines
@@ -938,6 +1024,18 @@ mod tests {
         let id = new_id();
         assert_eq!(id.len(), 20);
         assert!(id.starts_with("pb-"));
+        assert!(is_baseline_id(&id));
+        for p in predefined::all() {
+            assert!(is_baseline_id(p.id), "{}", p.id);
+        }
+        for bad in [
+            "pb-0123456789abcdef",
+            "pb-0123456789ABCDEF0",
+            "xx-0123456789abcdef0",
+            "",
+        ] {
+            assert!(!is_baseline_id(bad), "{bad}");
+        }
         assert!(id[3..].chars().all(|c| c.is_ascii_hexdigit()));
         assert_ne!(id, new_id());
     }

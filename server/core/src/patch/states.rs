@@ -1,19 +1,27 @@
 //! Nodes' patch states: recorded from the report an `aws:runPatchBaseline` step sends
 //! on its `Report` stream, read by `DescribeInstancePatchStates`,
 //! `DescribeInstancePatchStatesForPatchGroup`, `DescribeInstancePatches` and
-//! `DescribePatchGroupState`.
+//! `DescribePatchGroupState`, and by the console's paged reads: the compliance
+//! dashboard's totals and node list (every registered node, never-scanned ones
+//! included) and a node's patches. Each patch keeps the baseline's decision the node
+//! reported with it, for the effective patches (`effective`).
 //!
 //! A report comes from a node, so it is hostile input: it is recorded only when it is
 //! complete (header first, counts last), every text is cut to the model's lengths, and
 //! the counts are recomputed from the items rather than trusted.
 
-use super::store::{self, PatchRow, StateRow, COUNT_COLUMNS};
+use super::store::{
+    self, ComplianceOrder, ComplianceSelection, PatchRow, PatchSelection, StateRow, COUNT_COLUMNS,
+};
 use crate::commands::store::REPORT_STREAM;
 use crate::core::Actor;
 use crate::error::{ServiceError, ServiceResult};
-use crate::types::{InstancePatch, InstancePatchState, PatchGroupState, Role};
+use crate::types::{
+    InstancePatch, InstancePatchState, ListQuery, NodePatchCompliance, Page,
+    PatchComplianceSummary, PatchGroupState, Role,
+};
 use crate::{paging, Core};
-use bosun_patch::PatchCounts;
+use bosun_patch::{PatchCounts, PatchDeploymentStatus, PatchState};
 use bosun_protocol::exec::{PatchOperation, PatchReportHeader, PatchReportLine, RebootOption};
 use std::collections::BTreeMap;
 
@@ -22,6 +30,21 @@ const MAX_ITEMS: usize = 100_000;
 
 fn cut(s: &str, max: usize) -> String {
     s.chars().take(max).collect()
+}
+
+/// AWS's spelling of a deployment status (`PatchDeploymentStatus`).
+pub fn deployment_status_str(status: PatchDeploymentStatus) -> &'static str {
+    match status {
+        PatchDeploymentStatus::Approved => "APPROVED",
+        PatchDeploymentStatus::PendingApproval => "PENDING_APPROVAL",
+        PatchDeploymentStatus::ExplicitApproved => "EXPLICIT_APPROVED",
+        PatchDeploymentStatus::ExplicitRejected => "EXPLICIT_REJECTED",
+    }
+}
+
+/// Unix milliseconds at 00:00 UTC of `day`.
+fn day_ms(day: time::Date) -> i64 {
+    day.midnight().assume_utc().unix_timestamp() * 1000
 }
 
 /// Parses a report (JSON lines); `None` unless it is complete and well-formed.
@@ -56,6 +79,12 @@ fn parse(text: &str) -> Option<(PatchReportHeader, Vec<PatchRow>, PatchCounts)> 
                         .installed_time
                         .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64),
                     cve_ids: cut(&i.cve_ids, 10_000),
+                    deployment_status: i
+                        .deployment_status
+                        .map_or("", deployment_status_str)
+                        .to_string(),
+                    approval_date: i.approval_date.map(day_ms),
+                    advisory_id: cut(i.advisory_id.as_deref().unwrap_or(""), 128),
                 };
                 items.insert(kb_id, row);
             }
@@ -141,6 +170,9 @@ async fn try_record(core: &Core, invocation_id: &str) -> ServiceResult<()> {
         command_id,
         invocation_id: invocation_id.to_string(),
         reported_at: core.now_ms(),
+        last_no_reboot_install_at: (header.operation == PatchOperation::Install
+            && header.reboot_option == RebootOption::NoReboot)
+            .then_some(header.operation_end),
     };
     let mut tx = core.db().begin().await?;
     store::put_state(&mut tx, &state).await?;
@@ -174,6 +206,7 @@ fn state_of(r: StateRow) -> InstancePatchState {
         other_non_compliant,
         command_id: r.command_id,
         invocation_id: r.invocation_id,
+        last_no_reboot_install_time: r.last_no_reboot_install_at,
     }
 }
 
@@ -208,25 +241,6 @@ pub async fn describe_instance_patch_states(
         offset,
         limit,
     ))
-}
-
-/// Every node's latest patch state (viewer): the console's compliance dashboard.
-pub async fn list_instance_patch_states(
-    core: &Core,
-    actor: &Actor,
-) -> ServiceResult<Vec<InstancePatchState>> {
-    core.authorize(
-        actor,
-        Role::Viewer,
-        "DescribeInstancePatchStates",
-        "instancepatchstate/*",
-    )
-    .await?;
-    Ok(store::all_states(core.db().pool())
-        .await?
-        .into_iter()
-        .map(state_of)
-        .collect())
 }
 
 /// One `InstancePatchStateFilter`: a count compared with a number.
@@ -328,15 +342,47 @@ pub async fn describe_instance_patch_states_for_patch_group(
     Ok(paging::page_of(states, &scope, offset, limit))
 }
 
-/// `Installed`, `INSTALLED`, `installed_other` and `InstalledOther` name one state.
-fn same_state(a: &str, b: &str) -> bool {
+/// The stored spelling (`INSTALLED_OTHER`) of a state written `Installed`, `INSTALLED`,
+/// `installed_other` or `InstalledOther`; unknown names are kept (they match nothing).
+fn state_spelling(name: &str) -> String {
     let norm = |s: &str| {
         s.chars()
             .filter(|c| *c != '_')
             .collect::<String>()
             .to_ascii_lowercase()
     };
-    norm(a) == norm(b)
+    let wanted = norm(name);
+    PatchState::ALL
+        .into_iter()
+        .find(|st| norm(st.as_str()) == wanted)
+        .map_or_else(|| name.to_string(), |st| st.as_str().to_string())
+}
+
+fn instance_patch(p: PatchRow) -> InstancePatch {
+    InstancePatch {
+        kb_id: p.kb_id,
+        title: p.title,
+        classification: p.classification,
+        severity: p.severity,
+        state: p.state,
+        compliance_level: p.compliance_level,
+        installed_time: p.installed_time,
+        cve_ids: p.cve_ids,
+    }
+}
+
+/// Checks that the node is registered (`InvalidInstanceId` otherwise).
+async fn check_node(core: &Core, instance_id: &str) -> ServiceResult<()> {
+    if crate::nodes::store::credentials(core.db().pool(), instance_id)
+        .await?
+        .is_none()
+    {
+        return Err(ServiceError::not_found(format!(
+            "{instance_id} is not a registered managed node."
+        ))
+        .with_exception("InvalidInstanceId"));
+    }
+    Ok(())
 }
 
 /// DescribeInstancePatches (viewer): a node's reported patches; filters
@@ -356,54 +402,173 @@ pub async fn describe_instance_patches(
         &format!("managed-instance/{instance_id}"),
     )
     .await?;
+    let mut selection = PatchSelection::default();
     for f in filters {
-        if !matches!(
-            f.key.as_str(),
-            "Classification" | "KBId" | "Severity" | "State"
-        ) {
-            return Err(invalid_filter(format!(
-                "{:?} is not a filter key: use Classification, KBId, Severity or State.",
-                f.key
-            )));
+        let values = f.values.clone();
+        match f.key.as_str() {
+            "Classification" => selection.classifications.extend(values),
+            "KBId" => selection.kb_ids.extend(values),
+            "Severity" => selection
+                .severities_lower
+                .extend(values.iter().map(|v| v.to_lowercase())),
+            "State" => selection
+                .states
+                .extend(values.iter().map(|v| state_spelling(v))),
+            _ => {
+                return Err(invalid_filter(format!(
+                    "{:?} is not a filter key: use Classification, KBId, Severity or State.",
+                    f.key
+                )))
+            }
         }
     }
-    if crate::nodes::store::credentials(core.db().pool(), instance_id)
-        .await?
-        .is_none()
-    {
-        return Err(ServiceError::not_found(format!(
-            "{instance_id} is not a registered managed node."
-        ))
-        .with_exception("InvalidInstanceId"));
-    }
+    check_node(core, instance_id).await?;
     let limit = paging::max_results(max_results, DEFAULT_PAGE, 10..=100)?;
     let scope = format!("instance-patches:{instance_id}");
     let offset = paging::offset_of(&scope, next_token)?;
-    let patches: Vec<InstancePatch> = store::patches_of(core.db().pool(), instance_id)
-        .await?
-        .into_iter()
-        .filter(|p| {
-            filters.iter().all(|f| {
-                f.values.iter().any(|v| match f.key.as_str() {
-                    "Classification" => p.classification == *v,
-                    "KBId" => p.kb_id == *v,
-                    "Severity" => p.severity.eq_ignore_ascii_case(v),
-                    _ => same_state(&p.state, v),
-                })
+    let rows =
+        store::patches_page(core.db().pool(), instance_id, &selection, limit + 1, offset).await?;
+    let patches = rows.into_iter().map(instance_patch).collect();
+    Ok(paging::split(patches, &scope, offset, limit))
+}
+
+/// A node's patches for the console (viewer): one page, with the total. Filters
+/// `state` (`Missing`, `InstalledPendingReboot`, `INSTALLED_OTHER`…) and `q` (title
+/// or KB id contains), by KB id.
+pub async fn list_instance_patches(
+    core: &Core,
+    actor: &Actor,
+    instance_id: &str,
+    query: &ListQuery,
+) -> ServiceResult<Page<InstancePatch>> {
+    core.authorize(
+        actor,
+        Role::Viewer,
+        "DescribeInstancePatches",
+        &format!("managed-instance/{instance_id}"),
+    )
+    .await?;
+    check_node(core, instance_id).await?;
+    let selection = PatchSelection {
+        states: query
+            .filter("state")
+            .map(|s| vec![state_spelling(s)])
+            .unwrap_or_default(),
+        text: query.q.clone(),
+        ..PatchSelection::default()
+    };
+    let pool = core.db().pool();
+    let total = store::count_patches(pool, instance_id, &selection).await?;
+    let rows = store::patches_page(
+        pool,
+        instance_id,
+        &selection,
+        i64::from(query.per_page()),
+        query.offset(),
+    )
+    .await?;
+    Ok(Page {
+        items: rows.into_iter().map(instance_patch).collect(),
+        total,
+        page: query.page(),
+        per_page: query.per_page(),
+    })
+}
+
+/// The compliance dashboard's node list (viewer): every registered node — those that
+/// never reported a patch state too, as not scanned — one page with the total.
+/// Filters `status` (`compliant`, `non_compliant`, `not_scanned`), `group` (the
+/// reported patch group) and `q` (node id or name contains); sorts `node` (default),
+/// `name`, `missing`, `time`.
+pub async fn list_node_patch_compliance(
+    core: &Core,
+    actor: &Actor,
+    query: &ListQuery,
+) -> ServiceResult<Page<NodePatchCompliance>> {
+    core.authorize(
+        actor,
+        Role::Viewer,
+        "DescribeInstancePatchStates",
+        "instancepatchstate/*",
+    )
+    .await?;
+    let selection = ComplianceSelection {
+        status: query.filter("status").map(str::to_string),
+        patch_group: query.filter("group").map(str::to_string),
+        text: query.q.clone(),
+    };
+    let order = match query.sort.as_deref() {
+        Some("name") => ComplianceOrder::Name,
+        Some("missing") => ComplianceOrder::Missing,
+        Some("time") => ComplianceOrder::Time,
+        _ => ComplianceOrder::Node,
+    };
+    let pool = core.db().pool();
+    let total = store::count_compliance_nodes(pool, &selection).await?;
+    let rows = store::compliance_nodes(
+        pool,
+        &selection,
+        order,
+        query.desc,
+        i64::from(query.per_page()),
+        query.offset(),
+    )
+    .await?;
+    Ok(Page {
+        items: rows
+            .into_iter()
+            .map(|r| NodePatchCompliance {
+                instance_id: r.instance_id,
+                name: r.name,
+                ping_status: r.ping_status,
+                platform_name: r.platform_name,
+                platform_version: r.platform_version,
+                state: r.state.map(state_of),
             })
-        })
-        .map(|p| InstancePatch {
-            kb_id: p.kb_id,
-            title: p.title,
-            classification: p.classification,
-            severity: p.severity,
-            state: p.state,
-            compliance_level: p.compliance_level,
-            installed_time: p.installed_time,
-            cve_ids: p.cve_ids,
-        })
-        .collect();
-    Ok(paging::page_of(patches, &scope, offset, limit))
+            .collect(),
+        total,
+        page: query.page(),
+        per_page: query.per_page(),
+    })
+}
+
+/// The compliance dashboard's totals over the registered nodes (viewer), and the patch
+/// groups to offer for a scan: the registered ones and the ones nodes reported.
+pub async fn patch_compliance_summary(
+    core: &Core,
+    actor: &Actor,
+) -> ServiceResult<PatchComplianceSummary> {
+    core.authorize(
+        actor,
+        Role::Viewer,
+        "DescribeInstancePatchStates",
+        "instancepatchstate/*",
+    )
+    .await?;
+    let pool = core.db().pool();
+    let t = store::compliance_totals(pool).await?;
+    let mut groups: std::collections::BTreeSet<String> =
+        store::reported_groups(pool).await?.into_iter().collect();
+    groups.extend(
+        store::groups(pool)
+            .await?
+            .into_iter()
+            .map(|g| g.patch_group),
+    );
+    Ok(PatchComplianceSummary {
+        nodes: t.nodes,
+        reporting: t.reporting,
+        not_scanned: t.nodes - t.reporting,
+        compliant: t.compliant,
+        non_compliant: t.non_compliant,
+        missing: t.missing,
+        failed: t.failed,
+        pending_reboot: t.pending_reboot,
+        critical: t.critical,
+        security: t.security,
+        other: t.other,
+        groups: groups.into_iter().collect(),
+    })
 }
 
 /// DescribePatchGroupState (viewer): how many of the group's nodes are in each state.
@@ -461,6 +626,8 @@ mod tests {
             compliance_level: None,
             security,
             advisory_id: None,
+            deployment_status: None,
+            approval_date: None,
         }
     }
 
@@ -506,6 +673,49 @@ mod tests {
         assert_eq!(counts.installed, 1, "installed");
         assert_eq!(counts.missing, 1, "missing");
         assert_eq!(counts.security_non_compliant, 1, "security non-compliant");
+        assert_eq!(rows[1].deployment_status, "");
+        assert_eq!(rows[1].approval_date, None);
+    }
+
+    #[test]
+    fn the_baseline_s_decision_is_kept_with_each_patch() {
+        let mut approved = item("openssl.x86_64", PatchState::Missing, true);
+        approved.deployment_status = Some(PatchDeploymentStatus::Approved);
+        approved.approval_date = Some(time::macros::date!(2024 - 03 - 01));
+        approved.advisory_id = Some("RHSA-2024:1".into());
+        let mut pending = item("curl.x86_64", PatchState::InstalledOther, true);
+        pending.deployment_status = Some(PatchDeploymentStatus::PendingApproval);
+        pending.approval_date = Some(time::macros::date!(2024 - 04 - 01));
+        let t = text(&[
+            PatchReportLine::Header(header()),
+            PatchReportLine::Item(approved),
+            PatchReportLine::Item(pending),
+            PatchReportLine::Counts(PatchCounts::default()),
+        ]);
+        let (_, rows, counts) = parse(&t).unwrap();
+        assert_eq!(counts.missing, 1);
+        assert_eq!(
+            (
+                rows[0].kb_id.as_str(),
+                rows[0].deployment_status.as_str(),
+                rows[0].approval_date,
+                rows[0].advisory_id.as_str()
+            ),
+            (
+                "curl.x86_64",
+                "PENDING_APPROVAL",
+                Some(1_711_929_600_000),
+                ""
+            )
+        );
+        assert_eq!(
+            (
+                rows[1].deployment_status.as_str(),
+                rows[1].approval_date,
+                rows[1].advisory_id.as_str()
+            ),
+            ("APPROVED", Some(1_709_251_200_000), "RHSA-2024:1")
+        );
     }
 
     #[test]
@@ -520,7 +730,12 @@ mod tests {
         let mut garbage = text(&[PatchReportLine::Header(header())]);
         garbage.push_str("{not json}\n");
         assert!(parse(&garbage).is_none());
-        assert!(same_state("InstalledOther", "INSTALLED_OTHER"));
-        assert!(!same_state("Installed", "INSTALLED_OTHER"));
+        assert_eq!(state_spelling("InstalledOther"), "INSTALLED_OTHER");
+        assert_eq!(
+            state_spelling("installed_pending_reboot"),
+            "INSTALLED_PENDING_REBOOT"
+        );
+        assert_eq!(state_spelling("Missing"), "MISSING");
+        assert_eq!(state_spelling("Colour"), "Colour");
     }
 }
