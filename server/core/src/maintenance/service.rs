@@ -256,11 +256,23 @@ fn task_not_found(window_id: &str, id: &str) -> ServiceError {
         .with_exception("DoesNotExistException")
 }
 
-fn mismatch(what: &str) -> ServiceError {
-    ServiceError::validation(format!(
-        "This ClientToken was used with different parameters: use a new token for a new {what}."
-    ))
-    .with_exception("IdempotentParameterMismatch")
+/// The answer to a request whose ClientToken was seen before: the same id for the same
+/// request, IdempotentParameterMismatch for another.
+fn retry_of(
+    existing_hash: &Option<String>,
+    request_hash: &Option<String>,
+    existing_id: String,
+    what: &str,
+) -> ServiceResult<String> {
+    if existing_hash == request_hash {
+        Ok(existing_id)
+    } else {
+        Err(ServiceError::validation(format!(
+            "This ClientToken was used with different parameters: use a new token for a new \
+             {what}."
+        ))
+        .with_exception("IdempotentParameterMismatch"))
+    }
 }
 
 /// `^[a-zA-Z0-9_\-.]{3,128}$` (window, target and task names).
@@ -763,11 +775,12 @@ pub async fn create_maintenance_window(
     });
     if let Some(token) = &client_token {
         if let Some(existing) = store::window_by_client_token(core.db().pool(), token).await? {
-            return if existing.request_hash == request_hash {
-                Ok(existing.window_id)
-            } else {
-                Err(mismatch("maintenance window"))
-            };
+            return retry_of(
+                &existing.request_hash,
+                &request_hash,
+                existing.window_id,
+                "maintenance window",
+            );
         }
     }
     let id = new_window_id();
@@ -801,11 +814,12 @@ pub async fn create_maintenance_window(
         if let (true, Some(token)) = (is_unique_violation(&e), &client_token) {
             drop(tx);
             if let Some(existing) = store::window_by_client_token(core.db().pool(), token).await? {
-                return if existing.request_hash == request_hash {
-                    Ok(existing.window_id)
-                } else {
-                    Err(mismatch("maintenance window"))
-                };
+                return retry_of(
+                    &existing.request_hash,
+                    &request_hash,
+                    existing.window_id,
+                    "maintenance window",
+                );
             }
         }
         return Err(e.into());
@@ -1103,11 +1117,12 @@ pub async fn register_target_with_maintenance_window(
         ])
     });
     let answer = |existing: TargetRow| {
-        if existing.request_hash == request_hash {
-            Ok(existing.window_target_id)
-        } else {
-            Err(mismatch("target"))
-        }
+        retry_of(
+            &existing.request_hash,
+            &request_hash,
+            existing.window_target_id,
+            "target",
+        )
     };
     if let Some(token) = &input.client_token {
         if let Some(existing) = store::target_by_client_token(core.db().pool(), token).await? {
@@ -1391,11 +1406,12 @@ pub async fn register_task_with_maintenance_window(
         ])
     });
     let answer = |existing: TaskRow| {
-        if existing.request_hash == request_hash {
-            Ok(existing.window_task_id)
-        } else {
-            Err(mismatch("task"))
-        }
+        retry_of(
+            &existing.request_hash,
+            &request_hash,
+            existing.window_task_id,
+            "task",
+        )
     };
     if let Some(token) = &input.client_token {
         if let Some(existing) = store::task_by_client_token(core.db().pool(), token).await? {

@@ -809,6 +809,15 @@ pub async fn invocations<'e, E: Executor<'e, Database = Any>>(
     .collect()
 }
 
+/// `'A', 'B'` for an `IN (…)` of fixed status names (never user input).
+fn quoted(statuses: &[&str]) -> String {
+    statuses
+        .iter()
+        .map(|s| format!("'{s}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Moves an execution from one of `from` to `to` (with its details, and its end time
 /// when over); false when it was not in `from` (someone else moved it).
 pub async fn set_execution_status<'e, E: Executor<'e, Database = Any>>(
@@ -819,11 +828,7 @@ pub async fn set_execution_status<'e, E: Executor<'e, Database = Any>>(
     details: &str,
     end_time: Option<i64>,
 ) -> Result<bool, sqlx::Error> {
-    let list = from
-        .iter()
-        .map(|s| format!("'{s}'"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = quoted(from);
     let r = sqlx::query(&format!(
         "UPDATE maintenance_window_executions SET status = $1, status_details = $2, end_time = \
          $3 WHERE window_execution_id = $4 AND status IN ({list})"
@@ -847,11 +852,7 @@ pub async fn set_task_status<'e, E: Executor<'e, Database = Any>>(
     start_time: Option<i64>,
     end_time: Option<i64>,
 ) -> Result<bool, sqlx::Error> {
-    let list = from
-        .iter()
-        .map(|s| format!("'{s}'"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = quoted(from);
     let r = sqlx::query(&format!(
         "UPDATE maintenance_window_execution_tasks SET status = $1, status_details = $2, \
          start_time = COALESCE($3, start_time), end_time = $4 WHERE task_execution_id = $5 AND \
@@ -879,11 +880,7 @@ pub async fn set_invocation_status<'e, E: Executor<'e, Database = Any>>(
     start_time: Option<i64>,
     end_time: Option<i64>,
 ) -> Result<bool, sqlx::Error> {
-    let list = from
-        .iter()
-        .map(|s| format!("'{s}'"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = quoted(from);
     let r = sqlx::query(&format!(
         "UPDATE maintenance_window_execution_task_invocations SET status = $1, status_details = \
          $2, execution_id = COALESCE($3, execution_id), start_time = COALESCE($4, start_time), \
