@@ -1362,3 +1362,242 @@ async fn overlapping_runs_are_skipped_and_cancel_and_cutoff_stop_running_tasks()
         srv.stop().await;
     }
 }
+
+#[tokio::test]
+async fn runs_missed_while_the_server_was_down_run_on_start_up_only_before_their_cutoff() {
+    for db in TestDb::all().await {
+        let start = time::OffsetDateTime::now_utc()
+            .replace_millisecond(0)
+            .expect("ms");
+        let clock = ManualClock::new(start);
+        let mut srv = TestServer::start_with_clock(db, Arc::new(clock.clone())).await;
+        let key = srv.user_with_key("ops", Role::Operator).await;
+        let ssm = srv.ssm_at(
+            &key.access_key_id,
+            &key.secret_access_key,
+            Some(std::time::SystemTime::from(start)),
+        );
+        let daily = |name: &'static str, duration: i32| {
+            let ssm = ssm.clone();
+            async move {
+                ssm.create_maintenance_window()
+                    .name(name)
+                    .schedule("rate(1 day)")
+                    .duration(duration)
+                    .cutoff(1)
+                    .allow_unassociated_targets(true)
+                    .send()
+                    .await
+                    .expect("create")
+                    .window_id()
+                    .expect("id")
+                    .to_string()
+            }
+        };
+        // Both are due a day from now. Short's cutoff is an hour after that, long's
+        // three hours.
+        let short = daily("short", 2).await;
+        let long = daily("long", 4).await;
+
+        // The server is down from now until 90 minutes past the due time.
+        srv.halt().await;
+        let later = time::Duration::days(1) + time::Duration::minutes(90);
+        clock.advance(later);
+        srv.resume().await;
+        let ssm = srv.ssm_at(
+            &key.access_key_id,
+            &key.secret_access_key,
+            Some(std::time::SystemTime::from(start + later)),
+        );
+
+        let skipped = wait_execution_over(&ssm, &short).await;
+        assert_eq!(
+            skipped.status().map(|s| s.as_str()),
+            Some("TIMED_OUT"),
+            "{skipped:?}"
+        );
+        assert!(
+            skipped
+                .status_details()
+                .unwrap_or_default()
+                .starts_with("Skipped: no Bosun server ran"),
+            "{skipped:?}"
+        );
+        let ran = wait_execution_over(&ssm, &long).await;
+        assert_eq!(ran.status().map(|s| s.as_str()), Some("SUCCESS"), "{ran:?}");
+        // Both executions belong to the run that was due, not to the start-up time.
+        for x in [&skipped, &ran] {
+            let got = ssm
+                .get_maintenance_window_execution()
+                .window_execution_id(x.window_execution_id().expect("id"))
+                .send()
+                .await
+                .expect("execution");
+            let started = got.start_time().expect("start").as_secs_f64();
+            assert!(
+                started >= (start + later).unix_timestamp() as f64,
+                "{got:?}"
+            );
+        }
+        for w in [&short, &long] {
+            let xs = ssm
+                .describe_maintenance_window_executions()
+                .window_id(w)
+                .send()
+                .await
+                .expect("executions");
+            assert_eq!(xs.window_executions().len(), 1, "{xs:?}");
+            // The next run is the day after.
+            let next = ssm
+                .get_maintenance_window()
+                .window_id(w)
+                .send()
+                .await
+                .expect("window")
+                .next_execution_time()
+                .expect("next")
+                .to_string();
+            let f = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
+            let expected = (start + time::Duration::days(2)).format(&f).expect("format");
+            assert!(next.starts_with(&expected), "{next} vs {expected}");
+        }
+        srv.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_server_restart_during_an_execution_neither_loses_nor_repeats_its_commands() {
+    use common::agent::{activation, register, run_agent, stop_agent, temp_dir, wait_online};
+    let _ = common::agent::agent_binary();
+    for db in TestDb::all().await {
+        let start = time::OffsetDateTime::now_utc()
+            .replace_millisecond(0)
+            .expect("ms");
+        let clock = ManualClock::new(start);
+        let mut srv = TestServer::start_with_clock(db, Arc::new(clock.clone())).await;
+        let key = srv.user_with_key("ops", Role::Operator).await;
+        let ssm = srv.ssm_at(
+            &key.access_key_id,
+            &key.secret_access_key,
+            Some(std::time::SystemTime::from(start)),
+        );
+        let base = temp_dir("mw-restart");
+        let a = activation(&srv).await;
+        let dir = base.join("state");
+        let node = register(&srv, &a, &dir).await;
+        let mut agent = run_agent(&dir, &[]);
+        wait_online(&srv, &node).await;
+        let marker = base.join("runs");
+        let due = start + time::Duration::seconds(3);
+        let window = ssm
+            .create_maintenance_window()
+            .name("restart")
+            .schedule(at_expression(due))
+            .duration(1)
+            .cutoff(0)
+            .allow_unassociated_targets(true)
+            .send()
+            .await
+            .expect("create")
+            .window_id()
+            .expect("id")
+            .to_string();
+        // Two tasks: the first runs across the restart, the second starts after it.
+        for (priority, script) in [
+            (
+                1,
+                format!(
+                    "echo first >> {m}; echo started; while [ ! -e {m}.go ]; do sleep 0.1; done; echo done",
+                    m = marker.display()
+                ),
+            ),
+            (2, format!("echo second >> {}", marker.display())),
+        ] {
+            ssm.register_task_with_maintenance_window()
+                .window_id(&window)
+                .task_arn("AWS-RunShellScript")
+                .task_type(MaintenanceWindowTaskType::RunCommand)
+                .targets(target("InstanceIds", &[&node]))
+                .priority(priority)
+                .max_concurrency("1")
+                .max_errors("0")
+                .task_invocation_parameters(
+                    MaintenanceWindowTaskInvocationParameters::builder()
+                        .run_command(
+                            MaintenanceWindowRunCommandParameters::builder()
+                                .parameters("commands", vec![script])
+                                .build(),
+                        )
+                        .build(),
+                )
+                .send()
+                .await
+                .expect("task");
+        }
+        clock.advance(time::Duration::seconds(4));
+        let ssm = srv.ssm_at(
+            &key.access_key_id,
+            &key.secret_access_key,
+            Some(std::time::SystemTime::from(start + time::Duration::seconds(4))),
+        );
+        // The first task's command is running on the node.
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+        let command = loop {
+            let listed = ssm.list_commands().send().await.expect("commands");
+            if let Some(c) = listed.commands().first() {
+                let id = c.command_id().expect("id").to_string();
+                let inv = ssm
+                    .get_command_invocation()
+                    .command_id(&id)
+                    .instance_id(&node)
+                    .send()
+                    .await;
+                if inv
+                    .ok()
+                    .and_then(|i| i.standard_output_content().map(|s| s.contains("started")))
+                    == Some(true)
+                {
+                    break id;
+                }
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{listed:?}");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        };
+
+        // The server stops and comes back; the command finishes while it is down.
+        srv.halt().await;
+        std::fs::write(format!("{}.go", marker.display()), b"").expect("go");
+        srv.resume().await;
+
+        let x = wait_execution_over(&ssm, &window).await;
+        assert_eq!(x.status().map(|s| s.as_str()), Some("SUCCESS"), "{x:?}");
+        let out = ssm
+            .get_command_invocation()
+            .command_id(&command)
+            .instance_id(&node)
+            .send()
+            .await
+            .expect("invocation");
+        assert_eq!(
+            out.standard_output_content().unwrap_or_default().trim(),
+            "started\ndone"
+        );
+        // Each task ran once on the node, in order; two commands in all.
+        assert_eq!(
+            std::fs::read_to_string(&marker).expect("marker"),
+            "first\nsecond\n"
+        );
+        let listed = ssm.list_commands().send().await.expect("commands");
+        assert_eq!(listed.commands().len(), 2, "{listed:?}");
+        let xs = ssm
+            .describe_maintenance_window_executions()
+            .window_id(&window)
+            .send()
+            .await
+            .expect("executions");
+        assert_eq!(xs.window_executions().len(), 1, "{xs:?}");
+        stop_agent(&mut agent).await;
+        let _ = std::fs::remove_dir_all(&base);
+        srv.stop().await;
+    }
+}

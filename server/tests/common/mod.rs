@@ -179,12 +179,25 @@ impl TestServer {
     /// Stops the HTTP server and starts it again on the same address and database
     /// (a server restart, as agents see it).
     pub async fn restart(&mut self) {
+        self.halt().await;
+        self.resume().await;
+    }
+
+    /// Stops the server (HTTP, agent links and background loops such as the
+    /// maintenance window scheduler) and keeps its database: [`Self::resume`] starts it
+    /// again, as a server process that was down for a while.
+    pub async fn halt(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
+    }
+
+    /// Starts a halted server again on the same address and database.
+    pub async fn resume(&mut self) {
+        assert!(self.task.is_none(), "resume: the server is running");
         let listener = tokio::net::TcpListener::bind(self.addr)
             .await
             .expect("bind the same address again");
