@@ -525,7 +525,8 @@ async fn install_reboots_when_needed_and_the_command_ends_after_the_agent_is_bac
             stdout.contains("Installed 2 of 2 approved patches.")
                 && stdout.contains("rebooting the node (exit code 3010)")
                 && stdout.contains("asked by bosun-kern")
-                && stdout.contains("The node rebooted"),
+                && stdout.contains("The node rebooted")
+                && stdout.contains("Before the reboot the install upgraded 2 patches."),
             "{stdout}"
         );
         // Once, in order: the install's output before the reboot, the rescan after.

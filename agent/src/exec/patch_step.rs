@@ -488,7 +488,17 @@ async fn after_reboot<T: From<OutputChunk>>(
     let rebooted = reboot
         .boot_time
         .is_some_and(|b| b.unix_timestamp() * 1000 >= resume.requested_at - 1000);
-    let mut text = if rebooted {
+    let mut text = format!(
+        "Before the reboot the install upgraded {} patch{}{}.\n",
+        carried.installed,
+        if carried.installed == 1 { "" } else { "es" },
+        if carried.failed.is_empty() {
+            String::new()
+        } else {
+            format!("; {} did not reach its version", carried.failed.len())
+        }
+    );
+    text += &if rebooted {
         format!(
             "The node rebooted (up since {}) and the agent is back: scanned again.\n",
             reboot
