@@ -1601,3 +1601,215 @@ async fn a_server_restart_during_an_execution_neither_loses_nor_repeats_its_comm
         srv.stop().await;
     }
 }
+
+#[tokio::test]
+async fn at_the_cutoff_continue_task_runs_on_and_nothing_starts_after_the_window_ends() {
+    use common::agent::{activation, register, run_agent, stop_agent, temp_dir, wait_online};
+    let _ = common::agent::agent_binary();
+    for db in TestDb::all().await {
+        let start = time::OffsetDateTime::now_utc()
+            .replace_millisecond(0)
+            .expect("ms");
+        let clock = ManualClock::new(start);
+        let srv = TestServer::start_with_clock(db, Arc::new(clock.clone())).await;
+        let key = srv.user_with_key("ops", Role::Operator).await;
+        let client = |offset: time::Duration| {
+            srv.ssm_at(
+                &key.access_key_id,
+                &key.secret_access_key,
+                Some(std::time::SystemTime::from(start + offset)),
+            )
+        };
+        let ssm = client(time::Duration::ZERO);
+        // Two registered nodes whose agents are not running yet: commands wait.
+        let base = temp_dir("mw-continue");
+        let mut nodes = Vec::new();
+        for n in 0..2 {
+            let a = activation(&srv).await;
+            let dir = base.join(format!("node{n}"));
+            nodes.push((register(&srv, &a, &dir).await, dir));
+        }
+        let window = ssm
+            .create_maintenance_window()
+            .name("bounded")
+            .schedule("rate(1 day)")
+            .duration(2)
+            .cutoff(1)
+            .allow_unassociated_targets(true)
+            .send()
+            .await
+            .expect("create")
+            .window_id()
+            .expect("id")
+            .to_string();
+        let ids: Vec<&str> = nodes.iter().map(|(n, _)| n.as_str()).collect();
+        for (priority, max_concurrency) in [(1, "1"), (2, "2")] {
+            ssm.register_task_with_maintenance_window()
+                .window_id(&window)
+                .task_arn("AWS-RunShellScript")
+                .task_type(MaintenanceWindowTaskType::RunCommand)
+                .targets(target("InstanceIds", &ids))
+                .priority(priority)
+                .max_concurrency(max_concurrency)
+                .max_errors("0")
+                .cutoff_behavior(MaintenanceWindowTaskCutoffBehavior::ContinueTask)
+                .task_invocation_parameters(
+                    MaintenanceWindowTaskInvocationParameters::builder()
+                        .run_command(
+                            MaintenanceWindowRunCommandParameters::builder()
+                                .parameters("commands", vec!["echo ran".into()])
+                                .timeout_seconds(2_592_000)
+                                .build(),
+                        )
+                        .build(),
+                )
+                .send()
+                .await
+                .expect("task");
+        }
+        let tasks_of = |ssm: aws_sdk_ssm::Client, xid: String| async move {
+            let tasks = ssm
+                .describe_maintenance_window_execution_tasks()
+                .window_execution_id(&xid)
+                .send()
+                .await
+                .expect("tasks");
+            let mut out = Vec::new();
+            for t in tasks.window_execution_task_identities() {
+                let invs = ssm
+                    .describe_maintenance_window_execution_task_invocations()
+                    .window_execution_id(&xid)
+                    .task_id(t.task_execution_id().expect("id"))
+                    .send()
+                    .await
+                    .expect("invocations");
+                out.push((
+                    t.clone(),
+                    invs.window_execution_task_invocation_identities().to_vec(),
+                ));
+            }
+            out
+        };
+        // Due: the first task starts one invocation (MaxConcurrency 1).
+        clock.advance(time::Duration::days(1));
+        let ssm = client(time::Duration::days(1));
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+        let xid = loop {
+            let xs = ssm
+                .describe_maintenance_window_executions()
+                .window_id(&window)
+                .send()
+                .await
+                .expect("executions");
+            if let Some(x) = xs.window_executions().first() {
+                let xid = x.window_execution_id().expect("id").to_string();
+                let tasks = tasks_of(ssm.clone(), xid.clone()).await;
+                if tasks[0].1.iter().any(|i| i.execution_id().is_some()) {
+                    break xid;
+                }
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{xs:?}");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        };
+
+        // The cutoff: the second task never starts; the first goes on.
+        clock.advance(time::Duration::minutes(61));
+        let ssm = client(time::Duration::days(1) + time::Duration::minutes(61));
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let tasks = tasks_of(ssm.clone(), xid.clone()).await;
+            if tasks[1].0.status().map(|s| s.as_str()) == Some("CANCELLED") {
+                assert_eq!(
+                    tasks[1].0.status_details(),
+                    Some("Not started: the window reached its cutoff.")
+                );
+                assert_eq!(tasks[0].0.status().map(|s| s.as_str()), Some("IN_PROGRESS"));
+                let statuses: Vec<_> = tasks[0]
+                    .1
+                    .iter()
+                    .map(|i| i.status().map(|s| s.as_str().to_string()))
+                    .collect();
+                assert!(
+                    statuses.contains(&Some("IN_PROGRESS".into()))
+                        && statuses.contains(&Some("PENDING".into())),
+                    "{statuses:?}"
+                );
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{tasks:?}");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+
+        // The window's end: the waiting invocation never starts.
+        clock.advance(time::Duration::minutes(60));
+        let ssm = client(time::Duration::days(1) + time::Duration::minutes(121));
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+        let running = loop {
+            let tasks = tasks_of(ssm.clone(), xid.clone()).await;
+            let invs = &tasks[0].1;
+            if let Some(never) = invs
+                .iter()
+                .find(|i| i.status().map(|s| s.as_str()) == Some("CANCELLED"))
+            {
+                assert_eq!(never.status_details(), Some("Not started: the window ended."));
+                assert_eq!(never.execution_id(), None);
+                break invs
+                    .iter()
+                    .find(|i| i.status().map(|s| s.as_str()) == Some("IN_PROGRESS"))
+                    .expect("the running one")
+                    .clone();
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{tasks:?}");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        };
+        // Its command still waits for its node (CONTINUE_TASK): the node comes online
+        // and runs it.
+        let command = running.execution_id().expect("command").to_string();
+        let listed = ssm
+            .list_commands()
+            .command_id(&command)
+            .send()
+            .await
+            .expect("command");
+        assert_eq!(
+            listed.commands()[0].status().map(|s| s.as_str()),
+            Some("Pending")
+        );
+        let target = ssm
+            .list_command_invocations()
+            .command_id(&command)
+            .send()
+            .await
+            .expect("command invocations");
+        let target = target.command_invocations()[0]
+            .instance_id()
+            .expect("node")
+            .to_string();
+        let (node, dir) = nodes
+            .iter()
+            .find(|(n, _)| *n == target)
+            .expect("its node");
+        let mut agent = run_agent(dir, &[]);
+        wait_online(&srv, node).await;
+        let x = wait_execution_over(&ssm, &window).await;
+        assert_eq!(x.status().map(|s| s.as_str()), Some("TIMED_OUT"), "{x:?}");
+        let tasks = tasks_of(ssm.clone(), xid.clone()).await;
+        assert_eq!(tasks[0].0.status().map(|s| s.as_str()), Some("TIMED_OUT"));
+        assert_eq!(
+            tasks[0].0.status_details(),
+            Some("1 of 2 invocations did not start before the window ended.")
+        );
+        let out = ssm
+            .get_command_invocation()
+            .command_id(&command)
+            .instance_id(node)
+            .send()
+            .await
+            .expect("invocation");
+        assert_eq!(out.status().map(|s| s.as_str()), Some("Success"));
+        assert_eq!(out.standard_output_content(), Some("ran\n"));
+        stop_agent(&mut agent).await;
+        let _ = std::fs::remove_dir_all(&base);
+        srv.stop().await;
+    }
+}

@@ -14,6 +14,8 @@
 //! - **Driving** ([`advance`]), idempotent, from the stored state each time: refresh
 //!   running invocations from their Run Command commands; at the cutoff (or on cancel)
 //!   tasks not started are cancelled and CANCEL_TASK tasks' commands are cancelled;
+//!   at the window's end (its duration) a CONTINUE_TASK task's running commands go on
+//!   but its invocations not started yet never start (the task ends TIMED_OUT);
 //!   start the next priority group when every lower one is over (equal priorities in
 //!   parallel), one invocation per node with the pseudo-parameters filled in; start
 //!   invocations within the task's MaxConcurrency until its errors exceed MaxErrors;
@@ -40,6 +42,8 @@ const HOUR_MS: i64 = 3600 * 1000;
 /// An invocation marked started whose command has no id after this long was lost
 /// between the mark and the send (the server stopped).
 const SEND_GRACE_MS: i64 = 60_000;
+/// Why an invocation of a CONTINUE_TASK task never started.
+const WINDOW_ENDED: &str = "Not started: the window ended.";
 
 /// Starts the scheduler loop of this replica.
 pub fn spawn(core: &Core) -> tokio::task::JoinHandle<()> {
@@ -253,6 +257,7 @@ pub async fn advance(core: &Core, window_execution_id: &str) -> ServiceResult<()
     let actor = system_actor(&x.window_id);
     let cancelling = x.status == "CANCELLING";
     let past_cutoff = now >= x.cutoff_at;
+    let past_end = now >= x.ends_at;
 
     // 1. Running invocations take their commands' ends.
     for t in store::execution_tasks(pool, window_execution_id).await? {
@@ -361,6 +366,24 @@ pub async fn advance(core: &Core, window_execution_id: &str) -> ServiceResult<()
                     _ => {}
                 }
             }
+        } else if t.status == "IN_PROGRESS" && past_end {
+            // CONTINUE_TASK: running commands go on, but nothing new starts after
+            // the window's end.
+            for inv in store::invocations(pool, &t.task_execution_id).await? {
+                if inv.status == "PENDING" {
+                    store::set_invocation_status(
+                        pool,
+                        &inv.invocation_id,
+                        &["PENDING"],
+                        "CANCELLED",
+                        WINDOW_ENDED,
+                        None,
+                        None,
+                        Some(now),
+                    )
+                    .await?;
+                }
+            }
         }
     }
 
@@ -404,6 +427,10 @@ pub async fn advance(core: &Core, window_execution_id: &str) -> ServiceResult<()
             continue;
         }
         let count = |s: &str| invs.iter().filter(|i| i.status == s).count();
+        let unstarted = invs
+            .iter()
+            .filter(|i| i.status == "CANCELLED" && i.status_details == WINDOW_ENDED)
+            .count();
         let (to, why) = if invs.is_empty() {
             ("SUCCESS", "No node matched the task's targets.".to_string())
         } else if t.status == "CANCELLING" {
@@ -411,15 +438,22 @@ pub async fn advance(core: &Core, window_execution_id: &str) -> ServiceResult<()
                 "CANCELLED",
                 t.status_details.replace("Cancelling", "Cancelled"),
             )
-        } else if count("TIMED_OUT") > 0 {
-            (
-                "TIMED_OUT",
-                format!(
-                    "{} of {} invocations timed out.",
+        } else if count("TIMED_OUT") > 0 || unstarted > 0 {
+            let mut why = Vec::new();
+            if count("TIMED_OUT") > 0 {
+                why.push(format!(
+                    "{} of {} invocations timed out",
                     count("TIMED_OUT"),
                     invs.len()
-                ),
-            )
+                ));
+            }
+            if unstarted > 0 {
+                why.push(format!(
+                    "{unstarted} of {} invocations did not start before the window ended",
+                    invs.len()
+                ));
+            }
+            ("TIMED_OUT", format!("{}.", why.join("; ")))
         } else if count("FAILED") > 0 || count("CANCELLED") > 0 {
             (
                 "FAILED",
