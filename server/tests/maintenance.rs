@@ -1458,7 +1458,9 @@ async fn runs_missed_while_the_server_was_down_run_on_start_up_only_before_their
                 .expect("next")
                 .to_string();
             let f = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
-            let expected = (start + time::Duration::days(2)).format(&f).expect("format");
+            let expected = (start + time::Duration::days(2))
+                .format(&f)
+                .expect("format");
             assert!(next.starts_with(&expected), "{next} vs {expected}");
         }
         srv.stop().await;
@@ -1538,7 +1540,9 @@ async fn a_server_restart_during_an_execution_neither_loses_nor_repeats_its_comm
         let ssm = srv.ssm_at(
             &key.access_key_id,
             &key.secret_access_key,
-            Some(std::time::SystemTime::from(start + time::Duration::seconds(4))),
+            Some(std::time::SystemTime::from(
+                start + time::Duration::seconds(4),
+            )),
         );
         // The first task's command is running on the node.
         let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
@@ -1751,7 +1755,10 @@ async fn at_the_cutoff_continue_task_runs_on_and_nothing_starts_after_the_window
                 .iter()
                 .find(|i| i.status().map(|s| s.as_str()) == Some("CANCELLED"))
             {
-                assert_eq!(never.status_details(), Some("Not started: the window ended."));
+                assert_eq!(
+                    never.status_details(),
+                    Some("Not started: the window ended.")
+                );
                 assert_eq!(never.execution_id(), None);
                 break invs
                     .iter()
@@ -1785,10 +1792,7 @@ async fn at_the_cutoff_continue_task_runs_on_and_nothing_starts_after_the_window
             .instance_id()
             .expect("node")
             .to_string();
-        let (node, dir) = nodes
-            .iter()
-            .find(|(n, _)| *n == target)
-            .expect("its node");
+        let (node, dir) = nodes.iter().find(|(n, _)| *n == target).expect("its node");
         let mut agent = run_agent(dir, &[]);
         wait_online(&srv, node).await;
         let x = wait_execution_over(&ssm, &window).await;
