@@ -27,6 +27,10 @@ use crate::pages::{
     fleet::FleetPage,
     home::HomePage,
     login::LoginPage,
+    maintenance::MaintenanceWindowsPage,
+    maintenance_execution::MaintenanceExecutionPage,
+    maintenance_form::{EditMaintenanceWindowPage, NewMaintenanceWindowPage},
+    maintenance_window::MaintenanceWindowPage,
     node::NodePage,
     not_found::NotFound,
     parameter::ParameterPageView,
@@ -104,6 +108,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/parameters") view=ParametersPage ssr=SsrMode::Async />
                     <Route path=path!("/parameters/new") view=NewParameterPage ssr=SsrMode::Async />
                     <Route path=path!("/parameters/view") view=ParameterPageView ssr=SsrMode::Async />
+                    <Route path=path!("/maintenance") view=MaintenanceWindowsPage ssr=SsrMode::Async />
+                    <Route path=path!("/maintenance/new") view=NewMaintenanceWindowPage ssr=SsrMode::Async />
+                    <Route path=path!("/maintenance/:id") view=MaintenanceWindowPage ssr=SsrMode::Async />
+                    <Route path=path!("/maintenance/:id/edit") view=EditMaintenanceWindowPage ssr=SsrMode::Async />
+                    <Route path=path!("/maintenance/:id/executions/:exec") view=MaintenanceExecutionPage ssr=SsrMode::Async />
                     <Route path=path!("/patch/baselines") view=PatchBaselinesPage ssr=SsrMode::Async />
                     <Route path=path!("/patch/baselines/new") view=NewPatchBaselinePage ssr=SsrMode::Async />
                     <Route path=path!("/patch/baselines/:id") view=PatchBaselinePage ssr=SsrMode::Async />

@@ -56,6 +56,12 @@ pub const NAV: &[NavItem] = &[
         role: Role::Viewer,
     },
     NavItem {
+        path: "/maintenance",
+        label: "Maintenance windows",
+        group: "Operations",
+        role: Role::Viewer,
+    },
+    NavItem {
         path: "/patch/compliance",
         label: "Compliance",
         group: "Patch Manager",
@@ -107,6 +113,13 @@ const PRODUCT_GROUPS: &[&str] = &["Patch Manager"];
 /// patches are reached from the compliance dashboard).
 const SUB_PAGES: &[(&str, &str)] = &[("/patch/nodes", "/patch/compliance")];
 
+/// Sections whose pages nest (a maintenance window, then one of its executions): their
+/// trails name every level, not only the last.
+const DEEP_SECTIONS: &[&str] = &["/maintenance"];
+
+/// Path segments that only group pages and have no page of their own.
+const COLLECTION_SEGMENTS: &[&str] = &["executions"];
+
 /// Whether `path` is `prefix` or below it.
 fn is_under(path: &str, prefix: &str) -> bool {
     path == prefix || path.starts_with(&format!("{prefix}/"))
@@ -135,7 +148,18 @@ pub fn breadcrumbs(path: &str) -> Vec<(String, String)> {
         }
         trail.push((item.path.to_string(), item.label.to_string()));
         let rest = path[base.len()..].trim_matches('/');
-        if let Some(last) = rest.rsplit('/').next().filter(|s| !s.is_empty()) {
+        if DEEP_SECTIONS.contains(&base) {
+            // Every level is a page of its own (a window, then one of its executions),
+            // except the plain collection segments, which have none.
+            let mut href = base.to_string();
+            for seg in rest.split('/').filter(|s| !s.is_empty()) {
+                href.push('/');
+                href.push_str(seg);
+                if !COLLECTION_SEGMENTS.contains(&seg) {
+                    trail.push((href.clone(), seg.to_string()));
+                }
+            }
+        } else if let Some(last) = rest.rsplit('/').next().filter(|s| !s.is_empty()) {
             trail.push((path.to_string(), last.to_string()));
         }
     }
@@ -392,5 +416,23 @@ mod tests {
             ])
         );
         assert_eq!(breadcrumbs("/patch/nodesx"), owned(&[("/", "Overview")]));
+        // A maintenance window's execution names the window too.
+        assert_eq!(
+            breadcrumbs("/maintenance/mw-0123456789abcdef0/executions/e-1"),
+            owned(&[
+                ("/", "Overview"),
+                ("/maintenance", "Maintenance windows"),
+                ("/maintenance/mw-0123456789abcdef0", "mw-0123456789abcdef0"),
+                ("/maintenance/mw-0123456789abcdef0/executions/e-1", "e-1")
+            ])
+        );
+        assert_eq!(
+            breadcrumbs("/maintenance/new"),
+            owned(&[
+                ("/", "Overview"),
+                ("/maintenance", "Maintenance windows"),
+                ("/maintenance/new", "new")
+            ])
+        );
     }
 }

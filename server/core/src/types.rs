@@ -788,3 +788,157 @@ pub struct PatchGroupState {
     pub with_security_non_compliant: i64,
     pub with_other_non_compliant: i64,
 }
+
+// ---------------------------------------------------------------------------------
+// Maintenance windows (console)
+// ---------------------------------------------------------------------------------
+
+/// A maintenance window as the console lists and edits it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaintenanceWindowSummary {
+    pub window_id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub enabled: bool,
+    pub schedule: String,
+    /// IANA name; `None` is UTC.
+    pub schedule_timezone: Option<String>,
+    pub schedule_offset: Option<i32>,
+    /// Hours.
+    pub duration: i32,
+    pub cutoff: i32,
+    pub start_date: Option<String>,
+    pub end_date: Option<String>,
+    pub allow_unassociated_targets: bool,
+    /// The next run, ISO 8601 in the window's zone (AWS's NextExecutionTime).
+    pub next_execution_time: Option<String>,
+    /// The same instant as Unix milliseconds (the console shows it in the viewer's zone).
+    pub next_execution_at: Option<i64>,
+    pub created_at: i64,
+    pub modified_at: i64,
+}
+
+/// One upcoming run of a window.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaintenanceWindowRun {
+    pub window_id: String,
+    pub window_name: String,
+    /// ISO 8601 in the window's zone.
+    pub execution_time: String,
+    pub at_ms: i64,
+}
+
+/// One day of the upcoming-runs calendar.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaintenanceCalendarDay {
+    /// `2026-11-27`, in the calendar's zone.
+    pub date: String,
+    /// `Fri`.
+    pub weekday: String,
+    /// The day's runs in time order (at most [`MaintenanceCalendar::MAX_RUNS_PER_DAY`]).
+    pub runs: Vec<MaintenanceWindowRun>,
+    /// Runs of the day left out beyond that cap.
+    pub more: usize,
+}
+
+/// The runs of every enabled window over the next days, a column per day.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaintenanceCalendar {
+    /// The zone the days are cut in (the viewer's once the browser has said it).
+    pub zone: String,
+    pub days: Vec<MaintenanceCalendarDay>,
+}
+
+impl MaintenanceCalendar {
+    pub const DAYS: usize = 14;
+    pub const MAX_RUNS_PER_DAY: usize = 12;
+}
+
+/// A target registered with a window.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaintenanceWindowTargetInfo {
+    pub window_target_id: String,
+    pub targets: Vec<CommandTarget>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub owner_information: Option<String>,
+}
+
+/// A RUN_COMMAND task of a window, with its Run Command parameters unpacked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaintenanceWindowTaskInfo {
+    pub window_task_id: String,
+    pub task_type: String,
+    /// The document's name (the TaskArn's last part).
+    pub document_name: String,
+    pub priority: i64,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub targets: Vec<CommandTarget>,
+    pub max_concurrency: Option<String>,
+    pub max_errors: Option<String>,
+    pub cutoff_behavior: String,
+    pub parameters: std::collections::BTreeMap<String, Vec<String>>,
+    pub timeout_seconds: Option<i64>,
+    pub comment: Option<String>,
+}
+
+/// One execution of a window.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaintenanceExecutionInfo {
+    pub window_execution_id: String,
+    pub window_id: String,
+    pub status: String,
+    pub status_details: String,
+    pub scheduled_at: i64,
+    pub start_time: i64,
+    pub end_time: Option<i64>,
+}
+
+/// One node's run of an execution's task: a Run Command command.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaintenanceInvocationInfo {
+    pub invocation_id: String,
+    pub resource_id: String,
+    /// The Run Command command, once sent.
+    pub command_id: Option<String>,
+    pub status: String,
+    pub status_details: String,
+    pub start_time: Option<i64>,
+    pub end_time: Option<i64>,
+}
+
+/// A task of an execution with its invocations.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaintenanceExecutionTaskInfo {
+    pub task_execution_id: String,
+    pub window_task_id: String,
+    pub document_name: String,
+    pub priority: i64,
+    pub status: String,
+    pub status_details: String,
+    pub start_time: Option<i64>,
+    pub end_time: Option<i64>,
+    pub invocations: Vec<MaintenanceInvocationInfo>,
+}
+
+/// Everything a window's page shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaintenanceWindowView {
+    pub window: MaintenanceWindowSummary,
+    pub targets: Vec<MaintenanceWindowTargetInfo>,
+    /// By priority (lower first), then id.
+    pub tasks: Vec<MaintenanceWindowTaskInfo>,
+    /// The next runs (at most five).
+    pub upcoming: Vec<MaintenanceWindowRun>,
+    /// The server's clock, Unix ms (the schedule preview's "now" until the browser's).
+    pub now_ms: i64,
+}
+
+/// An execution with its tasks and their invocations (the drill-down).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaintenanceExecutionDetail {
+    pub window_name: String,
+    pub execution: MaintenanceExecutionInfo,
+    pub tasks: Vec<MaintenanceExecutionTaskInfo>,
+}

@@ -16,6 +16,7 @@
 //! (disabled, past its EndDate, a spent `at()`): every write of the schedule fields
 //! recomputes it in the same transaction.
 
+pub mod console;
 pub mod scheduler;
 pub mod service;
 pub mod store;
