@@ -65,6 +65,7 @@ impl AppState {
             .site_addr(args.listen)
             .build();
         let assets = Arc::new(Assets::new(args.site_dir.clone()));
+        assets.warm();
         if !assets.has_bundle() {
             tracing::warn!("the console's wasm bundle is not built into this binary; pages render but do not hydrate (build with `cargo xtask build`)");
         }
