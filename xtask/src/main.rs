@@ -59,8 +59,13 @@ fn run() -> Result<()> {
 }
 
 fn workspace() -> PathBuf {
-    // xtask lives in <workspace>/xtask.
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    // xtask lives in <workspace>/xtask. `cargo run` sets CARGO_MANIFEST_DIR for the
+    // process too: prefer it, since a shared target dir may hold an xtask built from
+    // another checkout of the same sources (cargo then reuses it, baked path and all).
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."))
