@@ -95,8 +95,9 @@ test('output streams live from two real agents, hostile output stays text, and a
     await expect(page.locator(`tr[data-node="${ids[1]}"]`).getByTestId('invocation-status')).toHaveText('Cancelled');
 
     // History lists the commands, newest first (this spec's: other specs run
-    // AWS-RunPatchBaseline on the same server).
-    await gotoHydrated(page, '/commands?document=AWS-RunShellScript');
+    // AWS-RunPatchBaseline as admin, and maintenance windows AWS-RunShellScript as
+    // their window, on the same server).
+    await gotoHydrated(page, `/commands?document=AWS-RunShellScript&user=${ADMIN_USER}`);
     await expect(page.locator('tr[data-command]')).toHaveCount(3);
     await expect(page.locator('tr[data-command]').first()).toContainText('Cancelled');
   } finally {

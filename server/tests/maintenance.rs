@@ -772,6 +772,37 @@ async fn the_schedule_lists_upcoming_runs_and_the_windows_of_a_node() {
     }
 }
 
+/// A server on a manual clock set to now (whole seconds), with an operator's key.
+async fn clocked(
+    db: TestDb,
+) -> (
+    TestServer,
+    ManualClock,
+    time::OffsetDateTime,
+    bosun_core::types::NewAccessKey,
+) {
+    let start = time::OffsetDateTime::now_utc()
+        .replace_millisecond(0)
+        .expect("ms");
+    let clock = ManualClock::new(start);
+    let srv = TestServer::start_with_clock(db, Arc::new(clock.clone())).await;
+    let key = srv.user_with_key("ops", Role::Operator).await;
+    (srv, clock, start, key)
+}
+
+/// An SDK client that signs at `at`: the server's (manual) time, not the machine's.
+fn signing_at(
+    srv: &TestServer,
+    key: &bosun_core::types::NewAccessKey,
+    at: time::OffsetDateTime,
+) -> aws_sdk_ssm::Client {
+    srv.ssm_at(
+        &key.access_key_id,
+        &key.secret_access_key,
+        Some(std::time::SystemTime::from(at)),
+    )
+}
+
 /// Polls the window's executions until one is over (the scheduler has no event for
 /// tests; it runs twice a second).
 async fn wait_execution_over(
@@ -813,17 +844,8 @@ async fn a_due_window_runs_its_tasks_in_priority_order_on_real_agents() {
     use common::agent::{activation, register, run_agent, stop_agent, temp_dir, wait_online};
     let _ = common::agent::agent_binary();
     for db in TestDb::all().await {
-        let start = time::OffsetDateTime::now_utc()
-            .replace_millisecond(0)
-            .expect("ms");
-        let clock = ManualClock::new(start);
-        let srv = TestServer::start_with_clock(db, Arc::new(clock.clone())).await;
-        let key = srv.user_with_key("ops", Role::Operator).await;
-        let ssm = srv.ssm_at(
-            &key.access_key_id,
-            &key.secret_access_key,
-            Some(std::time::SystemTime::from(start)),
-        );
+        let (srv, clock, start, key) = clocked(db).await;
+        let ssm = signing_at(&srv, &key, start);
         let base = temp_dir("mw-agents");
         let mut nodes = Vec::new();
         let mut agents = Vec::new();
@@ -1013,17 +1035,8 @@ async fn a_due_window_runs_its_tasks_in_priority_order_on_real_agents() {
 #[tokio::test]
 async fn runs_missed_while_the_clock_jumped_collapse_into_one_execution() {
     for db in TestDb::all().await {
-        let start = time::OffsetDateTime::now_utc()
-            .replace_millisecond(0)
-            .expect("ms");
-        let clock = ManualClock::new(start);
-        let srv = TestServer::start_with_clock(db, Arc::new(clock.clone())).await;
-        let key = srv.user_with_key("ops", Role::Operator).await;
-        let ssm = srv.ssm_at(
-            &key.access_key_id,
-            &key.secret_access_key,
-            Some(std::time::SystemTime::from(start)),
-        );
+        let (srv, clock, start, key) = clocked(db).await;
+        let ssm = signing_at(&srv, &key, start);
         let window = ssm
             .create_maintenance_window()
             .name("hourly")
@@ -1041,13 +1054,7 @@ async fn runs_missed_while_the_clock_jumped_collapse_into_one_execution() {
         // the latest run, which is still before its cutoff.
         clock.advance(time::Duration::minutes(5 * 60 + 10));
         // A client that signs at the server's new time.
-        let ssm = srv.ssm_at(
-            &key.access_key_id,
-            &key.secret_access_key,
-            Some(std::time::SystemTime::from(
-                start + time::Duration::minutes(5 * 60 + 10),
-            )),
-        );
+        let ssm = signing_at(&srv, &key, start + time::Duration::minutes(5 * 60 + 10));
         let x = wait_execution_over(&ssm, &window).await;
         assert_eq!(x.status().map(|s| s.as_str()), Some("SUCCESS"), "{x:?}");
         assert!(
@@ -1135,19 +1142,8 @@ async fn several_replicas_fire_a_due_window_once_within_a_second() {
 #[tokio::test]
 async fn overlapping_runs_are_skipped_and_cancel_and_cutoff_stop_running_tasks() {
     for db in TestDb::all().await {
-        let start = time::OffsetDateTime::now_utc()
-            .replace_millisecond(0)
-            .expect("ms");
-        let clock = ManualClock::new(start);
-        let srv = TestServer::start_with_clock(db, Arc::new(clock.clone())).await;
-        let key = srv.user_with_key("ops", Role::Operator).await;
-        let client = |offset: time::Duration| {
-            srv.ssm_at(
-                &key.access_key_id,
-                &key.secret_access_key,
-                Some(std::time::SystemTime::from(start + offset)),
-            )
-        };
+        let (srv, clock, start, key) = clocked(db).await;
+        let client = |offset: time::Duration| signing_at(&srv, &key, start + offset);
         let ssm = client(time::Duration::ZERO);
         // A registered node whose agent is not running: its commands wait for it.
         let a = bosun_core::activations::create_activation(
@@ -1366,17 +1362,8 @@ async fn overlapping_runs_are_skipped_and_cancel_and_cutoff_stop_running_tasks()
 #[tokio::test]
 async fn runs_missed_while_the_server_was_down_run_on_start_up_only_before_their_cutoff() {
     for db in TestDb::all().await {
-        let start = time::OffsetDateTime::now_utc()
-            .replace_millisecond(0)
-            .expect("ms");
-        let clock = ManualClock::new(start);
-        let mut srv = TestServer::start_with_clock(db, Arc::new(clock.clone())).await;
-        let key = srv.user_with_key("ops", Role::Operator).await;
-        let ssm = srv.ssm_at(
-            &key.access_key_id,
-            &key.secret_access_key,
-            Some(std::time::SystemTime::from(start)),
-        );
+        let (mut srv, clock, start, key) = clocked(db).await;
+        let ssm = signing_at(&srv, &key, start);
         let daily = |name: &'static str, duration: i32| {
             let ssm = ssm.clone();
             async move {
@@ -1404,11 +1391,7 @@ async fn runs_missed_while_the_server_was_down_run_on_start_up_only_before_their
         let later = time::Duration::days(1) + time::Duration::minutes(90);
         clock.advance(later);
         srv.resume().await;
-        let ssm = srv.ssm_at(
-            &key.access_key_id,
-            &key.secret_access_key,
-            Some(std::time::SystemTime::from(start + later)),
-        );
+        let ssm = signing_at(&srv, &key, start + later);
 
         let skipped = wait_execution_over(&ssm, &short).await;
         assert_eq!(
@@ -1472,17 +1455,8 @@ async fn a_server_restart_during_an_execution_neither_loses_nor_repeats_its_comm
     use common::agent::{activation, register, run_agent, stop_agent, temp_dir, wait_online};
     let _ = common::agent::agent_binary();
     for db in TestDb::all().await {
-        let start = time::OffsetDateTime::now_utc()
-            .replace_millisecond(0)
-            .expect("ms");
-        let clock = ManualClock::new(start);
-        let mut srv = TestServer::start_with_clock(db, Arc::new(clock.clone())).await;
-        let key = srv.user_with_key("ops", Role::Operator).await;
-        let ssm = srv.ssm_at(
-            &key.access_key_id,
-            &key.secret_access_key,
-            Some(std::time::SystemTime::from(start)),
-        );
+        let (mut srv, clock, start, key) = clocked(db).await;
+        let ssm = signing_at(&srv, &key, start);
         let base = temp_dir("mw-restart");
         let a = activation(&srv).await;
         let dir = base.join("state");
@@ -1537,13 +1511,7 @@ async fn a_server_restart_during_an_execution_neither_loses_nor_repeats_its_comm
                 .expect("task");
         }
         clock.advance(time::Duration::seconds(4));
-        let ssm = srv.ssm_at(
-            &key.access_key_id,
-            &key.secret_access_key,
-            Some(std::time::SystemTime::from(
-                start + time::Duration::seconds(4),
-            )),
-        );
+        let ssm = signing_at(&srv, &key, start + time::Duration::seconds(4));
         // The first task's command is running on the node.
         let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
         let command = loop {
@@ -1611,19 +1579,8 @@ async fn at_the_cutoff_continue_task_runs_on_and_nothing_starts_after_the_window
     use common::agent::{activation, register, run_agent, stop_agent, temp_dir, wait_online};
     let _ = common::agent::agent_binary();
     for db in TestDb::all().await {
-        let start = time::OffsetDateTime::now_utc()
-            .replace_millisecond(0)
-            .expect("ms");
-        let clock = ManualClock::new(start);
-        let srv = TestServer::start_with_clock(db, Arc::new(clock.clone())).await;
-        let key = srv.user_with_key("ops", Role::Operator).await;
-        let client = |offset: time::Duration| {
-            srv.ssm_at(
-                &key.access_key_id,
-                &key.secret_access_key,
-                Some(std::time::SystemTime::from(start + offset)),
-            )
-        };
+        let (srv, clock, start, key) = clocked(db).await;
+        let client = |offset: time::Duration| signing_at(&srv, &key, start + offset);
         let ssm = client(time::Duration::ZERO);
         // Two registered nodes whose agents are not running yet: commands wait.
         let base = temp_dir("mw-continue");

@@ -134,13 +134,24 @@ pub async fn list_windows(
     core: &Core,
     actor: &Actor,
 ) -> ServiceResult<Vec<MaintenanceWindowSummary>> {
+    let windows = all_pages(|token| async move {
+        service::describe_maintenance_windows(core, actor, &[], Some(100), token.as_deref()).await
+    })
+    .await?;
+    Ok(windows.iter().map(summary_of).collect())
+}
+
+/// Every page of a Describe operation: `page` is called with each NextToken in turn.
+async fn all_pages<T, F, Fut>(mut page: F) -> ServiceResult<Vec<T>>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = ServiceResult<(Vec<T>, Option<String>)>>,
+{
     let mut out = Vec::new();
-    let mut token: Option<String> = None;
+    let mut token = None;
     loop {
-        let (page, next) =
-            service::describe_maintenance_windows(core, actor, &[], Some(100), token.as_deref())
-                .await?;
-        out.extend(page.iter().map(summary_of));
+        let (items, next) = page(token.take()).await?;
+        out.extend(items);
         match next {
             Some(t) => token = Some(t),
             None => return Ok(out),
@@ -220,10 +231,8 @@ pub async fn window_view(
     window_id: &str,
 ) -> ServiceResult<MaintenanceWindowView> {
     let window = summary_of(&service::get_maintenance_window(core, actor, window_id).await?);
-    let mut targets = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let (page, next) = service::describe_maintenance_window_targets(
+    let targets = all_pages(|token| async move {
+        service::describe_maintenance_window_targets(
             core,
             actor,
             window_id,
@@ -231,23 +240,20 @@ pub async fn window_view(
             Some(100),
             token.as_deref(),
         )
-        .await?;
-        targets.extend(page.into_iter().map(|t| MaintenanceWindowTargetInfo {
-            window_target_id: t.window_target_id,
-            targets: t.targets,
-            name: t.name,
-            description: t.description,
-            owner_information: t.owner_information,
-        }));
-        match next {
-            Some(t) => token = Some(t),
-            None => break,
-        }
-    }
-    let mut tasks = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let (page, next) = service::describe_maintenance_window_tasks(
+        .await
+    })
+    .await?
+    .into_iter()
+    .map(|t| MaintenanceWindowTargetInfo {
+        window_target_id: t.window_target_id,
+        targets: t.targets,
+        name: t.name,
+        description: t.description,
+        owner_information: t.owner_information,
+    })
+    .collect();
+    let mut tasks: Vec<_> = all_pages(|token| async move {
+        service::describe_maintenance_window_tasks(
             core,
             actor,
             window_id,
@@ -255,13 +261,12 @@ pub async fn window_view(
             Some(100),
             token.as_deref(),
         )
-        .await?;
-        tasks.extend(page.iter().map(task_of));
-        match next {
-            Some(t) => token = Some(t),
-            None => break,
-        }
-    }
+        .await
+    })
+    .await?
+    .iter()
+    .map(task_of)
+    .collect();
     in_priority_order(&mut tasks);
     let upcoming = runs_of(core, actor, window_id, None, 5).await?;
     Ok(MaintenanceWindowView {
@@ -323,10 +328,8 @@ pub async fn execution_detail(
         .await
         .map(|w| w.spec.name)
         .unwrap_or_default();
-    let mut tasks = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let (page, next) = service::describe_maintenance_window_execution_tasks(
+    let tasks = all_pages(|token| async move {
+        service::describe_maintenance_window_execution_tasks(
             core,
             actor,
             window_execution_id,
@@ -334,42 +337,36 @@ pub async fn execution_detail(
             Some(100),
             token.as_deref(),
         )
-        .await?;
-        tasks.extend(page);
-        match next {
-            Some(t) => token = Some(t),
-            None => break,
-        }
-    }
+        .await
+    })
+    .await?;
     let mut out = Vec::with_capacity(tasks.len());
     for t in tasks {
-        let mut invocations = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let (page, next) = service::describe_maintenance_window_execution_task_invocations(
+        let task_id = t.task_execution_id.as_str();
+        let invocations = all_pages(|token| async move {
+            service::describe_maintenance_window_execution_task_invocations(
                 core,
                 actor,
                 window_execution_id,
-                &t.task_execution_id,
+                task_id,
                 &[],
                 Some(100),
                 token.as_deref(),
             )
-            .await?;
-            invocations.extend(page.into_iter().map(|i| MaintenanceInvocationInfo {
-                invocation_id: i.invocation_id,
-                resource_id: i.resource_id,
-                command_id: i.execution_id,
-                status: i.status,
-                status_details: i.status_details,
-                start_time: i.start_time,
-                end_time: i.end_time,
-            }));
-            match next {
-                Some(t) => token = Some(t),
-                None => break,
-            }
-        }
+            .await
+        })
+        .await?
+        .into_iter()
+        .map(|i| MaintenanceInvocationInfo {
+            invocation_id: i.invocation_id,
+            resource_id: i.resource_id,
+            command_id: i.execution_id,
+            status: i.status,
+            status_details: i.status_details,
+            start_time: i.start_time,
+            end_time: i.end_time,
+        })
+        .collect();
         out.push(MaintenanceExecutionTaskInfo {
             document_name: service::document_name_of(&t.task_arn).to_string(),
             task_execution_id: t.task_execution_id,
