@@ -34,6 +34,7 @@ struct Inner {
     audit: crate::audit::GroupWriter,
     notifications: crate::notify::Notifications,
     keys: crate::accounts::KeyCache,
+    parameters: crate::parameters::cache::ReadCache,
 }
 
 impl Core {
@@ -56,6 +57,9 @@ impl Core {
             }
             None => stored_account_id(&db, clock.now_ms()).await?,
         };
+        // One writer (SQLite) is what makes the parameter read cache safe.
+        let parameters =
+            crate::parameters::cache::ReadCache::new(db.backend() == crate::db::Backend::Sqlite);
         Ok(Core(Arc::new(Inner {
             db,
             clock,
@@ -69,6 +73,7 @@ impl Core {
             audit: crate::audit::GroupWriter::default(),
             notifications: crate::notify::Notifications::default(),
             keys: crate::accounts::KeyCache::default(),
+            parameters,
         })))
     }
 
@@ -85,6 +90,11 @@ impl Core {
     /// Access keys resolved recently (see `accounts::KeyCache`).
     pub fn key_cache(&self) -> &crate::accounts::KeyCache {
         &self.0.keys
+    }
+
+    /// Parameter versions and pages read recently (see `parameters::cache`).
+    pub fn parameter_cache(&self) -> &crate::parameters::cache::ReadCache {
+        &self.0.parameters
     }
 
     pub fn db(&self) -> &Db {

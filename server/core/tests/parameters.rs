@@ -285,6 +285,10 @@ async fn policies_expire_and_notify_once() {
             .collect();
         assert!(statuses.contains(&("ExpirationNotification".into(), "Finished".into())));
         assert!(statuses.contains(&("Expiration".into(), "Pending".into())));
+        // Read just before it expires (on SQLite the read is kept in memory).
+        parameters::get_parameter(&core, &ops, "/p/temp", false)
+            .await
+            .expect("not expired yet");
         clock.advance(time::Duration::days(2));
         assert_eq!(parameters::sweep(&core).await.expect("expire"), 1);
         let e = parameters::get_parameter(&core, &ops, "/p/temp", false)
@@ -301,6 +305,81 @@ async fn policies_expire_and_notify_once() {
             kinds,
             ["Expired", "ExpirationNotification", "NoChangeNotification"]
         );
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn reads_kept_in_memory_never_outlive_a_change() {
+    for t in TestDb::all().await {
+        let core = testing::core(&t.db).await;
+        assert_eq!(
+            core.parameter_cache().enabled(),
+            t.backend() == bosun_core::db::Backend::Sqlite,
+            "the read cache is only safe with one writer"
+        );
+        let ops = actor(Role::Operator);
+        let value = |core: &bosun_core::Core, name: &'static str| {
+            let core = core.clone();
+            let ops = ops.clone();
+            async move {
+                parameters::get_parameter(&core, &ops, name, false)
+                    .await
+                    .map(|v| v.value)
+                    .map_err(|e| e.exception)
+            }
+        };
+        let page = |core: &bosun_core::Core| {
+            let core = core.clone();
+            let ops = ops.clone();
+            async move {
+                let (page, _) = parameters::get_parameters_by_path(
+                    &core,
+                    &ops,
+                    "/c",
+                    false,
+                    &[],
+                    false,
+                    Some(10),
+                    None,
+                )
+                .await
+                .expect("page");
+                page.into_iter()
+                    .map(|p| format!("{}={}", p.name, p.value))
+                    .collect::<Vec<_>>()
+            }
+        };
+        // Absent, then put: the remembered absence is forgotten.
+        assert_eq!(value(&core, "/c/a").await, Err(Some("ParameterNotFound")));
+        assert!(page(&core).await.is_empty());
+        parameters::put_parameter(&core, &ops, put("/c/a", "one", "String"))
+            .await
+            .expect("put");
+        assert_eq!(value(&core, "/c/a").await, Ok("one".into()));
+        assert_eq!(page(&core).await, ["/c/a=one"]);
+        // Overwritten: both the value and the page show the new version at once.
+        parameters::put_parameter(&core, &ops, put("/c/a", "two", "String"))
+            .await
+            .expect("overwrite");
+        assert_eq!(value(&core, "/c/a").await, Ok("two".into()));
+        assert_eq!(value(&core, "/c/a:1").await, Ok("one".into()));
+        assert_eq!(page(&core).await, ["/c/a=two"]);
+        // A label moved onto version 1 and a new parameter in the path.
+        parameters::label_parameter_version(&core, &ops, "/c/a", Some(1), &["old".into()])
+            .await
+            .expect("label");
+        assert_eq!(value(&core, "/c/a:old").await, Ok("one".into()));
+        parameters::put_parameter(&core, &ops, put("/c/b", "bee", "String"))
+            .await
+            .expect("put b");
+        assert_eq!(page(&core).await, ["/c/a=two", "/c/b=bee"]);
+        // Deleted: gone from GetParameter and from the page.
+        parameters::delete_parameter(&core, &ops, "/c/a")
+            .await
+            .expect("delete");
+        assert_eq!(value(&core, "/c/a").await, Err(Some("ParameterNotFound")));
+        assert_eq!(page(&core).await, ["/c/b=bee"]);
         t.cleanup().await;
     }
 }

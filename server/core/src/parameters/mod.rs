@@ -15,6 +15,7 @@
 //! version does not decrypt. Clear text exists only in memory, on its way to a caller
 //! who asked WithDecryption and may decrypt.
 
+pub mod cache;
 pub mod references;
 pub mod service;
 pub mod store;

@@ -362,7 +362,7 @@ pub async fn put_parameter(
         &format!("version {version} ({ty}, {tier})"),
     )
     .await?;
-    tx.commit().await?;
+    commit(core, tx).await?;
     Ok((version, tier.into()))
 }
 
@@ -378,6 +378,32 @@ fn retained_policies(stored: &str) -> ServiceResult<Vec<super::Policy>> {
     }
     parse_policies(&format!("[{}]", texts.join(",")), i64::MIN)
         .map_err(|e| ServiceError::internal("stored policies", &e.message))
+}
+
+/// Commits a transaction that changed parameters, their versions or labels, and makes
+/// the read cache forget what it holds (also when the commit fails: it may have
+/// happened).
+async fn commit(core: &Core, tx: crate::db::Tx) -> ServiceResult<()> {
+    let done = tx.commit().await;
+    core.parameter_cache().invalidate();
+    done?;
+    Ok(())
+}
+
+/// [`store::get_version`] through the read cache.
+async fn cached_version(
+    core: &Core,
+    name: &str,
+    version: Option<i64>,
+) -> ServiceResult<Option<VersionRow>> {
+    let miss = match core.parameter_cache().version(name, version) {
+        Ok(found) => return Ok(found),
+        Err(miss) => miss,
+    };
+    let row = store::get_version(core.db().pool(), name, version).await?;
+    core.parameter_cache()
+        .put_version(miss, name, version, &row);
+    Ok(row)
 }
 
 /// The stored version a selector names, or the right not-found error.
@@ -397,7 +423,7 @@ async fn select(core: &Core, name: &str, sel: &Selector) -> ServiceResult<Versio
             }
         },
     };
-    match store::get_version(pool, name, version).await? {
+    match cached_version(core, name, version).await? {
         Some(v) => Ok(v),
         None if version.is_some() && store::get(pool, name).await?.is_some() => {
             Err(version_not_found(name, sel))
@@ -794,14 +820,31 @@ pub async fn get_parameters_by_path(
     let after = paging::after_of(&scope, next_token)?;
     let limit = page_size(max_results, MAX_BY_PATH_RESULTS);
     let (selected, next): (Vec<(VersionRow, Selector)>, _) = if filters.is_empty() {
-        let rows = store::latest_under_path(
-            core.db().pool(),
-            &path,
-            recursive,
-            after.as_deref(),
-            limit + 1,
-        )
-        .await?;
+        let rows = match core
+            .parameter_cache()
+            .page(&path, recursive, after.as_deref(), limit + 1)
+        {
+            Ok(rows) => rows,
+            Err(miss) => {
+                let rows = store::latest_under_path(
+                    core.db().pool(),
+                    &path,
+                    recursive,
+                    after.as_deref(),
+                    limit + 1,
+                )
+                .await?;
+                core.parameter_cache().put_page(
+                    miss,
+                    &path,
+                    recursive,
+                    after.as_deref(),
+                    limit + 1,
+                    &rows,
+                );
+                rows
+            }
+        };
         let (rows, next) = paging::split_after(rows, &scope, limit, |v| &v.name);
         (
             rows.into_iter().map(|v| (v, Selector::Latest)).collect(),
@@ -1020,7 +1063,7 @@ async fn delete_parameters_inner(
             invalid.push(n.clone());
         }
     }
-    tx.commit().await?;
+    commit(core, tx).await?;
     Ok((deleted, invalid))
 }
 
@@ -1096,7 +1139,7 @@ pub async fn label_parameter_version(
         )
         .await?;
     }
-    tx.commit().await?;
+    commit(core, tx).await?;
     Ok((invalid, version))
 }
 
@@ -1144,7 +1187,7 @@ pub async fn unlabel_parameter_version(
         )
         .await?;
     }
-    tx.commit().await?;
+    commit(core, tx).await?;
     Ok((removed, invalid))
 }
 
@@ -1261,7 +1304,7 @@ pub async fn sweep(core: &Core) -> ServiceResult<usize> {
             &detail,
         )
         .await?;
-        tx.commit().await?;
+        commit(core, tx).await?;
         if queued.is_some() {
             core.notifications().wake();
         }
@@ -1306,7 +1349,7 @@ pub async fn rewrap_all(core: &Core) -> ServiceResult<u64> {
                 if store::replace_sealed(&mut tx, &name, version, &stored, &new.to_bytes()).await? {
                     moved += 1;
                 }
-                tx.commit().await?;
+                commit(core, tx).await?;
             }
         }
     }
