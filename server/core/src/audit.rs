@@ -104,6 +104,15 @@ async fn group_writer(db: crate::db::Db, mut rx: tokio::sync::mpsc::Receiver<Gro
     // nor for the pool's ping on every release. Dropped on any error and taken again.
     let mut conn: Option<sqlx::AnyConnection> = None;
     while rx.recv_many(&mut batch, 256).await > 0 {
+        // Let the requests that are ready to run add theirs first: one commit for more
+        // records (when nothing else is ready this returns at once).
+        tokio::task::yield_now().await;
+        while batch.len() < 256 {
+            match rx.try_recv() {
+                Ok(g) => batch.push(g),
+                Err(_) => break,
+            }
+        }
         // One multi-row INSERT per chunk, each atomic on its own (no transaction around
         // them: a chunk's waiters learn that chunk's outcome).
         while !batch.is_empty() {
