@@ -77,18 +77,39 @@ impl ReadCache {
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The version `(name, version)` if it was read within [`TTL`] (`Ok(None)`: it was
-    /// read and does not exist), else the miss to store the database's answer with.
-    pub fn version(&self, name: &str, version: Option<i64>) -> Result<Option<VersionRow>, Miss> {
+    /// What `pick` finds, if it was stored within [`TTL`]; else the miss.
+    fn find<V: Clone>(
+        &self,
+        pick: impl FnOnce(&Entries) -> Option<&(Instant, V)>,
+    ) -> Result<V, Miss> {
         let e = self.lock();
         if self.enabled {
-            if let Some((at, row)) = e.versions.get(&(name.to_string(), version)) {
+            if let Some((at, found)) = pick(&e) {
                 if at.elapsed() < TTL {
-                    return Ok(row.clone());
+                    return Ok(found.clone());
                 }
             }
         }
         Err(Miss(e.generation))
+    }
+
+    /// Runs `store` unless the cache is off or a change came in since `miss`.
+    fn keep(&self, miss: Miss, store: impl FnOnce(&mut Entries)) {
+        if !self.enabled {
+            return;
+        }
+        let mut e = self.lock();
+        if e.generation != miss.0 {
+            return;
+        }
+        e.make_room();
+        store(&mut e);
+    }
+
+    /// The version `(name, version)` if it was read within [`TTL`] (`Ok(None)`: it was
+    /// read and does not exist), else the miss to store the database's answer with.
+    pub fn version(&self, name: &str, version: Option<i64>) -> Result<Option<VersionRow>, Miss> {
+        self.find(|e| e.versions.get(&(name.to_string(), version)))
     }
 
     /// Keeps what the database answered for a [`ReadCache::version`] miss, unless a
@@ -100,16 +121,10 @@ impl ReadCache {
         version: Option<i64>,
         row: &Option<VersionRow>,
     ) {
-        if !self.enabled {
-            return;
-        }
-        let mut e = self.lock();
-        if e.generation != miss.0 {
-            return;
-        }
-        e.make_room();
-        e.versions
-            .insert((name.to_string(), version), (Instant::now(), row.clone()));
+        self.keep(miss, |e| {
+            e.versions
+                .insert((name.to_string(), version), (Instant::now(), row.clone()));
+        });
     }
 
     /// A page of latest versions under `path` if it was read within [`TTL`].
@@ -120,21 +135,13 @@ impl ReadCache {
         after: Option<&str>,
         limit: i64,
     ) -> Result<Vec<VersionRow>, Miss> {
-        let e = self.lock();
-        if self.enabled {
-            let key = (
-                path.to_string(),
-                recursive,
-                after.map(str::to_string),
-                limit,
-            );
-            if let Some((at, rows)) = e.pages.get(&key) {
-                if at.elapsed() < TTL {
-                    return Ok(rows.clone());
-                }
-            }
-        }
-        Err(Miss(e.generation))
+        let key = (
+            path.to_string(),
+            recursive,
+            after.map(str::to_string),
+            limit,
+        );
+        self.find(|e| e.pages.get(&key))
     }
 
     /// Keeps a page the database answered for a [`ReadCache::page`] miss, unless a change
@@ -148,21 +155,15 @@ impl ReadCache {
         limit: i64,
         rows: &[VersionRow],
     ) {
-        if !self.enabled {
-            return;
-        }
-        let mut e = self.lock();
-        if e.generation != miss.0 {
-            return;
-        }
-        e.make_room();
-        let key = (
-            path.to_string(),
-            recursive,
-            after.map(str::to_string),
-            limit,
-        );
-        e.pages.insert(key, (Instant::now(), rows.to_vec()));
+        self.keep(miss, |e| {
+            let key = (
+                path.to_string(),
+                recursive,
+                after.map(str::to_string),
+                limit,
+            );
+            e.pages.insert(key, (Instant::now(), rows.to_vec()));
+        });
     }
 
     /// Forgets everything (after any change to parameters, their versions or labels).
