@@ -27,7 +27,8 @@ async function enrolTwo(page: Page): Promise<{ ids: string[]; agents: ChildProce
     ids.push(id);
     agents.push(
       spawn(path.join(prefix, 'bin', 'bosun-agent'), ['run', '--state-dir', path.join(prefix, 'var', 'lib', 'bosun-agent')], {
-        stdio: 'ignore',
+        // The agent's log is kept next to it, and shown if the node does not come Online.
+        stdio: ['ignore', 'ignore', fs.openSync(path.join(prefix, 'agent.log'), 'a')],
       }),
     );
   }
@@ -52,8 +53,13 @@ test('output streams live from two real agents, hostile output stays text, and a
   try {
     // Both nodes online before running.
     await gotoHydrated(page, '/fleet');
-    for (const id of ids) {
-      await expect(page.locator(`tr[data-node="${id}"]`).getByTestId('ping-status')).toHaveText('Online', { timeout: 20_000 });
+    for (const [i, id] of ids.entries()) {
+      try {
+        await expect(page.locator(`tr[data-node="${id}"]`).getByTestId('ping-status')).toHaveText('Online', { timeout: 20_000 });
+      } catch (e) {
+        const log = fs.readFileSync(path.join(dirs[i], 'agent.log'), 'utf8');
+        throw new Error(`${id} did not come Online; its agent's log:\n${log}\n${e}`);
+      }
     }
 
     // line1 is on screen while the command still runs (the issue's script: three lines, a second apart).
