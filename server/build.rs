@@ -31,10 +31,11 @@ fn default_site() -> Option<PathBuf> {
         .ancestors()
         .find(|a| a.file_name().is_some_and(|n| n == profile.as_str()))?;
     let target = profile_dir.parent()?;
-    let target = if target.join("site").is_dir() {
-        target
-    } else {
+    let triple = std::env::var("TARGET").ok()?;
+    let target = if target.file_name().is_some_and(|n| n == triple.as_str()) {
         target.parent()?
+    } else {
+        target
     };
     Some(target.join("site").join(&profile))
 }
@@ -42,9 +43,15 @@ fn default_site() -> Option<PathBuf> {
 fn main() {
     println!("cargo:rerun-if-env-changed=BOSUN_SITE_DIR");
     let mut files = Vec::new();
-    let site = std::env::var_os("BOSUN_SITE_DIR")
-        .map(PathBuf::from)
-        .or_else(default_site);
+    let site = match std::env::var_os("BOSUN_SITE_DIR") {
+        Some(dir) => Some(PathBuf::from(dir)),
+        None => default_site().inspect(|dir| {
+            // Created empty when missing, so that it is watched from the first build:
+            // a build before `cargo xtask build` wrote the bundle (the tests, on a
+            // fresh target dir) must not keep embedding nothing once it has.
+            let _ = std::fs::create_dir_all(dir);
+        }),
+    };
     if let Some(dir) = site.filter(|d| d.is_dir()) {
         println!("cargo:rerun-if-changed={}", dir.display());
         collect(&dir, &dir, &mut files);
