@@ -85,9 +85,27 @@ fn field_of(e: &ScheduleError) -> &'static str {
     }
 }
 
-/// The next five runs the form's schedule makes, as if saved at `now_ms`, or the first
-/// problem (the form field and a message).
-pub fn preview(f: &WindowForm, now_ms: i64) -> Result<Vec<i64>, (&'static str, String)> {
+/// What `rate()` and the offset count from once the form is saved: a saved window's
+/// anchor while what decides its runs (schedule, zone, offset, start date) is as saved,
+/// `now_ms` otherwise (the server's rule, `maintenance::update_maintenance_window`).
+pub fn anchor_of(f: &WindowForm, now_ms: i64, saved: Option<(&WindowForm, i64)>) -> i64 {
+    let key = |f: &WindowForm| {
+        [&f.schedule, &f.timezone, &f.offset, &f.start_date].map(|v| v.trim().to_string())
+    };
+    match saved {
+        Some((was, anchor)) if key(was) == key(f) => anchor,
+        _ => now_ms,
+    }
+}
+
+/// The next five runs the form's schedule makes, as if saved at `now_ms` (`saved`: the
+/// window as it was loaded and its anchor, when editing), or the first problem (the form
+/// field and a message).
+pub fn preview(
+    f: &WindowForm,
+    now_ms: i64,
+    saved: Option<(&WindowForm, i64)>,
+) -> Result<Vec<i64>, (&'static str, String)> {
     let err = |e: ScheduleError| (field_of(&e), format!("{e}."));
     let offset = number("offset", "The offset", &f.offset)?;
     let tz = optional(&f.timezone);
@@ -101,7 +119,8 @@ pub fn preview(f: &WindowForm, now_ms: i64) -> Result<Vec<i64>, (&'static str, S
     let cutoff = number("cutoff", "The cutoff", &f.cutoff)?.unwrap_or(0);
     bosun_schedule::validate_duration_and_cutoff(duration, cutoff).map_err(err)?;
     let now = Timestamp::from_millisecond(now_ms).unwrap_or(Timestamp::UNIX_EPOCH);
-    let ws = WindowSchedule::new(schedule, period, now);
+    let anchor = Timestamp::from_millisecond(anchor_of(f, now_ms, saved)).unwrap_or(now);
+    let ws = WindowSchedule::new(schedule, period, anchor);
     Ok(ws
         .upcoming(now)
         .take(5)
@@ -262,7 +281,7 @@ pub fn NewMaintenanceWindowPage() -> impl IntoView {
                     enabled: true,
                     ..Default::default()
                 };
-                view! { <WindowEditor initial=initial server_now=now /> }.into_any()
+                view! { <WindowEditor initial=initial server_now=now anchor=None /> }.into_any()
             }
         })
     };
@@ -283,7 +302,9 @@ pub fn EditMaintenanceWindowPage() -> impl IntoView {
                 view! { <div class="alert alert-error" role="alert">{e.message}</div> }.into_any()
             }
             Ok((w, now)) => {
-                view! { <WindowEditor initial=WindowForm::of(&w) server_now=now /> }.into_any()
+                let anchor = Some(w.schedule_anchor);
+                view! { <WindowEditor initial=WindowForm::of(&w) server_now=now anchor=anchor /> }
+                    .into_any()
             }
         })
     };
@@ -293,8 +314,9 @@ pub fn EditMaintenanceWindowPage() -> impl IntoView {
     }
 }
 
+/// `anchor`: the saved window's schedule anchor (editing).
 #[component]
-fn WindowEditor(initial: WindowForm, server_now: i64) -> impl IntoView {
+fn WindowEditor(initial: WindowForm, server_now: i64, anchor: Option<i64>) -> impl IntoView {
     let editing = !initial.window_id.is_empty();
     let window_id = initial.window_id.clone();
     let name = RwSignal::new(initial.name.clone());
@@ -344,7 +366,13 @@ fn WindowEditor(initial: WindowForm, server_now: i64) -> impl IntoView {
     let form = StoredValue::new(form);
     let now = use_now(server_now);
     let viewer = use_viewer_zone();
-    let runs = Memo::new(move |_| preview(&form.with_value(|f| f()), now.get()));
+    let saved = StoredValue::new(anchor.map(|a| (initial.clone(), a)));
+    let runs = Memo::new(move |_| {
+        saved.with_value(|saved| {
+            let saved = saved.as_ref().map(|(f, a)| (f, *a));
+            preview(&form.with_value(|f| f()), now.get(), saved)
+        })
+    });
     let problem = move |field: &'static str| {
         move || {
             runs.with(|r| match r {
@@ -606,19 +634,48 @@ mod tests {
 
     #[test]
     fn preview_lists_five_runs_or_the_first_problem() {
-        let runs = preview(&form("rate(1 day)"), NOW).unwrap_or_default();
+        let runs = preview(&form("rate(1 day)"), NOW, None).unwrap_or_default();
         assert_eq!(runs.len(), 5);
         assert_eq!(runs[0], NOW + 24 * 3600 * 1000);
-        let once = preview(&form("at(2026-12-24T22:00:00)"), NOW).unwrap_or_default();
+        let once = preview(&form("at(2026-12-24T22:00:00)"), NOW, None).unwrap_or_default();
         assert_eq!(once.len(), 1);
-        let (field, message) = preview(&form("cron(0 2 * * *)"), NOW).unwrap_err();
+        let (field, message) = preview(&form("cron(0 2 * * *)"), NOW, None).unwrap_err();
         assert_eq!(field, "schedule");
         assert!(message.contains("6"), "{message}");
         let mut f = form("cron(0 2 ? * SUN *)");
         f.timezone = "Mars/Olympus".into();
-        assert_eq!(preview(&f, NOW).unwrap_err().0, "timezone");
+        assert_eq!(preview(&f, NOW, None).unwrap_err().0, "timezone");
         f.timezone = "Europe/Paris".into();
         f.cutoff = "2".into();
-        assert_eq!(preview(&f, NOW).unwrap_err().0, "cutoff");
+        assert_eq!(preview(&f, NOW, None).unwrap_err().0, "cutoff");
+    }
+
+    #[test]
+    fn an_edit_previews_from_the_saved_anchor_until_the_schedule_changes() {
+        const HOUR: i64 = 3600 * 1000;
+        // Saved ten hours ago: a daily rate runs 14 hours from now, not 24.
+        let saved = form("rate(1 day)");
+        let anchor = NOW - 10 * HOUR;
+        let mut f = saved.clone();
+        f.name = "renamed".into();
+        f.duration = "3".into();
+        let runs = preview(&f, NOW, Some((&saved, anchor))).unwrap_or_default();
+        assert_eq!(runs[0], NOW + 14 * HOUR);
+        // Spaces around a field change nothing the server would see.
+        f.schedule = " rate(1 day) ".into();
+        assert_eq!(anchor_of(&f, NOW, Some((&saved, anchor))), anchor);
+        // A new schedule, zone, offset or start date counts from the save.
+        for change in [
+            |f: &mut WindowForm| f.schedule = "rate(2 days)".into(),
+            |f: &mut WindowForm| f.timezone = "Europe/Paris".into(),
+            |f: &mut WindowForm| f.offset = "1".into(),
+            |f: &mut WindowForm| f.start_date = "2026-01-01T00:00:00Z".into(),
+        ] {
+            let mut g = saved.clone();
+            change(&mut g);
+            assert_eq!(anchor_of(&g, NOW, Some((&saved, anchor))), NOW);
+        }
+        let runs = preview(&saved, NOW, None).unwrap_or_default();
+        assert_eq!(runs[0], NOW + 24 * HOUR);
     }
 }

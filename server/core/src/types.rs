@@ -814,6 +814,9 @@ pub struct MaintenanceWindowSummary {
     pub next_execution_time: Option<String>,
     /// The same instant as Unix milliseconds (the console shows it in the viewer's zone).
     pub next_execution_at: Option<i64>,
+    /// Unix ms that `rate()` and the offset count from (the last schedule change): the
+    /// edit form previews from it while the schedule stays as saved.
+    pub schedule_anchor: i64,
     pub created_at: i64,
     pub modified_at: i64,
 }

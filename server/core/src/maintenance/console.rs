@@ -42,6 +42,7 @@ pub fn summary_of(w: &WindowInfo) -> MaintenanceWindowSummary {
             .and_then(|t| bosun_schedule::parse_date("NextExecutionTime", t).ok())
             .map(|ts| ts.as_millisecond()),
         next_execution_time: w.next_execution_time.clone(),
+        schedule_anchor: w.schedule_anchor,
         created_at: w.created_date,
         modified_at: w.modified_date,
     }
@@ -510,6 +511,7 @@ mod tests {
             },
             enabled: true,
             next_execution_time: Some("2026-11-28T02:00:00+01:00".into()),
+            schedule_anchor: 1,
             created_date: 1,
             modified_date: 2,
         };

@@ -59,6 +59,9 @@ pub struct WindowInfo {
     pub enabled: bool,
     /// ISO 8601 in the window's time zone.
     pub next_execution_time: Option<String>,
+    /// Unix ms that `rate()` and `ScheduleOffset` count from: the last time the
+    /// schedule changed (bosun_schedule's rule).
+    pub schedule_anchor: i64,
     pub created_date: i64,
     pub modified_date: i64,
 }
@@ -394,6 +397,7 @@ fn info_of(row: &WindowRow) -> WindowInfo {
         spec,
         enabled: row.enabled,
         next_execution_time,
+        schedule_anchor: row.schedule_anchor,
         created_date: row.created_at,
         modified_date: row.modified_at,
     }
