@@ -35,6 +35,7 @@ struct Inner {
     notifications: crate::notify::Notifications,
     keys: crate::accounts::KeyCache,
     parameters: crate::parameters::cache::ReadCache,
+    pings: crate::nodes::Pings,
 }
 
 impl Core {
@@ -74,6 +75,7 @@ impl Core {
             notifications: crate::notify::Notifications::default(),
             keys: crate::accounts::KeyCache::default(),
             parameters,
+            pings: crate::nodes::Pings::default(),
         })))
     }
 
@@ -125,6 +127,11 @@ impl Core {
     /// The node links this process holds.
     pub fn links(&self) -> &crate::links::NodeLinks {
         &self.0.links
+    }
+
+    /// Heartbeats waiting to be stored (see `nodes::heartbeat`).
+    pub(crate) fn pings(&self) -> &crate::nodes::Pings {
+        &self.0.pings
     }
 
     /// Run Command's in-process machinery (ingest queue, live subscribers).

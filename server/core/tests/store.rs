@@ -487,6 +487,96 @@ async fn dead_replicas_release_their_nodes() {
     }
 }
 
+/// Heartbeats are stored together: each moves its node's last ping only while its
+/// connection is current and the node Online; the others are reported stale and their
+/// links here are cut.
+#[tokio::test]
+async fn heartbeats_are_stored_together_and_stale_connections_are_cut() {
+    use bosun_core::links::CutReason;
+    use bosun_core::nodes::{self, store, NodeSession};
+    for t in TestDb::all().await {
+        let clock = ManualClock::new(time::OffsetDateTime::now_utc());
+        let core = testing::core_with_clock(&t.db, Arc::new(clock.clone())).await;
+        let connected_at = clock.now_ms();
+        let ids = [
+            "mi-0000000000000000a",
+            "mi-0000000000000000b",
+            "mi-0000000000000000c",
+        ];
+        let mut sessions = Vec::new();
+        for id in ids {
+            store::insert(
+                t.db.pool(),
+                &store::NewNode {
+                    id,
+                    name: id,
+                    activation_id: "act",
+                    iam_role: "role",
+                    public_key: "00",
+                    now_ms: connected_at,
+                },
+            )
+            .await
+            .expect("insert");
+            let generation = store::connect(t.db.pool(), id, core.replica_id(), connected_at)
+                .await
+                .expect("connect")
+                .expect("generation");
+            sessions.push(NodeSession {
+                instance_id: id.into(),
+                generation,
+            });
+        }
+        let links: Vec<_> = sessions
+            .iter()
+            .map(|s| core.links().attach(&s.instance_id, s.generation))
+            .collect();
+        // b's connection ended; c connected again elsewhere (a newer generation).
+        store::disconnect(t.db.pool(), ids[1], sessions[1].generation)
+            .await
+            .expect("disconnect");
+        store::connect(t.db.pool(), ids[2], "r-elsewhere", connected_at)
+            .await
+            .expect("reconnect");
+
+        clock.advance(time::Duration::seconds(15));
+        let beat_at = clock.now_ms();
+        for s in &sessions {
+            nodes::heartbeat(&core, s);
+        }
+        let last_ping = |id: &'static str| {
+            let pool = t.db.pool().clone();
+            async move {
+                sqlx::query_scalar::<_, Option<i64>>(
+                    "SELECT last_ping_at FROM managed_instances WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .expect("last ping")
+            }
+        };
+        // Nothing is written per heartbeat.
+        assert_eq!(last_ping(ids[0]).await, Some(connected_at));
+        let mut stale = nodes::flush_pings(&core).await.expect("flush");
+        stale.sort();
+        assert_eq!(
+            stale,
+            vec![ids[1].to_string(), ids[2].to_string()],
+            "{:?}",
+            t.backend()
+        );
+        assert_eq!(last_ping(ids[0]).await, Some(beat_at));
+        assert_eq!(last_ping(ids[1]).await, Some(connected_at));
+        assert_eq!(*links[0].cut.borrow(), None, "a's link stays");
+        assert_eq!(*links[1].cut.borrow(), Some(CutReason::Superseded));
+        assert_eq!(*links[2].cut.borrow(), Some(CutReason::Superseded));
+        // Flushed once: nothing is left to store.
+        assert!(nodes::flush_pings(&core).await.expect("flush").is_empty());
+        t.cleanup().await;
+    }
+}
+
 #[tokio::test]
 async fn invocation_batches_write_once_and_refuse_stale_state() {
     use bosun_core::commands::store::{

@@ -178,17 +178,87 @@ pub async fn report_instance_info(
     Ok(())
 }
 
-/// Records a heartbeat. `false`: this connection is no longer the node's current one
-/// and must end (it was superseded or deregistered, possibly through a replica whose
-/// notice this one missed).
-pub async fn heartbeat(core: &Core, session: &NodeSession) -> ServiceResult<bool> {
-    Ok(store::ping(
-        core.db().pool(),
-        &session.instance_id,
-        session.generation,
-        core.now_ms(),
-    )
-    .await?)
+/// How long a heartbeat waits to be stored with the others that arrive meanwhile.
+pub const PING_FLUSH_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Heartbeats received and not stored yet: node id → (connection generation, at).
+/// 10,000 nodes beating every 15 s are ~670 heartbeats a second: one transaction a
+/// second for all of them instead of one each (each a write, queued behind the Run
+/// Command writer on SQLite).
+#[derive(Default)]
+pub struct Pings {
+    pending: std::sync::Mutex<std::collections::HashMap<String, (i64, i64)>>,
+}
+
+/// Records a heartbeat; it is stored within [`PING_FLUSH_AFTER`], with the others that
+/// arrived meanwhile (the first one of a batch schedules the store). A connection found
+/// to be no longer its node's current one then (superseded or deregistered, possibly
+/// through a replica whose notice this one missed) is cut.
+pub fn heartbeat(core: &Core, session: &NodeSession) {
+    let first = {
+        let mut pending = core
+            .pings()
+            .pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let first = pending.is_empty();
+        let now = core.now_ms();
+        // A superseded connection beating late does not hide the newer one's beat.
+        pending
+            .entry(session.instance_id.clone())
+            .and_modify(|(generation, at)| {
+                if session.generation >= *generation {
+                    (*generation, *at) = (session.generation, now);
+                }
+            })
+            .or_insert((session.generation, now));
+        first
+    };
+    if first {
+        let core = core.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(PING_FLUSH_AFTER).await;
+            if let Err(e) = flush_pings(&core).await {
+                tracing::warn!(error = %e.message, "heartbeats not recorded");
+            }
+        });
+    }
+}
+
+/// Stores the heartbeats received so far in one transaction and cuts this process's
+/// links whose connection is no longer current. Returns the stale connections' node ids.
+pub async fn flush_pings(core: &Core) -> ServiceResult<Vec<String>> {
+    let pending = std::mem::take(
+        &mut *core
+            .pings()
+            .pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()),
+    );
+    if pending.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut pings: Vec<(String, i64, i64)> = pending
+        .into_iter()
+        .map(|(id, (generation, at))| (id, generation, at))
+        .collect();
+    // One order for every writer of these rows (PostgreSQL replicas).
+    pings.sort();
+    let mut tx = core.db().begin().await?;
+    let current: std::collections::HashSet<String> = store::ping_many(&mut tx, &pings)
+        .await?
+        .into_iter()
+        .collect();
+    tx.commit().await?;
+    let mut stale = Vec::new();
+    for (id, generation, _) in pings {
+        if !current.contains(&id) {
+            core.links()
+                .cut_older(&id, generation + 1, CutReason::Superseded);
+            stale.push(id);
+        }
+    }
+    Ok(stale)
 }
 
 pub async fn link_closed(core: &Core, session: &NodeSession) -> ServiceResult<()> {

@@ -189,21 +189,41 @@ pub async fn platform<'e, E: Executor<'e, Database = Any>>(
         .transpose()
 }
 
-/// Records a heartbeat; false when this connection is no longer the node's current
-/// one (superseded, deregistered, or released as lost).
-pub async fn ping<'e, E: Executor<'e, Database = Any>>(
-    e: E,
-    id: &str,
-    generation: i64,
-    now_ms: i64,
-) -> Result<bool, sqlx::Error> {
-    let r = sqlx::query("UPDATE managed_instances SET last_ping_at = $1 WHERE id = $2 AND connection_generation = $3 AND ping_status = 'Online'")
-        .bind(now_ms)
-        .bind(id)
-        .bind(generation)
-        .execute(e)
-        .await?;
-    Ok(r.rows_affected() == 1)
+/// Heartbeats of many connections, `(node id, connection generation, at)`: each moves
+/// its node's `last_ping_at` only while that connection is the node's current one and
+/// the node is Online. Returns the ids that moved; the others' connections are stale.
+pub async fn ping_many(
+    tx: &mut crate::db::Tx,
+    pings: &[(String, i64, i64)],
+) -> Result<Vec<String>, sqlx::Error> {
+    const PER_ROW: usize = 3;
+    let mut current = Vec::with_capacity(pings.len());
+    for chunk in pings.chunks(crate::db::MAX_BINDS / PER_ROW) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let b = i * PER_ROW;
+                format!(
+                    "(CAST(${} AS TEXT), CAST(${} AS BIGINT), CAST(${} AS BIGINT))",
+                    b + 1,
+                    b + 2,
+                    b + 3
+                )
+            })
+            .collect();
+        // VALUES columns are column1… on both backends.
+        let sql = format!(
+            "UPDATE managed_instances SET last_ping_at = v.column3 FROM (VALUES {}) AS v \
+             WHERE managed_instances.id = v.column1 AND managed_instances.connection_generation = v.column2 \
+             AND managed_instances.ping_status = 'Online' RETURNING managed_instances.id",
+            values.join(", ")
+        );
+        let mut q = sqlx::query_scalar::<_, String>(&sql);
+        for (id, generation, at) in chunk {
+            q = q.bind(id).bind(*generation).bind(*at);
+        }
+        current.extend(q.fetch_all(&mut **tx).await?);
+    }
+    Ok(current)
 }
 
 /// The connection ended: ConnectionLost, if it was the current one and the node is not
