@@ -31,6 +31,8 @@ pub struct Db {
     backend: Backend,
     /// SQLite's checkpointer ([`CHECKPOINT_EVERY`]), stopped with the last handle.
     _checkpointer: Option<std::sync::Arc<StopOnDrop>>,
+    /// SQLite: whose turn it is to write ([`Db::begin`]).
+    write_turn: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
     /// The URL it was opened with (PostgreSQL's LISTEN needs its own connection). It may
     /// hold a password, so `Debug` leaves it out.
     url: std::sync::Arc<str>,
@@ -68,7 +70,41 @@ impl Drop for StopOnDrop {
 /// `sqlite3_bind_parameter_name` at 2,800 binds per statement).
 pub const MAX_BINDS: usize = 200;
 
-pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+/// How long [`Db::begin`] waits for SQLite's write turn (as long as SQLite's own busy
+/// timeout).
+pub const WRITE_TURN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A write transaction ([`Db::begin`]): the connection (`&mut **tx` / `&mut *tx` as an
+/// executor) and, on SQLite, this process's write turn, held until it commits, rolls
+/// back or is dropped.
+pub struct Tx {
+    inner: sqlx::Transaction<'static, sqlx::Any>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.inner.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.inner.rollback().await
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = sqlx::AnyConnection;
+
+    fn deref(&self) -> &sqlx::AnyConnection {
+        &self.inner
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.inner
+    }
+}
 pub type Row = AnyRow;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
@@ -145,6 +181,8 @@ impl Db {
         });
         Ok(Db {
             _checkpointer: checkpointer,
+            write_turn: (backend == Backend::Sqlite)
+                .then(|| std::sync::Arc::new(tokio::sync::Mutex::new(()))),
             pool,
             backend,
             url: url.into(),
@@ -174,11 +212,26 @@ impl Db {
     /// Begins a write transaction. On SQLite it takes the write lock at once (`BEGIN
     /// IMMEDIATE`): a deferred transaction that reads and then writes cannot upgrade its
     /// lock while another connection writes and fails with "database is locked" at
-    /// once, busy timeout or not. Immediate ones queue on the busy timeout instead.
+    /// once, busy timeout or not. Before that it waits for this process's write turn, a
+    /// fair queue: SQLite's busy handler makes a writer that finds the lock taken sleep
+    /// 1, 2, 5, 10, 15… ms and try again, which under concurrent writes (eight clients
+    /// putting parameters) put 20 ms at p90 and 100 ms at p99. Waiting in the queue
+    /// holds no pooled connection, so readers are not starved by queued writers.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
-        match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
+        match (self.backend, &self.write_turn) {
+            (Backend::Sqlite, Some(turn)) => {
+                let turn = tokio::time::timeout(WRITE_TURN_TIMEOUT, turn.clone().lock_owned())
+                    .await
+                    .map_err(|_| sqlx::Error::PoolTimedOut)?;
+                Ok(Tx {
+                    inner: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+                    _turn: Some(turn),
+                })
+            }
+            _ => Ok(Tx {
+                inner: self.pool.begin().await?,
+                _turn: None,
+            }),
         }
     }
 
@@ -371,6 +424,68 @@ mod checkpoint_tests {
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        db.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[cfg(test)]
+mod write_turn_tests {
+    use super::*;
+
+    /// Writers queue for SQLite's write turn without holding pooled connections, so
+    /// reads go on while they wait; every queued writer then commits.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn queued_sqlite_writers_leave_the_pool_to_readers_and_all_commit() {
+        let dir =
+            std::env::temp_dir().join(format!("bosun-db-test-{}", crate::crypto::random_hex(8)));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let db = Db::connect(&Db::sqlite_url(&dir)).await.expect("open");
+        sqlx::query("CREATE TABLE turns (n BIGINT)")
+            .execute(db.pool())
+            .await
+            .expect("table");
+        let held = db.begin().await.expect("first writer");
+        // More writers than the pool has connections (8).
+        let writers: Vec<_> = (0..16)
+            .map(|n: i64| {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    let mut tx = db.begin().await.expect("queued writer");
+                    sqlx::query("INSERT INTO turns (n) VALUES ($1)")
+                        .bind(n)
+                        .execute(&mut *tx)
+                        .await
+                        .expect("insert");
+                    tx.commit().await.expect("commit");
+                })
+            })
+            .collect();
+        for _ in 0..20 {
+            tokio::task::yield_now().await;
+            // Waiting writers would otherwise hold every connection (spinning in
+            // SQLite's busy handler) and this read would wait for the first writer.
+            let one: i64 = tokio::time::timeout(
+                WRITE_TURN_TIMEOUT / 2,
+                sqlx::query_scalar("SELECT COUNT(*) FROM turns").fetch_one(db.pool()),
+            )
+            .await
+            .expect("a read while writers queue")
+            .expect("read");
+            assert_eq!(
+                one, 0,
+                "nothing committed while the first writer holds the turn"
+            );
+        }
+        held.commit().await.expect("first commit");
+        for w in writers {
+            w.await.expect("writer");
+        }
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM turns")
+            .fetch_one(db.pool())
+            .await
+            .expect("count");
+        assert_eq!(n, 16);
         db.close().await;
         let _ = std::fs::remove_dir_all(&dir);
     }
