@@ -151,6 +151,23 @@ pub async fn core(db: &Db) -> Core {
     core_with_clock(db, Arc::new(SystemClock)).await
 }
 
+/// A registered node (named as its id, never connected), as store tests need one.
+pub async fn insert_node(db: &Db, id: &str, now_ms: i64) {
+    crate::nodes::store::insert(
+        db.pool(),
+        &crate::nodes::store::NewNode {
+            id,
+            name: id,
+            activation_id: "act",
+            iam_role: "role",
+            public_key: "00",
+            now_ms,
+        },
+    )
+    .await
+    .expect("insert node");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

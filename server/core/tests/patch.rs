@@ -146,19 +146,7 @@ async fn compliance_lists_the_fleet_and_effective_patches_come_from_reports() {
             "mi-0000000000000000d",
         ];
         for id in ids {
-            nodes::insert(
-                t.db.pool(),
-                &nodes::NewNode {
-                    id,
-                    name: id,
-                    activation_id: "act",
-                    iam_role: "role",
-                    public_key: "00",
-                    now_ms: 1,
-                },
-            )
-            .await
-            .expect("insert");
+            testing::insert_node(&t.db, id, 1).await;
         }
         nodes::deregister(t.db.pool(), ids[3], 2)
             .await

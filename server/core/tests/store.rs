@@ -434,19 +434,7 @@ async fn dead_replicas_release_their_nodes() {
         }
         let now = clock.now_ms();
         for (id, core) in [("mi-0000000000000000a", &a), ("mi-0000000000000000b", &b)] {
-            nodes::insert(
-                t.db.pool(),
-                &nodes::NewNode {
-                    id,
-                    name: id,
-                    activation_id: "act",
-                    iam_role: "role",
-                    public_key: "00",
-                    now_ms: now,
-                },
-            )
-            .await
-            .expect("insert");
+            testing::insert_node(&t.db, id, now).await;
             nodes::connect(t.db.pool(), id, core.replica_id(), now)
                 .await
                 .expect("connect")
@@ -505,19 +493,7 @@ async fn heartbeats_are_stored_together_and_stale_connections_are_cut() {
         ];
         let mut sessions = Vec::new();
         for id in ids {
-            store::insert(
-                t.db.pool(),
-                &store::NewNode {
-                    id,
-                    name: id,
-                    activation_id: "act",
-                    iam_role: "role",
-                    public_key: "00",
-                    now_ms: connected_at,
-                },
-            )
-            .await
-            .expect("insert");
+            testing::insert_node(&t.db, id, connected_at).await;
             let generation = store::connect(t.db.pool(), id, core.replica_id(), connected_at)
                 .await
                 .expect("connect")
