@@ -185,3 +185,79 @@ test('a window built in the console runs its Run Command task on a real agent, a
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a window is disabled and enabled, edited with its rate counted from its last schedule change, emptied and deleted', async ({ page }) => {
+  await login(page, ADMIN_USER, ADMIN_PASSWORD);
+  await gotoHydrated(page, '/maintenance/new');
+  const name = uniqueName('mwl');
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.getByLabel('Every…').check();
+  await page.getByLabel('Every', { exact: true }).fill('1');
+  await page.getByLabel('Unit').selectOption('day');
+  const expression = page.getByLabel('Schedule expression');
+  await expect(expression).toHaveValue('rate(1 day)');
+  await page.getByRole('button', { name: 'Create window' }).click();
+  await expect(page).toHaveURL(/\/maintenance\/mw-[0-9a-f]{17}$/);
+  const createdAt = Date.now();
+  const windowUrl = new URL(page.url()).pathname;
+  await expect(page.getByTestId('window-state')).toHaveText('Enabled');
+  const nextRun = page.getByTestId('next-runs').locator('li .mono').first();
+  const firstRun = (await nextRun.innerText()).trim();
+
+  // Disabled: no run ahead. Enabled again: the same runs (the schedule did not change).
+  await page.getByRole('button', { name: 'Disable', exact: true }).click();
+  await expectToast(page, 'Window updated.');
+  await expect(page.getByTestId('window-state')).toHaveText('Disabled');
+  await expect(page.getByTestId('next-runs-none')).toBeVisible();
+  await page.getByRole('button', { name: 'Enable', exact: true }).click();
+  await expect(page.getByTestId('window-state')).toHaveText('Enabled');
+  await expect(nextRun).toHaveText(firstRun);
+
+  // The edit form previews a daily rate from when it was saved, not from now (the
+  // preview shows seconds: let a few pass first), until the schedule changes.
+  await expect.poll(() => Date.now() - createdAt).toBeGreaterThan(2_000);
+  await page.getByRole('link', { name: 'Edit', exact: true }).click();
+  await expect(page).toHaveURL(/\/edit$/);
+  await page.reload();
+  await waitForHydration(page);
+  const preview = page.getByTestId('schedule-preview').locator('li .mono').first();
+  await expect(preview).toHaveText(firstRun);
+  await page.getByLabel('Name', { exact: true }).fill(`${name}-renamed`);
+  await expect(preview).toHaveText(firstRun);
+  await expression.fill('rate(2 days)');
+  await expect(preview).not.toHaveText(firstRun);
+  await expression.fill('rate(1 day)');
+  await expect(preview).toHaveText(firstRun);
+
+  // A target by tag and a task on it, then both deregistered.
+  await gotoHydrated(page, windowUrl);
+  await page.getByLabel('By tag', { exact: true }).check();
+  await page.getByLabel('Tag key', { exact: true }).fill('env');
+  await page.getByLabel('Tag values (comma-separated)').fill('e2e-nowhere');
+  await page.getByLabel('Target name (optional)').fill('by-tag');
+  await page.getByRole('button', { name: 'Register target' }).click();
+  await expectToast(page, 'Target saved.');
+  await expect(page.getByRole('table', { name: 'Targets' })).toContainText('e2e-nowhere');
+  await expect(page.locator('[data-param="commands"]')).toBeVisible();
+  await page.locator('[data-param="commands"]').fill('echo never');
+  await page.locator('input[data-window-target]').first().check();
+  await page.getByLabel('Task name (optional)').fill('e2e-task');
+  await page.getByRole('button', { name: 'Register task' }).click();
+  await expectToast(page, 'Task saved.');
+  const deregisterTask = page.getByRole('button', { name: 'Deregister task e2e-task' });
+  await deregisterTask.click();
+  await expectToast(page, 'Task deregistered.');
+  await expect(deregisterTask).toHaveCount(0);
+  const deregisterTarget = page.getByRole('button', { name: 'Deregister target by-tag' });
+  await deregisterTarget.click();
+  await expectToast(page, 'Target deregistered.');
+  await expect(deregisterTarget).toHaveCount(0);
+
+  // Deleted after a confirmation: back to the list, without it.
+  await page.getByRole('button', { name: 'Delete…' }).click();
+  await page.getByRole('button', { name: 'Confirm: delete this window' }).click();
+  await expect(page).toHaveURL(/\/maintenance$/);
+  await expect(page.locator('tr[data-window]').filter({ hasText: name })).toHaveCount(0);
+  await gotoHydrated(page, windowUrl);
+  await expect(page.locator('.alert-error').first()).toContainText('does not exist');
+});
