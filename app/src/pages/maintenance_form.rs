@@ -10,7 +10,7 @@ use crate::components::layout::PageHeader;
 use crate::error::AppError;
 use crate::pages::maintenance::{in_zone, maintenance_now, use_now, use_viewer_zone, window_href};
 use bosun_core::types::MaintenanceWindowSummary;
-use bosun_schedule::{ActivePeriod, Schedule, ScheduleError, Timestamp, WindowSchedule};
+use bosun_schedule::{ActivePeriod, AnchorKey, Schedule, ScheduleError, Timestamp, WindowSchedule};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use serde::{Deserialize, Serialize};
@@ -89,12 +89,22 @@ fn field_of(e: &ScheduleError) -> &'static str {
 /// anchor while what decides its runs (schedule, zone, offset, start date) is as saved,
 /// `now_ms` otherwise (the server's rule, `maintenance::update_maintenance_window`).
 pub fn anchor_of(f: &WindowForm, now_ms: i64, saved: Option<(&WindowForm, i64)>) -> i64 {
-    let key = |f: &WindowForm| {
-        [&f.schedule, &f.timezone, &f.offset, &f.start_date].map(|v| v.trim().to_string())
-    };
     match saved {
-        Some((was, anchor)) if key(was) == key(f) => anchor,
-        _ => now_ms,
+        Some((was, anchor)) => anchor_key(f).anchor_after(&anchor_key(was), anchor, now_ms),
+        None => now_ms,
+    }
+}
+
+/// The form's fields as the service compares them (blank is absent).
+fn anchor_key(f: &WindowForm) -> AnchorKey<'_> {
+    fn text(v: &str) -> Option<&str> {
+        Some(v.trim()).filter(|v| !v.is_empty())
+    }
+    AnchorKey {
+        schedule: f.schedule.trim(),
+        timezone: text(&f.timezone),
+        offset: number("offset", "The offset", &f.offset).ok().flatten(),
+        start_date: text(&f.start_date),
     }
 }
 

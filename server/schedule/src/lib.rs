@@ -45,7 +45,7 @@ pub use period::{parse_date, validate_duration_and_cutoff, ActivePeriod};
 pub use schedule::{
     Rate, RateUnit, Schedule, ScheduleKind, MAX_SCHEDULE_LENGTH, MIN_INTERVAL_MINUTES,
 };
-pub use window::{Upcoming, WindowSchedule};
+pub use window::{AnchorKey, Upcoming, WindowSchedule};
 pub use zone::ScheduleZone;
 
 /// The instant type of this API, re-exported so callers need not depend on `jiff`

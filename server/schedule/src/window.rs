@@ -6,6 +6,29 @@ use jiff::{SignedDuration, Timestamp};
 use crate::period::ActivePeriod;
 use crate::schedule::{Expression, Schedule};
 
+/// What decides a window's runs, compared to know whether an update moves its anchor
+/// (see [`WindowSchedule`]): the service when it saves, the console's edit form when it
+/// previews.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AnchorKey<'a> {
+    pub schedule: &'a str,
+    pub timezone: Option<&'a str>,
+    pub offset: Option<i32>,
+    pub start_date: Option<&'a str>,
+}
+
+impl AnchorKey<'_> {
+    /// The anchor to keep after an update from `before` to `self`: `anchor` while
+    /// nothing that decides the runs changed, `now` otherwise.
+    pub fn anchor_after(&self, before: &AnchorKey<'_>, anchor: i64, now: i64) -> i64 {
+        if self == before {
+            anchor
+        } else {
+            now
+        }
+    }
+}
+
 /// A window's complete timing, ready to answer "when does it run next?".
 ///
 /// The **anchor** is when the schedule took effect: the window's creation, or the last

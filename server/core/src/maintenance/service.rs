@@ -13,7 +13,7 @@ use crate::core::Actor;
 use crate::error::{is_unique_violation, ServiceError, ServiceResult};
 use crate::types::{CommandTarget, Role, Tag};
 use crate::{paging, tags, Core};
-use bosun_schedule::{ActivePeriod, Schedule, ScheduleError, Timestamp, WindowSchedule};
+use bosun_schedule::{ActivePeriod, AnchorKey, Schedule, ScheduleError, Timestamp, WindowSchedule};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -382,6 +382,15 @@ fn spec_of(row: &WindowRow) -> WindowSpec {
         duration: row.duration,
         cutoff: row.cutoff,
         allow_unassociated_targets: row.allow_unassociated_targets,
+    }
+}
+
+fn anchor_key(spec: &WindowSpec) -> AnchorKey<'_> {
+    AnchorKey {
+        schedule: &spec.schedule,
+        timezone: spec.schedule_timezone.as_deref(),
+        offset: spec.schedule_offset,
+        start_date: spec.start_date.as_deref(),
     }
 }
 
@@ -949,15 +958,7 @@ pub async fn update_maintenance_window(
         .map_err(schedule_error)?;
     // The anchor moves only with what decides the runs (bosun_schedule's rule): a rename
     // keeps a pending offset run.
-    let schedule_changed = spec.schedule != before.schedule
-        || spec.schedule_timezone != before.schedule_timezone
-        || spec.schedule_offset != before.schedule_offset
-        || spec.start_date != before.start_date;
-    let anchor = if schedule_changed {
-        now
-    } else {
-        old.schedule_anchor
-    };
+    let anchor = anchor_key(&spec).anchor_after(&anchor_key(&before), old.schedule_anchor, now);
     let ws = window_schedule(&spec, anchor)?;
     if spec.end_date != before.end_date {
         ws.period()
