@@ -623,6 +623,15 @@ async fn invocation_batches_write_once_and_refuse_stale_state() {
         );
         assert_eq!(read[0].released_at, Some(now));
         assert_eq!(read[2].released_at, None);
+        // What the writer remembers of a new invocation is what was stored.
+        for (i, (new, stored)) in rows.iter().zip(&read).enumerate() {
+            assert_eq!(
+                format!("{:?}", new.stored(command_id, i < 2, now)),
+                format!("{stored:?}"),
+                "{}",
+                t.backend().as_str()
+            );
+        }
 
         // Two rows change in one statement; the written state is what was asked.
         let mut a = read[0].clone();
@@ -717,7 +726,10 @@ async fn invocation_batches_write_once_and_refuse_stale_state() {
             stream: 1,
             data: data.into(),
         };
-        store::insert_output(&mut tx, &[chunk(1, "h"), chunk(2, "i\n")])
+        // Text travels inside one JSON bind: quotes, backslashes, control characters
+        // and non-ASCII come back as they went in.
+        let odd = "\"quoted\" \\back\\ \t\u{1b}[31mred\u{1b}[0m é ✓ 🚀 '; DROP\r\n";
+        store::insert_output(&mut tx, &[chunk(1, "h"), chunk(2, "i\n"), chunk(3, odd)])
             .await
             .expect("output");
         store::insert_output(&mut tx, &[chunk(2, "again")])
@@ -727,7 +739,7 @@ async fn invocation_batches_write_once_and_refuse_stale_state() {
             .await
             .expect("read output");
         let text: String = out.iter().map(|(_, _, _, d)| d.as_str()).collect();
-        assert_eq!(text, "hi\n");
+        assert_eq!(text, format!("hi\n{odd}"), "{}", t.backend().as_str());
         tx.rollback().await.expect("rollback");
         t.cleanup().await;
     }

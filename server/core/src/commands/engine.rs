@@ -45,6 +45,8 @@ const INGEST_QUEUE: usize = 8192;
 const BATCH: usize = 1024;
 /// Events a live subscriber may fall behind before it is told to catch up.
 const LIVE_BUFFER: usize = 512;
+/// Open invocation rows the writer keeps in memory at most ([`Runtime::remember`]).
+const REMEMBERED: usize = 200_000;
 /// A started invocation whose node never reports is given up this long after the sum
 /// of its steps' timeouts.
 const DEADLINE_GRACE_MS: i64 = 60_000;
@@ -80,6 +82,13 @@ pub struct Runtime {
     /// starts again over the same `Core` gets a new writer).
     ingest: Mutex<Option<mpsc::Sender<Ingest>>>,
     topics: Mutex<HashMap<String, broadcast::Sender<LiveEvent>>>,
+    /// Open invocations as this process last stored them (SendCommand's insert, the
+    /// writer's bursts), so a burst of reports reads only the rows it does not hold.
+    /// A row here may be stale (the sweeper, a cancel or another replica changed it):
+    /// every other writer of an invocation changes its status, and the writer's update
+    /// is guarded by the status and sequence it started from, so a stale row is a
+    /// conflict, and the burst is applied again over rows read from the database.
+    remembered: Mutex<HashMap<String, store::InvocationRow>>,
 }
 
 impl Runtime {
@@ -119,6 +128,26 @@ impl Runtime {
                 topics.remove(topic);
             }
         }
+    }
+
+    /// Keeps open invocation rows for the writer (see `remembered`). Past
+    /// [`REMEMBERED`] rows it forgets them all: they are a cache, and rows of invocations
+    /// that end without a report from their node (timeouts) are forgotten this way.
+    pub fn remember(&self, rows: impl IntoIterator<Item = store::InvocationRow>) {
+        let mut kept = self.remembered.lock().unwrap_or_else(|p| p.into_inner());
+        for row in rows {
+            if kept.len() >= REMEMBERED {
+                kept.clear();
+            }
+            kept.insert(row.invocation_id.clone(), row);
+        }
+    }
+
+    /// Takes the remembered rows of `ids` out of memory (the caller remembers them
+    /// again once they are stored).
+    fn recall(&self, ids: &[&str]) -> Vec<store::InvocationRow> {
+        let mut kept = self.remembered.lock().unwrap_or_else(|p| p.into_inner());
+        ids.iter().filter_map(|id| kept.remove(*id)).collect()
     }
 
     /// Tells subscribers of a command that it changed.
@@ -731,8 +760,16 @@ async fn apply(core: &Core, batch: &[Ingest]) -> ServiceResult<bool> {
     let mut tx = core.db().begin().await?;
     let ids: BTreeSet<&str> = batch.iter().map(|m| report_id(&m.report)).collect();
     let ids: Vec<&str> = ids.into_iter().collect();
-    let mut rows: HashMap<String, Working> = store::invocations_by_ids(&mut tx, &ids)
-        .await?
+    let mut known = core.commands().recall(&ids);
+    let missing: Vec<&str> = if known.is_empty() {
+        ids
+    } else {
+        let held: BTreeSet<&str> = known.iter().map(|r| r.invocation_id.as_str()).collect();
+        ids.into_iter().filter(|id| !held.contains(id)).collect()
+    };
+    let recalled = known.len();
+    known.extend(store::invocations_by_ids(&mut tx, &missing).await?);
+    let mut rows: HashMap<String, Working> = known
         .into_iter()
         .map(|row| {
             let plugin_of_step = super::plugins_of(&row)
@@ -795,15 +832,22 @@ async fn apply(core: &Core, batch: &[Ingest]) -> ServiceResult<bool> {
                 let seq = chunk.seq as i64;
                 if seq > w.row.last_seq {
                     let plugin = w.plugin_of_step.get(&chunk.step).copied().unwrap_or(0);
+                    // NUL is the one character PostgreSQL's text cannot hold: both
+                    // backends store it as U+FFFD, as the agent does invalid UTF-8.
+                    let data = if chunk.data.contains('\0') {
+                        std::borrow::Cow::Owned(chunk.data.replace('\0', "\u{fffd}"))
+                    } else {
+                        std::borrow::Cow::Borrowed(chunk.data.as_str())
+                    };
                     let room = (cap - w.row.output_bytes).max(0) as usize;
-                    let (keep, dropped) = if chunk.data.len() <= room {
-                        (chunk.data.as_str(), 0)
+                    let (keep, dropped) = if data.len() <= room {
+                        (&data[..], 0)
                     } else {
                         let mut cut = room;
-                        while !chunk.data.is_char_boundary(cut) {
+                        while !data.is_char_boundary(cut) {
                             cut -= 1;
                         }
-                        (&chunk.data[..cut], (chunk.data.len() - cut) as i64)
+                        (&data[..cut], (data.len() - cut) as i64)
                     };
                     // A report counts toward the invocation's output budget (so a
                     // node cannot store without bound) but is never shown live.
@@ -886,6 +930,11 @@ async fn apply(core: &Core, batch: &[Ingest]) -> ServiceResult<bool> {
     let settled = began.elapsed();
     tx.commit().await?;
     let committed = began.elapsed();
+    core.commands().remember(
+        rows.into_values()
+            .map(|w| w.row)
+            .filter(|r| !is_terminal(&r.status)),
+    );
     // Patch reports are recorded before anyone hears the invocation ended, so whoever
     // waits for the end finds the node's patch state current.
     for invocation_id in patch_reports {
@@ -916,6 +965,7 @@ async fn apply(core: &Core, batch: &[Ingest]) -> ServiceResult<bool> {
     // it began, at the end of each phase.
     tracing::debug!(
         messages = batch.len(),
+        recalled,
         invocations = updates_len,
         outputs = outputs_len,
         read_us = read.as_micros() as u64,

@@ -433,6 +433,16 @@ pub async fn send_command(
     .await?;
     tx.commit().await?;
     let committed = started.elapsed();
+    // The writer starts from these rows when the nodes report (those the dispatcher
+    // just released it reads: their status depends on their node).
+    let settled: std::collections::HashSet<&str> =
+        released.iter().map(|(id, _)| id.as_str()).collect();
+    core.commands().remember(
+        rows.iter()
+            .enumerate()
+            .filter(|(_, r)| !settled.contains(r.invocation_id.as_str()))
+            .map(|(i, r)| r.stored(&command_id, i < first, now)),
+    );
     // The first wave's steps are in memory: no need to read them back (unless they
     // hold SecureString references, which delivery resolves from the stored steps).
     let mut first_wave: Vec<(String, String, Arc<Vec<StepSpec>>)> = Vec::new();

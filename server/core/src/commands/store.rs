@@ -3,7 +3,7 @@
 //! a terminal invocation never changes and two replicas racing on one transition apply
 //! it once.
 
-use crate::db::{Row, Tx};
+use crate::db::{json_rows, json_strings, JsonColumn, Row, Tx};
 use sqlx::{Any, Executor, Row as _};
 
 pub use crate::db::MAX_BINDS;
@@ -163,9 +163,42 @@ pub struct NewInvocation {
     pub online: bool,
 }
 
+impl NewInvocation {
+    /// The row [`insert_invocations`] stores: released at once (`go`: rate control's
+    /// first wave) it is Pending when its node is online and Delayed otherwise; waiting,
+    /// it is Pending and unreleased.
+    pub fn stored(&self, command_id: &str, go: bool, now: i64) -> InvocationRow {
+        let status = if go && !self.online {
+            "Delayed"
+        } else {
+            "Pending"
+        };
+        InvocationRow {
+            invocation_id: self.invocation_id.clone(),
+            command_id: command_id.to_string(),
+            instance_id: self.instance_id.clone(),
+            instance_name: self.instance_name.clone(),
+            position: self.position,
+            status: status.into(),
+            status_details: status.into(),
+            released: go,
+            released_at: go.then_some(now),
+            started_at: None,
+            ended_at: None,
+            deadline_at: None,
+            response_code: -1,
+            run: self.run.clone(),
+            plugins: self.plugins.clone(),
+            output_bytes: 0,
+            output_dropped: 0,
+            last_seq: 0,
+            detail: String::new(),
+        }
+    }
+}
+
 /// Inserts invocations in multi-row statements; the first `released` of them are
-/// released at once (rate control's first wave), Pending when their node is online
-/// and Delayed otherwise.
+/// released at once (rate control's first wave; see [`NewInvocation::stored`]).
 pub async fn insert_invocations(
     tx: &mut Tx,
     command_id: &str,
@@ -192,8 +225,8 @@ pub async fn insert_invocations(
         for (i, r) in chunk.iter().enumerate() {
             let go = c * ROWS_PER_INSERT + i < released;
             let status = match (go, r.online) {
-                (false, _) | (true, true) => "Pending",
                 (true, false) => "Delayed",
+                _ => "Pending",
             };
             q = q
                 .bind(&r.invocation_id)
@@ -626,27 +659,27 @@ pub async fn past_deadline<'e, E: Executor<'e, Database = Any>>(
     .collect()
 }
 
-/// The invocations with these ids (any order; unknown ids are missing).
+/// The invocations with these ids (any order; unknown ids are missing), in one
+/// statement.
 pub async fn invocations_by_ids(
     tx: &mut Tx,
     ids: &[&str],
 ) -> Result<Vec<InvocationRow>, sqlx::Error> {
-    let mut out = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(MAX_BINDS) {
-        let slots: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT {INVOCATION_COLUMNS} FROM command_invocations WHERE invocation_id IN ({})",
-            slots.join(", ")
-        );
-        let mut q = sqlx::query(&sql);
-        for id in chunk {
-            q = q.bind(*id);
-        }
-        for r in q.fetch_all(&mut **tx).await? {
-            out.push(invocation_row(&r)?);
-        }
+    if ids.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(out)
+    let sql = format!(
+        "SELECT {INVOCATION_COLUMNS} FROM command_invocations WHERE invocation_id IN ({})",
+        json_strings(tx.backend(), "$1")
+    );
+    let ids = serde_json::to_string(ids).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    sqlx::query(&sql)
+        .bind(ids)
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(invocation_row)
+        .collect()
 }
 
 /// An invocation's new state, written only if it still has the state it was read with
@@ -658,72 +691,91 @@ pub struct InvocationUpdate<'a> {
     pub row: &'a InvocationRow,
 }
 
-/// Writes many invocations' state in multi-row statements (`UPDATE … FROM (VALUES …)`,
-/// which both backends have). Returns how many rows still had the state they were read
-/// with and so were written; the caller treats fewer than asked as a conflict.
+/// One row of [`update_invocations`]' JSON table (keys as its columns).
+#[derive(serde::Serialize)]
+struct UpdateRow<'a> {
+    id: &'a str,
+    was: &'a str,
+    was_seq: i64,
+    status: &'a str,
+    details: &'a str,
+    started: Option<i64>,
+    ended: Option<i64>,
+    deadline: Option<i64>,
+    code: i64,
+    plugins: &'a str,
+    detail: &'a str,
+    seq: i64,
+    bytes: i64,
+    dropped: i64,
+}
+
+/// Writes many invocations' state in one statement (the rows as one JSON bind, see
+/// [`json_rows`]). Returns how many rows still had the state they were read with and
+/// so were written; the caller treats fewer than asked as a conflict.
 pub async fn update_invocations(
     tx: &mut Tx,
     rows: &[InvocationUpdate<'_>],
 ) -> Result<u64, sqlx::Error> {
-    const PER_ROW: usize = 14;
-    let mut written = 0;
-    for chunk in rows.chunks(MAX_BINDS / PER_ROW) {
-        let mut values = Vec::with_capacity(chunk.len());
-        for i in 0..chunk.len() {
-            let b = i * PER_ROW;
-            let t = |k: usize| format!("CAST(${} AS TEXT)", b + k);
-            let n = |k: usize| format!("CAST(${} AS BIGINT)", b + k);
-            values.push(format!(
-                "({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
-                t(1),
-                t(2),
-                n(3),
-                t(4),
-                t(5),
-                n(6),
-                n(7),
-                n(8),
-                n(9),
-                t(10),
-                t(11),
-                n(12),
-                n(13),
-                n(14)
-            ));
-        }
-        // VALUES columns are column1… on both backends.
-        let sql = format!(
-            "UPDATE command_invocations SET status = v.column4, status_details = v.column5, \
-             started_at = v.column6, ended_at = v.column7, deadline_at = v.column8, \
-             response_code = v.column9, plugins = v.column10, detail = v.column11, \
-             last_seq = v.column12, output_bytes = v.column13, output_dropped = v.column14 \
-             FROM (VALUES {}) AS v \
-             WHERE command_invocations.invocation_id = v.column1 \
-             AND command_invocations.status = v.column2 AND command_invocations.last_seq = v.column3",
-            values.join(", ")
-        );
-        let mut q = sqlx::query(&sql);
-        for u in chunk {
-            let r = u.row;
-            q = q
-                .bind(&r.invocation_id)
-                .bind(u.was_status)
-                .bind(u.was_last_seq)
-                .bind(&r.status)
-                .bind(&r.status_details)
-                .bind(r.started_at)
-                .bind(r.ended_at)
-                .bind(r.deadline_at)
-                .bind(r.response_code)
-                .bind(&r.plugins)
-                .bind(&r.detail)
-                .bind(r.last_seq)
-                .bind(r.output_bytes)
-                .bind(r.output_dropped);
-        }
-        written += q.execute(&mut **tx).await?.rows_affected();
+    use JsonColumn::{BigInt, Text};
+    if rows.is_empty() {
+        return Ok(0);
     }
-    Ok(written)
+    let table: Vec<UpdateRow> = rows
+        .iter()
+        .map(|u| UpdateRow {
+            id: &u.row.invocation_id,
+            was: u.was_status,
+            was_seq: u.was_last_seq,
+            status: &u.row.status,
+            details: &u.row.status_details,
+            started: u.row.started_at,
+            ended: u.row.ended_at,
+            deadline: u.row.deadline_at,
+            code: u.row.response_code,
+            plugins: &u.row.plugins,
+            detail: &u.row.detail,
+            seq: u.row.last_seq,
+            bytes: u.row.output_bytes,
+            dropped: u.row.output_dropped,
+        })
+        .collect();
+    let table = serde_json::to_string(&table).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let source = json_rows(
+        tx.backend(),
+        "$1",
+        "v",
+        &[
+            ("id", Text),
+            ("was", Text),
+            ("was_seq", BigInt),
+            ("status", Text),
+            ("details", Text),
+            ("started", BigInt),
+            ("ended", BigInt),
+            ("deadline", BigInt),
+            ("code", BigInt),
+            ("plugins", Text),
+            ("detail", Text),
+            ("seq", BigInt),
+            ("bytes", BigInt),
+            ("dropped", BigInt),
+        ],
+    );
+    let sql = format!(
+        "UPDATE command_invocations SET status = v.status, status_details = v.details, \
+         started_at = v.started, ended_at = v.ended, deadline_at = v.deadline, \
+         response_code = v.code, plugins = v.plugins, detail = v.detail, \
+         last_seq = v.seq, output_bytes = v.bytes, output_dropped = v.dropped \
+         FROM {source} \
+         WHERE command_invocations.invocation_id = v.id \
+         AND command_invocations.status = v.was AND command_invocations.last_seq = v.was_seq"
+    );
+    Ok(sqlx::query(&sql)
+        .bind(table)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected())
 }
 
 /// `command_output.stream` of stdout, stderr and a step's machine-readable report.
@@ -732,7 +784,7 @@ pub const STDERR_STREAM: i64 = 2;
 pub const REPORT_STREAM: i64 = 3;
 
 /// One output chunk to store.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct NewOutput {
     pub invocation_id: String,
     pub seq: i64,
@@ -741,39 +793,32 @@ pub struct NewOutput {
     pub data: String,
 }
 
-/// Stores output chunks in multi-row statements (a chunk already stored stays as it
-/// was).
+/// Stores output chunks in one statement (a chunk already stored stays as it was).
 pub async fn insert_output(tx: &mut Tx, chunks: &[NewOutput]) -> Result<(), sqlx::Error> {
-    for part in chunks.chunks(MAX_BINDS / 5) {
-        let values: Vec<String> = (0..part.len())
-            .map(|i| {
-                let b = i * 5;
-                format!(
-                    "(${}, ${}, ${}, ${}, ${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5
-                )
-            })
-            .collect();
-        let sql = format!(
-            "INSERT INTO command_output (invocation_id, seq, plugin, stream, data) VALUES {} \
-             ON CONFLICT (invocation_id, seq) DO NOTHING",
-            values.join(", ")
-        );
-        let mut q = sqlx::query(&sql);
-        for c in part {
-            q = q
-                .bind(&c.invocation_id)
-                .bind(c.seq)
-                .bind(c.plugin)
-                .bind(c.stream)
-                .bind(&c.data);
-        }
-        q.execute(&mut **tx).await?;
+    use JsonColumn::{BigInt, Text};
+    if chunks.is_empty() {
+        return Ok(());
     }
+    let source = json_rows(
+        tx.backend(),
+        "$1",
+        "v",
+        &[
+            ("invocation_id", Text),
+            ("seq", BigInt),
+            ("plugin", BigInt),
+            ("stream", BigInt),
+            ("data", Text),
+        ],
+    );
+    // `WHERE true`: SQLite's parser needs it before an upsert's ON CONFLICT.
+    let sql = format!(
+        "INSERT INTO command_output (invocation_id, seq, plugin, stream, data) \
+         SELECT v.invocation_id, v.seq, v.plugin, v.stream, v.data FROM {source} WHERE true \
+         ON CONFLICT (invocation_id, seq) DO NOTHING"
+    );
+    let rows = serde_json::to_string(chunks).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    sqlx::query(&sql).bind(rows).execute(&mut **tx).await?;
     Ok(())
 }
 
