@@ -824,6 +824,31 @@ async fn output_beyond_the_cap_is_dropped_and_recorded_and_the_api_cuts_as_aws()
         let out = got.standard_output_content().unwrap_or_default();
         assert_eq!(out.chars().count(), 24_000);
         assert!(out.chars().all(|c| c == 'a'));
+
+        // NUL, which PostgreSQL's text cannot hold, is stored as U+FFFD on both.
+        let sent = ssm
+            .send_command()
+            .document_name("AWS-RunShellScript")
+            .instance_ids(&node)
+            .set_parameters(Some(shell(&["printf 'nul:\\000:end\\n'"])))
+            .send()
+            .await
+            .expect("send");
+        let id = sent
+            .command()
+            .and_then(|c| c.command_id())
+            .expect("id")
+            .to_string();
+        let done = wait_command(&srv, &id, terminal).await;
+        assert_eq!(done.status, "Success", "{done:?}");
+        let got = ssm
+            .get_command_invocation()
+            .command_id(&id)
+            .instance_id(&node)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(got.standard_output_content(), Some("nul:\u{fffd}:end\n"));
         for a in &mut agents {
             a.stop().await;
         }
