@@ -746,6 +746,142 @@ async fn invocation_batches_write_once_and_refuse_stale_state() {
 }
 
 #[tokio::test]
+async fn the_sweeper_finds_expired_overdue_and_orphaned_invocations_of_open_commands() {
+    use bosun_core::commands::store::{self, CommandRow, InvocationUpdate, NewInvocation};
+    for t in TestDb::all().await {
+        let now = 1_700_000_000_000;
+        for i in 0..3 {
+            testing::insert_node(&t.db, &format!("mi-{i}"), now).await;
+        }
+        sqlx::query("UPDATE managed_instances SET deregistered_at = $1 WHERE id = 'mi-2'")
+            .bind(now)
+            .execute(t.db.pool())
+            .await
+            .expect("deregister");
+        let command = |id: &str, expires_at: i64| CommandRow {
+            command_id: id.into(),
+            document_name: "AWS-RunShellScript".into(),
+            document_version: "1".into(),
+            comment: String::new(),
+            parameters: "{}".into(),
+            targets: "[]".into(),
+            instance_ids: "[]".into(),
+            timeout_seconds: 3600,
+            max_concurrency: "50".into(),
+            max_errors: "0".into(),
+            concurrency_limit: 50,
+            error_limit: 0,
+            requested_at: now - 10_000,
+            expires_at,
+            requested_by: "admin".into(),
+            status: "InProgress".into(),
+            status_details: "InProgress".into(),
+            target_count: 3,
+            completed_count: 0,
+            error_count: 0,
+            delivery_timed_out_count: 0,
+            cancel_requested: false,
+        };
+        let new = |command_id: &str, i: i64| NewInvocation {
+            invocation_id: format!("{command_id}-mi-{i}"),
+            instance_id: format!("mi-{i}"),
+            instance_name: String::new(),
+            position: i,
+            run: "[]".into(),
+            plugins: "[]".into(),
+            online: true,
+        };
+        // Live (not expired): mi-0 started and overdue, mi-1 started and within its
+        // deadline, mi-2 pending on a deregistered node.
+        // Expired: mi-0 pending, mi-1 delayed (offline), mi-2 ended.
+        let (live, expired) = ("c-live", "c-expired");
+        let mut tx = t.db.begin().await.expect("begin");
+        for (id, expires) in [(live, now + 60_000), (expired, now - 1)] {
+            store::insert_command(&mut tx, &command(id, expires), now)
+                .await
+                .expect("command");
+            let rows: Vec<NewInvocation> = (0..3).map(|i| new(id, i)).collect();
+            store::insert_invocations(&mut tx, id, &rows, 3, now)
+                .await
+                .expect("invocations");
+        }
+        let stored = |id: &str, i: i64, status: &str, deadline: Option<i64>| {
+            let mut r = new(id, i).stored(id, true, now);
+            r.status = status.into();
+            r.status_details = status.into();
+            r.deadline_at = deadline;
+            r
+        };
+        let changed = [
+            stored(live, 0, "InProgress", Some(now - 1)),
+            stored(live, 1, "InProgress", Some(now + 10_000)),
+            stored(expired, 1, "Delayed", None),
+            stored(expired, 2, "Success", None),
+        ];
+        let updates: Vec<InvocationUpdate> = changed
+            .iter()
+            .map(|row| InvocationUpdate {
+                was_status: "Pending",
+                was_last_seq: 0,
+                row,
+            })
+            .collect();
+        assert_eq!(
+            store::update_invocations(&mut tx, &updates)
+                .await
+                .expect("update"),
+            4
+        );
+        tx.commit().await.expect("commit");
+
+        let pool = t.db.pool();
+        let mut got = store::delivery_expired(pool, now).await.expect("expired");
+        got.sort();
+        let ids: Vec<&str> = got.iter().map(|r| r.0.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["c-expired-mi-0", "c-expired-mi-1"],
+            "{}",
+            t.backend().as_str()
+        );
+        let got = store::past_deadline(pool, now).await.expect("overdue");
+        assert_eq!(
+            got,
+            [(
+                "c-live-mi-0".to_string(),
+                live.to_string(),
+                "InProgress".to_string()
+            )]
+        );
+        let got = store::on_deregistered_nodes(pool)
+            .await
+            .expect("deregistered");
+        assert_eq!(
+            got,
+            [(
+                "c-live-mi-2".to_string(),
+                live.to_string(),
+                "Pending".to_string()
+            )]
+        );
+        // A command with nothing open is not looked at.
+        sqlx::query("UPDATE commands SET open = 0")
+            .execute(pool)
+            .await
+            .expect("close");
+        assert!(store::delivery_expired(pool, now)
+            .await
+            .expect("expired")
+            .is_empty());
+        assert!(store::past_deadline(pool, now)
+            .await
+            .expect("overdue")
+            .is_empty());
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
 async fn grouped_audit_records_are_all_committed_before_their_callers_return() {
     for t in TestDb::all().await {
         let core = testing::core(&t.db).await;

@@ -599,8 +599,8 @@ pub async fn delivery_expired<'e, E: Executor<'e, Database = Any>>(
     now: i64,
 ) -> Result<Vec<(String, String, String, bool)>, sqlx::Error> {
     sqlx::query(
-        "SELECT i.invocation_id, i.command_id, i.instance_id, i.released FROM command_invocations i \
-         JOIN commands c ON c.command_id = i.command_id \
+        "SELECT i.invocation_id, i.command_id, i.instance_id, i.released FROM commands c \
+         JOIN command_invocations i ON i.command_id = c.command_id \
          WHERE c.open = 1 AND c.expires_at <= $1 AND i.status IN ('Pending', 'Delayed')",
     )
     .bind(now)
@@ -631,9 +631,10 @@ pub async fn on_deregistered_nodes<'e, E: Executor<'e, Database = Any>>(
     e: E,
 ) -> Result<Vec<(String, String, String)>, sqlx::Error> {
     sqlx::query(&format!(
-        "SELECT i.invocation_id, i.command_id, i.status FROM command_invocations i \
+        "SELECT i.invocation_id, i.command_id, i.status FROM commands c \
+         JOIN command_invocations i ON i.command_id = c.command_id \
          JOIN managed_instances m ON m.id = i.instance_id \
-         WHERE m.deregistered_at IS NOT NULL AND i.status IN ({OPEN_STATUSES})"
+         WHERE c.open = 1 AND m.deregistered_at IS NOT NULL AND i.status IN ({OPEN_STATUSES})"
     ))
     .fetch_all(e)
     .await?
@@ -648,8 +649,10 @@ pub async fn past_deadline<'e, E: Executor<'e, Database = Any>>(
     now: i64,
 ) -> Result<Vec<(String, String, String)>, sqlx::Error> {
     sqlx::query(
-        "SELECT invocation_id, command_id, status FROM command_invocations \
-         WHERE status IN ('InProgress', 'Cancelling') AND deadline_at IS NOT NULL AND deadline_at <= $1",
+        "SELECT i.invocation_id, i.command_id, i.status FROM commands c \
+         JOIN command_invocations i ON i.command_id = c.command_id \
+         WHERE c.open = 1 AND i.status IN ('InProgress', 'Cancelling') \
+         AND i.deadline_at IS NOT NULL AND i.deadline_at <= $1",
     )
     .bind(now)
     .fetch_all(e)
