@@ -756,8 +756,9 @@ struct Working {
 async fn apply(core: &Core, batch: &[Ingest]) -> ServiceResult<bool> {
     let now = core.now_ms();
     let began = std::time::Instant::now();
-    let cap = crate::settings::number(core, super::OUTPUT_LIMIT_SETTING).await?;
     let mut tx = core.db().begin().await?;
+    let cap = crate::settings::number_on(core, &mut *tx, super::OUTPUT_LIMIT_SETTING).await?;
+    let begun = began.elapsed();
     let ids: BTreeSet<&str> = batch.iter().map(|m| report_id(&m.report)).collect();
     let ids: Vec<&str> = ids.into_iter().collect();
     let mut known = core.commands().recall(&ids);
@@ -967,6 +968,7 @@ async fn apply(core: &Core, batch: &[Ingest]) -> ServiceResult<bool> {
         messages = batch.len(),
         recalled,
         invocations = updates_len,
+        begun_us = begun.as_micros() as u64,
         outputs = outputs_len,
         read_us = read.as_micros() as u64,
         written_us = written.as_micros() as u64,

@@ -243,10 +243,20 @@ pub async fn reset_service_setting(
 /// A whole-number setting's effective value (its default if the stored one is not a
 /// number in range).
 pub async fn number(core: &Core, setting_id: &str) -> ServiceResult<i64> {
+    number_on(core, core.db().pool(), setting_id).await
+}
+
+/// [`number`] read through `e` (a transaction's connection: no second connection
+/// from the pool).
+pub async fn number_on<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    core: &Core,
+    e: E,
+    setting_id: &str,
+) -> ServiceResult<i64> {
     let def = resolve(setting_id, core.account_id())?;
     let fallback: i64 = def.default.parse().unwrap_or(0);
     let (lo, hi) = def.range.unwrap_or((i64::MIN, i64::MAX));
-    Ok(value(core, setting_id)
+    Ok(value_on(core, e, setting_id)
         .await?
         .parse::<i64>()
         .ok()
@@ -256,8 +266,16 @@ pub async fn number(core: &Core, setting_id: &str) -> ServiceResult<i64> {
 
 /// A setting's effective value, for other services (no role check: internal use).
 pub async fn value(core: &Core, setting_id: &str) -> ServiceResult<String> {
+    value_on(core, core.db().pool(), setting_id).await
+}
+
+async fn value_on<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    core: &Core,
+    e: E,
+    setting_id: &str,
+) -> ServiceResult<String> {
     let def = resolve(setting_id, core.account_id())?;
-    Ok(store::get(core.db().pool(), def.id)
+    Ok(store::get(e, def.id)
         .await?
         .map(|s| s.value)
         .unwrap_or_else(|| def.default.to_string()))
