@@ -70,6 +70,9 @@ impl Drop for StopOnDrop {
 /// `sqlite3_bind_parameter_name` at 2,800 binds per statement).
 pub const MAX_BINDS: usize = 200;
 
+/// A write transaction that took this long to begin is logged (debug).
+const SLOW_BEGIN: Duration = Duration::from_millis(20);
+
 /// How long [`Db::begin`] waits for SQLite's write turn (as long as SQLite's own busy
 /// timeout).
 pub const WRITE_TURN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -283,11 +286,24 @@ impl Db {
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         match (self.backend, &self.write_turn) {
             (Backend::Sqlite, Some(turn)) => {
+                let asked = std::time::Instant::now();
                 let turn = tokio::time::timeout(WRITE_TURN_TIMEOUT, turn.clone().lock_owned())
                     .await
                     .map_err(|_| sqlx::Error::PoolTimedOut)?;
+                let turned = asked.elapsed();
+                let inner = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                let begun = asked.elapsed();
+                if begun >= SLOW_BEGIN {
+                    // A write outside the queue held SQLite's lock, or every pooled
+                    // connection was busy.
+                    tracing::debug!(
+                        turn_ms = turned.as_millis() as u64,
+                        begin_ms = (begun - turned).as_millis() as u64,
+                        "slow start of a write transaction"
+                    );
+                }
                 Ok(Tx {
-                    inner: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+                    inner,
                     backend: self.backend,
                     _turn: Some(turn),
                 })

@@ -47,6 +47,11 @@ const BATCH: usize = 1024;
 const LIVE_BUFFER: usize = 512;
 /// Open invocation rows the writer keeps in memory at most ([`Runtime::remember`]).
 const REMEMBERED: usize = 200_000;
+/// While the writer is behind, a Started report waits this long at most for its
+/// invocation's next report, so both change the row once ([`StartHold`]).
+const START_HOLD: Duration = Duration::from_millis(250);
+/// Started reports held at most.
+const HELD: usize = 50_000;
 /// A started invocation whose node never reports is given up this long after the sum
 /// of its steps' timeouts.
 const DEADLINE_GRACE_MS: i64 = 60_000;
@@ -64,6 +69,9 @@ pub enum AgentReport {
 struct Ingest {
     instance_id: String,
     report: AgentReport,
+    /// When the writer took it from the queue (the clock's ms): an invocation's
+    /// `started_at` is when its Started arrived, even if it was held.
+    received_ms: i64,
 }
 
 /// What live subscribers hear.
@@ -105,6 +113,7 @@ impl Runtime {
                 .send(Ingest {
                     instance_id: instance_id.to_string(),
                     report,
+                    received_ms: 0,
                 })
                 .await;
         }
@@ -704,13 +713,102 @@ pub async fn sweep(core: &Core) -> ServiceResult<usize> {
     Ok(ended)
 }
 
+/// Started reports held back while the writer is behind. A quick command's Started,
+/// Output and Finished arrive in different bursts when the queue is long, and each
+/// burst rewrites the row (and its index entries); held for up to [`START_HOLD`], a
+/// Started joins its invocation's next report and the row changes once. Nothing is
+/// held while the writer keeps up, so an idle server shows InProgress at once. A held
+/// Started is not acknowledged to anyone (agents expect no answer to it), and its
+/// `started_at` is when it arrived.
+#[derive(Default)]
+struct StartHold {
+    /// In arrival order: when it is due, and the report.
+    held: std::collections::VecDeque<(std::time::Instant, Ingest)>,
+}
+
+impl StartHold {
+    /// When the oldest held report is due.
+    fn next_due(&self) -> Option<std::time::Instant> {
+        self.held.front().map(|(due, _)| *due)
+    }
+
+    /// What to apply now, out of a burst just received (`busy`: more reports are
+    /// queued behind it): the held Starteds that are due, whose invocation reports in
+    /// this burst, or all of them once the writer keeps up; then the burst, less the
+    /// Starteds held for later.
+    fn admit(&mut self, burst: Vec<Ingest>, busy: bool, now: std::time::Instant) -> Vec<Ingest> {
+        let later: std::collections::HashSet<&str> = burst
+            .iter()
+            .filter(|m| !matches!(m.report, AgentReport::Started(_)))
+            .map(|m| report_id(&m.report))
+            .collect();
+        let mut out = Vec::with_capacity(burst.len() + self.held.len());
+        let mut keep = std::collections::VecDeque::new();
+        for (due, m) in self.held.drain(..) {
+            if !busy || due <= now || later.contains(report_id(&m.report)) {
+                out.push(m);
+            } else {
+                keep.push_back((due, m));
+            }
+        }
+        let mut hold = Vec::new();
+        for m in &burst {
+            let held = busy
+                && matches!(m.report, AgentReport::Started(_))
+                && !later.contains(report_id(&m.report))
+                && keep.len() + hold.len() < HELD;
+            hold.push(held);
+        }
+        drop(later);
+        for (m, held) in burst.into_iter().zip(hold) {
+            if held {
+                keep.push_back((now + START_HOLD, m));
+            } else {
+                out.push(m);
+            }
+        }
+        self.held = keep;
+        out
+    }
+
+    /// Everything held (the queue closed).
+    fn drain(&mut self) -> Vec<Ingest> {
+        self.held.drain(..).map(|(_, m)| m).collect()
+    }
+}
+
 /// The writer: applies bursts of agent reports, one transaction each.
 async fn writer(core: Core, mut rx: mpsc::Receiver<Ingest>) {
-    let mut batch = Vec::with_capacity(BATCH);
+    let mut hold = StartHold::default();
     loop {
-        batch.clear();
-        if rx.recv_many(&mut batch, BATCH).await == 0 {
-            return;
+        let mut burst = Vec::with_capacity(BATCH);
+        let received = match hold.next_due() {
+            None => rx.recv_many(&mut burst, BATCH).await,
+            Some(due) => {
+                match tokio::time::timeout_at(due.into(), rx.recv_many(&mut burst, BATCH)).await {
+                    Ok(n) => n,
+                    // Nothing new: the due ones go now.
+                    Err(_) => usize::MAX,
+                }
+            }
+        };
+        let batch = if received == 0 {
+            // The queue closed: what was held is applied, then the writer ends.
+            let rest = hold.drain();
+            if rest.is_empty() {
+                return;
+            }
+            rest
+        } else {
+            let now_ms = core.now_ms();
+            for m in &mut burst {
+                m.received_ms = now_ms;
+            }
+            let busy = burst.len() == BATCH || !rx.is_empty();
+            hold.admit(burst, busy, std::time::Instant::now())
+        };
+        if batch.is_empty() {
+            continue;
         }
         // A conflict (another replica or the sweeper moved one of the invocations
         // between our read and our write) rolls back; the burst is applied again over
@@ -811,19 +909,24 @@ async fn apply(core: &Core, batch: &[Ingest]) -> ServiceResult<bool> {
                 if matches!(w.row.status.as_str(), "Pending" | "Delayed") {
                     let steps: Vec<StepSpec> = serde_json::from_str(&w.row.run).unwrap_or_default();
                     let budget: i64 = steps.iter().map(|s| s.timeout_seconds as i64).sum();
+                    let at = if m.received_ms > 0 {
+                        m.received_ms
+                    } else {
+                        now
+                    };
                     let mut plugins = super::plugins_of(&w.row);
                     for p in &mut plugins {
                         if p.step.is_some() && p.status == "Pending" {
                             p.status = "InProgress".into();
                             p.details = "In Progress".into();
-                            p.started = Some(now);
+                            p.started = Some(at);
                         }
                     }
                     w.row.plugins = serde_json::to_string(&plugins).unwrap_or_default();
                     w.row.status = "InProgress".into();
                     w.row.status_details = "In Progress".into();
-                    w.row.started_at = Some(now);
-                    w.row.deadline_at = Some(now + budget * 1000 + DEADLINE_GRACE_MS);
+                    w.row.started_at = Some(at);
+                    w.row.deadline_at = Some(at + budget * 1000 + DEADLINE_GRACE_MS);
                     w.changed = true;
                     touched.insert(w.row.command_id.clone());
                     live.push((format!("inv:{id}"), LiveEvent::Changed));
@@ -1040,5 +1143,87 @@ fn finish(row: &mut store::InvocationRow, result: &InvocationResult, now: i64) {
             .first()
             .map(|s| s.started_at)
             .filter(|t| *t > 0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    fn started(id: &str) -> Ingest {
+        Ingest {
+            instance_id: "mi-1".into(),
+            report: AgentReport::Started(id.into()),
+            received_ms: 0,
+        }
+    }
+
+    fn output(id: &str) -> Ingest {
+        Ingest {
+            instance_id: "mi-1".into(),
+            report: AgentReport::Output(OutputChunk {
+                invocation_id: id.into(),
+                seq: 1,
+                step: 0,
+                stream: Stream::Stdout,
+                data: "hi\n".into(),
+            }),
+            received_ms: 0,
+        }
+    }
+
+    fn kinds(batch: &[Ingest]) -> Vec<String> {
+        batch
+            .iter()
+            .map(|m| {
+                let kind = match m.report {
+                    AgentReport::Started(_) => "started",
+                    AgentReport::Output(_) => "output",
+                    AgentReport::Finished(_) => "finished",
+                };
+                format!("{kind} {}", report_id(&m.report))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_writer_that_keeps_up_holds_nothing() {
+        let mut hold = StartHold::default();
+        let out = hold.admit(vec![started("a"), output("b")], false, Instant::now());
+        assert_eq!(kinds(&out), ["started a", "output b"]);
+        assert!(hold.next_due().is_none());
+    }
+
+    #[test]
+    fn a_busy_writer_holds_a_started_until_its_invocation_reports_again() {
+        let mut hold = StartHold::default();
+        let t0 = Instant::now();
+        let out = hold.admit(vec![started("a"), started("b"), output("c")], true, t0);
+        assert_eq!(kinds(&out), ["output c"]);
+        assert_eq!(hold.next_due(), Some(t0 + START_HOLD));
+        // a's output comes: a's Started goes with it, first; b's stays held.
+        let out = hold.admit(vec![output("a")], true, t0 + START_HOLD / 2);
+        assert_eq!(kinds(&out), ["started a", "output a"]);
+        assert_eq!(hold.next_due(), Some(t0 + START_HOLD));
+        // A Started whose invocation reports in the same burst is not held.
+        let out = hold.admit(vec![started("d"), output("d")], true, t0 + START_HOLD / 2);
+        assert_eq!(kinds(&out), ["started d", "output d"]);
+        // b is due: it goes even while the writer is still behind.
+        let out = hold.admit(vec![output("e")], true, t0 + START_HOLD);
+        assert_eq!(kinds(&out), ["started b", "output e"]);
+        assert!(hold.next_due().is_none());
+    }
+
+    #[test]
+    fn everything_held_goes_once_the_writer_keeps_up_or_the_queue_closes() {
+        let mut hold = StartHold::default();
+        let t0 = Instant::now();
+        assert!(hold.admit(vec![started("a")], true, t0).is_empty());
+        let out = hold.admit(Vec::new(), false, t0);
+        assert_eq!(kinds(&out), ["started a"]);
+        assert!(hold.admit(vec![started("b")], true, t0).is_empty());
+        assert_eq!(kinds(&hold.drain()), ["started b"]);
+        assert!(hold.next_due().is_none());
     }
 }
