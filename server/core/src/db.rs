@@ -291,14 +291,19 @@ impl Db {
                     .await
                     .map_err(|_| sqlx::Error::PoolTimedOut)?;
                 let turned = asked.elapsed();
-                let inner = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                // What `Pool::begin_with` does, in two steps so a slow start says
+                // which one waited.
+                let conn = self.pool.acquire().await?;
+                let acquired = asked.elapsed();
+                let inner = sqlx::Transaction::begin(conn, Some("BEGIN IMMEDIATE".into())).await?;
                 let begun = asked.elapsed();
                 if begun >= SLOW_BEGIN {
-                    // A write outside the queue held SQLite's lock, or every pooled
-                    // connection was busy.
+                    // Every pooled connection was busy, or a write outside the queue
+                    // held SQLite's lock.
                     tracing::debug!(
                         turn_ms = turned.as_millis() as u64,
-                        begin_ms = (begun - turned).as_millis() as u64,
+                        acquire_ms = (acquired - turned).as_millis() as u64,
+                        begin_ms = (begun - acquired).as_millis() as u64,
                         "slow start of a write transaction"
                     );
                 }
