@@ -188,6 +188,31 @@ fn terminal(c: &bosun_core::types::CommandInfo) -> bool {
     !matches!(c.status.as_str(), "Pending" | "InProgress" | "Cancelling")
 }
 
+/// Sends AWS-RunShellScript with `lines` to one node through `ssm` and waits until
+/// the command ends (on `srv`); its id and final state.
+async fn run_shell(
+    srv: &TestServer,
+    ssm: &aws_sdk_ssm::Client,
+    node: &str,
+    lines: &[&str],
+) -> (String, bosun_core::types::CommandInfo) {
+    let sent = ssm
+        .send_command()
+        .document_name("AWS-RunShellScript")
+        .instance_ids(node)
+        .set_parameters(Some(shell(lines)))
+        .send()
+        .await
+        .expect("send");
+    let id = sent
+        .command()
+        .and_then(|c| c.command_id())
+        .expect("id")
+        .to_string();
+    let done = wait_command(srv, &id, terminal).await;
+    (id, done)
+}
+
 fn shell(commands: &[&str]) -> std::collections::HashMap<String, Vec<String>> {
     [(
         "commands".to_string(),
@@ -719,20 +744,7 @@ async fn a_command_sent_on_one_replica_runs_on_a_node_held_by_another() {
     agent.start().await;
 
     // Sent through A; the node's link is on B: B delivers (cluster notice) and stores.
-    let sent = ssm_a
-        .send_command()
-        .document_name("AWS-RunShellScript")
-        .instance_ids(&agent.id)
-        .set_parameters(Some(shell(&["echo across replicas"])))
-        .send()
-        .await
-        .expect("send via A");
-    let id = sent
-        .command()
-        .and_then(|c| c.command_id())
-        .expect("id")
-        .to_string();
-    let done = wait_command(&b_srv, &id, terminal).await;
+    let (id, done) = run_shell(&b_srv, &ssm_a, &agent.id, &["echo across replicas"]).await;
     assert_eq!(done.status, "Success", "{done:?}");
     let inv = ssm_a
         .get_command_invocation()
@@ -788,23 +800,16 @@ async fn output_beyond_the_cap_is_dropped_and_recorded_and_the_api_cuts_as_aws()
         .expect("cap 1 MiB");
         let mut agents = fleet(&srv, 1).await;
         let node = agents[0].id.clone();
-        let sent = ssm
-            .send_command()
-            .document_name("AWS-RunShellScript")
-            .instance_ids(&node)
-            .set_parameters(Some(shell(&[
+        let (id, done) = run_shell(
+            &srv,
+            &ssm,
+            &node,
+            &[
                 "head -c 1500000 /dev/zero | tr '\\0' a",
                 "echo; echo é-and-more >&2",
-            ])))
-            .send()
-            .await
-            .expect("send");
-        let id = sent
-            .command()
-            .and_then(|c| c.command_id())
-            .expect("id")
-            .to_string();
-        let done = wait_command(&srv, &id, terminal).await;
+            ],
+        )
+        .await;
         assert_eq!(done.status, "Success", "{done:?}");
         let inv = bosun_core::commands::get_invocation(&srv.core, &Actor::cli(), &id, &node)
             .await
@@ -825,21 +830,8 @@ async fn output_beyond_the_cap_is_dropped_and_recorded_and_the_api_cuts_as_aws()
         assert_eq!(out.chars().count(), 24_000);
         assert!(out.chars().all(|c| c == 'a'));
 
-        // NUL, which PostgreSQL's text cannot hold, is stored as U+FFFD on both.
-        let sent = ssm
-            .send_command()
-            .document_name("AWS-RunShellScript")
-            .instance_ids(&node)
-            .set_parameters(Some(shell(&["printf 'nul:\\000:end\\n'"])))
-            .send()
-            .await
-            .expect("send");
-        let id = sent
-            .command()
-            .and_then(|c| c.command_id())
-            .expect("id")
-            .to_string();
-        let done = wait_command(&srv, &id, terminal).await;
+        // NUL, which PostgreSQL's text cannot hold, is stored as U+2400 on both.
+        let (id, done) = run_shell(&srv, &ssm, &node, &["printf 'nul:\\000:end\\n'"]).await;
         assert_eq!(done.status, "Success", "{done:?}");
         let got = ssm
             .get_command_invocation()
@@ -848,7 +840,7 @@ async fn output_beyond_the_cap_is_dropped_and_recorded_and_the_api_cuts_as_aws()
             .send()
             .await
             .expect("get");
-        assert_eq!(got.standard_output_content(), Some("nul:\u{fffd}:end\n"));
+        assert_eq!(got.standard_output_content(), Some("nul:\u{2400}:end\n"));
         for a in &mut agents {
             a.stop().await;
         }

@@ -553,38 +553,46 @@ async fn heartbeats_are_stored_together_and_stale_connections_are_cut() {
     }
 }
 
+/// A Pending command of AWS-RunShellScript on three nodes, as SendCommand stores it.
+fn command_row(
+    command_id: &str,
+    concurrency: i64,
+    requested_at: i64,
+    expires_at: i64,
+) -> bosun_core::commands::store::CommandRow {
+    bosun_core::commands::store::CommandRow {
+        command_id: command_id.into(),
+        document_name: "AWS-RunShellScript".into(),
+        document_version: "1".into(),
+        comment: String::new(),
+        parameters: "{}".into(),
+        targets: "[]".into(),
+        instance_ids: "[]".into(),
+        timeout_seconds: 3600,
+        max_concurrency: concurrency.to_string(),
+        max_errors: "0".into(),
+        concurrency_limit: concurrency,
+        error_limit: 0,
+        requested_at,
+        expires_at,
+        requested_by: "admin".into(),
+        status: "Pending".into(),
+        status_details: "Pending".into(),
+        target_count: 3,
+        completed_count: 0,
+        error_count: 0,
+        delivery_timed_out_count: 0,
+        cancel_requested: false,
+    }
+}
+
 #[tokio::test]
 async fn invocation_batches_write_once_and_refuse_stale_state() {
-    use bosun_core::commands::store::{
-        self, CommandRow, InvocationUpdate, NewInvocation, NewOutput,
-    };
+    use bosun_core::commands::store::{self, InvocationUpdate, NewInvocation, NewOutput};
     for t in TestDb::all().await {
         let now = 1_700_000_000_000;
         let command_id = "5d6c2a9e-0000-4000-8000-000000000001";
-        let command = CommandRow {
-            command_id: command_id.into(),
-            document_name: "AWS-RunShellScript".into(),
-            document_version: "1".into(),
-            comment: String::new(),
-            parameters: "{}".into(),
-            targets: "[]".into(),
-            instance_ids: "[]".into(),
-            timeout_seconds: 3600,
-            max_concurrency: "2".into(),
-            max_errors: "0".into(),
-            concurrency_limit: 2,
-            error_limit: 0,
-            requested_at: now,
-            expires_at: now + 3_600_000,
-            requested_by: "admin".into(),
-            status: "Pending".into(),
-            status_details: "Pending".into(),
-            target_count: 3,
-            completed_count: 0,
-            error_count: 0,
-            delivery_timed_out_count: 0,
-            cancel_requested: false,
-        };
+        let command = command_row(command_id, 2, now, now + 3_600_000);
         let rows: Vec<NewInvocation> = (0..3)
             .map(|i| NewInvocation {
                 invocation_id: format!("{command_id}-mi-{i}"),
@@ -747,7 +755,7 @@ async fn invocation_batches_write_once_and_refuse_stale_state() {
 
 #[tokio::test]
 async fn the_sweeper_finds_expired_overdue_and_orphaned_invocations_of_open_commands() {
-    use bosun_core::commands::store::{self, CommandRow, InvocationUpdate, NewInvocation};
+    use bosun_core::commands::store::{self, InvocationUpdate, NewInvocation};
     for t in TestDb::all().await {
         let now = 1_700_000_000_000;
         for i in 0..3 {
@@ -758,30 +766,7 @@ async fn the_sweeper_finds_expired_overdue_and_orphaned_invocations_of_open_comm
             .execute(t.db.pool())
             .await
             .expect("deregister");
-        let command = |id: &str, expires_at: i64| CommandRow {
-            command_id: id.into(),
-            document_name: "AWS-RunShellScript".into(),
-            document_version: "1".into(),
-            comment: String::new(),
-            parameters: "{}".into(),
-            targets: "[]".into(),
-            instance_ids: "[]".into(),
-            timeout_seconds: 3600,
-            max_concurrency: "50".into(),
-            max_errors: "0".into(),
-            concurrency_limit: 50,
-            error_limit: 0,
-            requested_at: now - 10_000,
-            expires_at,
-            requested_by: "admin".into(),
-            status: "InProgress".into(),
-            status_details: "InProgress".into(),
-            target_count: 3,
-            completed_count: 0,
-            error_count: 0,
-            delivery_timed_out_count: 0,
-            cancel_requested: false,
-        };
+        let command = |id: &str, expires_at: i64| command_row(id, 50, now - 10_000, expires_at);
         let new = |command_id: &str, i: i64| NewInvocation {
             invocation_id: format!("{command_id}-mi-{i}"),
             instance_id: format!("mi-{i}"),

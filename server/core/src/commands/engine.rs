@@ -937,9 +937,9 @@ async fn apply(core: &Core, batch: &[Ingest]) -> ServiceResult<bool> {
                 if seq > w.row.last_seq {
                     let plugin = w.plugin_of_step.get(&chunk.step).copied().unwrap_or(0);
                     // NUL is the one character PostgreSQL's text cannot hold: both
-                    // backends store it as U+FFFD, as the agent does invalid UTF-8.
+                    // backends store its picture, U+2400 (as the console shows it).
                     let data = if chunk.data.contains('\0') {
-                        std::borrow::Cow::Owned(chunk.data.replace('\0', "\u{fffd}"))
+                        std::borrow::Cow::Owned(chunk.data.replace('\0', "\u{2400}"))
                     } else {
                         std::borrow::Cow::Borrowed(chunk.data.as_str())
                     };
