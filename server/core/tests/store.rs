@@ -586,6 +586,23 @@ fn command_row(
     }
 }
 
+/// The invocation of `command_id` on node `mi-<i>`, with no steps.
+fn new_invocation(
+    command_id: &str,
+    i: i64,
+    online: bool,
+) -> bosun_core::commands::store::NewInvocation {
+    bosun_core::commands::store::NewInvocation {
+        invocation_id: format!("{command_id}-mi-{i}"),
+        instance_id: format!("mi-{i}"),
+        instance_name: String::new(),
+        position: i,
+        run: "[]".into(),
+        plugins: "[]".into(),
+        online,
+    }
+}
+
 #[tokio::test]
 async fn invocation_batches_write_once_and_refuse_stale_state() {
     use bosun_core::commands::store::{self, InvocationUpdate, NewInvocation, NewOutput};
@@ -593,17 +610,9 @@ async fn invocation_batches_write_once_and_refuse_stale_state() {
         let now = 1_700_000_000_000;
         let command_id = "5d6c2a9e-0000-4000-8000-000000000001";
         let command = command_row(command_id, 2, now, now + 3_600_000);
+        // The second node is offline.
         let rows: Vec<NewInvocation> = (0..3)
-            .map(|i| NewInvocation {
-                invocation_id: format!("{command_id}-mi-{i}"),
-                instance_id: format!("mi-{i}"),
-                instance_name: String::new(),
-                position: i,
-                run: "[]".into(),
-                plugins: "[]".into(),
-                // The second node is offline.
-                online: i != 1,
-            })
+            .map(|i| new_invocation(command_id, i, i != 1))
             .collect();
         let mut tx = t.db.begin().await.expect("begin");
         store::insert_command(&mut tx, &command, now)
@@ -767,15 +776,7 @@ async fn the_sweeper_finds_expired_overdue_and_orphaned_invocations_of_open_comm
             .await
             .expect("deregister");
         let command = |id: &str, expires_at: i64| command_row(id, 50, now - 10_000, expires_at);
-        let new = |command_id: &str, i: i64| NewInvocation {
-            invocation_id: format!("{command_id}-mi-{i}"),
-            instance_id: format!("mi-{i}"),
-            instance_name: String::new(),
-            position: i,
-            run: "[]".into(),
-            plugins: "[]".into(),
-            online: true,
-        };
+        let new = |command_id: &str, i: i64| new_invocation(command_id, i, true);
         // Live (not expired): mi-0 started and overdue, mi-1 started and within its
         // deadline, mi-2 pending on a deregistered node.
         // Expired: mi-0 pending, mi-1 delayed (offline), mi-2 ended.
