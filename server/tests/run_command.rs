@@ -213,6 +213,20 @@ async fn run_shell(
     (id, done)
 }
 
+/// GetCommandInvocation through the AWS SDK (the whole invocation, default plugin).
+async fn invocation(
+    ssm: &aws_sdk_ssm::Client,
+    command_id: &str,
+    node: &str,
+) -> aws_sdk_ssm::operation::get_command_invocation::GetCommandInvocationOutput {
+    ssm.get_command_invocation()
+        .command_id(command_id)
+        .instance_id(node)
+        .send()
+        .await
+        .expect("get")
+}
+
 fn shell(commands: &[&str]) -> std::collections::HashMap<String, Vec<String>> {
     [(
         "commands".to_string(),
@@ -545,13 +559,7 @@ async fn execution_timeout_and_cancel_kill_the_process_group() {
             (done.status.as_str(), done.status_details.as_str()),
             ("TimedOut", "Execution Timed Out")
         );
-        let inv = ssm
-            .get_command_invocation()
-            .command_id(&id)
-            .instance_id(&node)
-            .send()
-            .await
-            .expect("get");
+        let inv = invocation(&ssm, &id, &node).await;
         assert_eq!(inv.status(), Some(&CommandInvocationStatus::TimedOut));
         assert_eq!(inv.standard_output_content(), Some("started\n"));
 
@@ -630,13 +638,7 @@ async fn an_offline_node_gets_its_invocation_on_reconnect_or_it_times_out() {
             .and_then(|c| c.command_id())
             .expect("id")
             .to_string();
-        let inv = ssm
-            .get_command_invocation()
-            .command_id(&id)
-            .instance_id(&late.id)
-            .send()
-            .await
-            .expect("get");
+        let inv = invocation(&ssm, &id, &late.id).await;
         assert_eq!(inv.status(), Some(&CommandInvocationStatus::Delayed));
 
         late.start().await;
@@ -661,13 +663,7 @@ async fn an_offline_node_gets_its_invocation_on_reconnect_or_it_times_out() {
             (done.status.as_str(), done.status_details.as_str()),
             ("TimedOut", "Delivery Timed Out")
         );
-        let inv = ssm
-            .get_command_invocation()
-            .command_id(&id)
-            .instance_id(&never.id)
-            .send()
-            .await
-            .expect("get");
+        let inv = invocation(&ssm, &id, &never.id).await;
         assert_eq!(inv.status(), Some(&CommandInvocationStatus::TimedOut));
         assert_eq!(inv.status_details(), Some("Delivery Timed Out"));
 
@@ -710,13 +706,7 @@ async fn a_server_restart_mid_command_loses_nothing_and_runs_nothing_twice() {
         let done = wait_command(&srv, &id, terminal).await;
         assert_eq!(done.status, "Success", "{done:?}");
         let ssm = srv.ssm(&key.access_key_id, &key.secret_access_key);
-        let inv = ssm
-            .get_command_invocation()
-            .command_id(&id)
-            .instance_id(&node)
-            .send()
-            .await
-            .expect("get");
+        let inv = invocation(&ssm, &id, &node).await;
         assert_eq!(
             inv.standard_output_content(),
             Some("line1\nline2\nline3\nline4\nline5\nline6\n")
@@ -819,13 +809,7 @@ async fn output_beyond_the_cap_is_dropped_and_recorded_and_the_api_cuts_as_aws()
             inv.output_bytes + inv.output_dropped,
             1_500_000 + 1 + "é-and-more\n".len() as i64
         );
-        let got = ssm
-            .get_command_invocation()
-            .command_id(&id)
-            .instance_id(&node)
-            .send()
-            .await
-            .expect("get");
+        let got = invocation(&ssm, &id, &node).await;
         let out = got.standard_output_content().unwrap_or_default();
         assert_eq!(out.chars().count(), 24_000);
         assert!(out.chars().all(|c| c == 'a'));
@@ -833,13 +817,7 @@ async fn output_beyond_the_cap_is_dropped_and_recorded_and_the_api_cuts_as_aws()
         // NUL, which PostgreSQL's text cannot hold, is stored as U+2400 on both.
         let (id, done) = run_shell(&srv, &ssm, &node, &["printf 'nul:\\000:end\\n'"]).await;
         assert_eq!(done.status, "Success", "{done:?}");
-        let got = ssm
-            .get_command_invocation()
-            .command_id(&id)
-            .instance_id(&node)
-            .send()
-            .await
-            .expect("get");
+        let got = invocation(&ssm, &id, &node).await;
         assert_eq!(got.standard_output_content(), Some("nul:\u{2400}:end\n"));
         for a in &mut agents {
             a.stop().await;
