@@ -292,14 +292,16 @@ impl Db {
                     .map_err(|_| sqlx::Error::PoolTimedOut)?;
                 let turned = asked.elapsed();
                 // What `Pool::begin_with` does, in two steps so a slow start says
-                // which one waited.
+                // which one waited (`Transaction::begin` is sqlx's own, doc-hidden:
+                // check it on an sqlx upgrade).
                 let conn = self.pool.acquire().await?;
                 let acquired = asked.elapsed();
                 let inner = sqlx::Transaction::begin(conn, Some("BEGIN IMMEDIATE".into())).await?;
                 let begun = asked.elapsed();
                 if begun >= SLOW_BEGIN {
-                    // Every pooled connection was busy, or a write outside the queue
-                    // held SQLite's lock.
+                    // Every pooled connection was busy, a write outside the queue held
+                    // SQLite's lock, or the task waited to be polled again (a busy
+                    // runtime: measured 50–170 ms while a fan-out's Runs go out).
                     tracing::debug!(
                         turn_ms = turned.as_millis() as u64,
                         acquire_ms = (acquired - turned).as_millis() as u64,

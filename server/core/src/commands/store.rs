@@ -164,15 +164,20 @@ pub struct NewInvocation {
 }
 
 impl NewInvocation {
+    /// Its status as inserted (see [`NewInvocation::stored`]).
+    fn initial_status(&self, go: bool) -> &'static str {
+        if go && !self.online {
+            "Delayed"
+        } else {
+            "Pending"
+        }
+    }
+
     /// The row [`insert_invocations`] stores: released at once (`go`: rate control's
     /// first wave) it is Pending when its node is online and Delayed otherwise; waiting,
     /// it is Pending and unreleased.
     pub fn stored(&self, command_id: &str, go: bool, now: i64) -> InvocationRow {
-        let status = if go && !self.online {
-            "Delayed"
-        } else {
-            "Pending"
-        };
+        let status = self.initial_status(go);
         InvocationRow {
             invocation_id: self.invocation_id.clone(),
             command_id: command_id.to_string(),
@@ -224,10 +229,7 @@ pub async fn insert_invocations(
         let mut q = sqlx::query(&sql);
         for (i, r) in chunk.iter().enumerate() {
             let go = c * ROWS_PER_INSERT + i < released;
-            let status = match (go, r.online) {
-                (true, false) => "Delayed",
-                _ => "Pending",
-            };
+            let status = r.initial_status(go);
             q = q
                 .bind(&r.invocation_id)
                 .bind(command_id)
