@@ -48,8 +48,14 @@ const LIVE_BUFFER: usize = 512;
 /// Open invocation rows the writer keeps in memory at most ([`Runtime::remember`]).
 const REMEMBERED: usize = 200_000;
 /// While the writer is behind, a Started report waits this long at most for its
-/// invocation's next report, so both change the row once ([`StartHold`]).
-const START_HOLD: Duration = Duration::from_millis(250);
+/// invocation's next report, so both change the row once ([`StartHold`]). Under a
+/// fan-out to thousands of nodes a quick command's Finished comes about a second after
+/// its Started (every other node's Started is queued between them); a shorter hold
+/// lets most of them go alone, each costing a row write at the worst moment.
+const START_HOLD: Duration = Duration::from_secs(2);
+/// Messages applied in one transaction at most when held Starteds are released with a
+/// burst (a long transaction blocks every other writer of an SQLite database).
+const APPLY_AT_MOST: usize = 4 * BATCH;
 /// Started reports held at most.
 const HELD: usize = 50_000;
 /// A started invocation whose node never reports is given up this long after the sum
@@ -717,9 +723,9 @@ pub async fn sweep(core: &Core) -> ServiceResult<usize> {
 /// Output and Finished arrive in different bursts when the queue is long, and each
 /// burst rewrites the row (and its index entries); held for up to [`START_HOLD`], a
 /// Started joins its invocation's next report and the row changes once. Nothing is
-/// held while the writer keeps up, so an idle server shows InProgress at once. A held
-/// Started is not acknowledged to anyone (agents expect no answer to it), and its
-/// `started_at` is when it arrived.
+/// held while the writer keeps up, so an idle server shows InProgress at once (a busy
+/// one within [`START_HOLD`]). A held Started is not acknowledged to anyone (agents
+/// expect no answer to it), and its `started_at` is when it arrived.
 #[derive(Default)]
 struct StartHold {
     /// In arrival order: when it is due, and the report.
@@ -810,29 +816,37 @@ async fn writer(core: Core, mut rx: mpsc::Receiver<Ingest>) {
         if batch.is_empty() {
             continue;
         }
-        // A conflict (another replica or the sweeper moved one of the invocations
-        // between our read and our write) rolls back; the burst is applied again over
-        // what is stored now.
-        let mut outcome = apply(&core, &batch).await;
-        for _ in 0..3 {
-            if !matches!(outcome, Ok(false)) {
-                break;
-            }
-            outcome = apply(&core, &batch).await;
+        // Released Starteds may make a batch large: it is applied in parts, in order.
+        for part in batch.chunks(APPLY_AT_MOST) {
+            apply_or_reset(&core, part).await;
         }
-        let failure = match outcome {
-            Ok(true) => continue,
-            Ok(false) => "conflicting changes".to_string(),
-            Err(e) => e.message,
-        };
-        // Nothing was acknowledged: cut the links involved, so their agents reconnect
-        // and send it all again.
-        tracing::error!(error = %failure, messages = batch.len(), "agent reports not stored; links reset");
-        let nodes: BTreeSet<&str> = batch.iter().map(|m| m.instance_id.as_str()).collect();
-        for n in nodes {
-            core.links()
-                .cut_older(n, i64::MAX, crate::links::CutReason::ShuttingDown);
+    }
+}
+
+/// Applies reports; when they cannot be stored, resets the links they came from.
+async fn apply_or_reset(core: &Core, batch: &[Ingest]) {
+    // A conflict (another replica or the sweeper moved one of the invocations between
+    // our read and our write) rolls back; the burst is applied again over what is
+    // stored now.
+    let mut outcome = apply(core, batch).await;
+    for _ in 0..3 {
+        if !matches!(outcome, Ok(false)) {
+            break;
         }
+        outcome = apply(core, batch).await;
+    }
+    let failure = match outcome {
+        Ok(true) => return,
+        Ok(false) => "conflicting changes".to_string(),
+        Err(e) => e.message,
+    };
+    // Nothing was acknowledged: cut the links involved, so their agents reconnect and
+    // send it all again.
+    tracing::error!(error = %failure, messages = batch.len(), "agent reports not stored; links reset");
+    let nodes: BTreeSet<&str> = batch.iter().map(|m| m.instance_id.as_str()).collect();
+    for n in nodes {
+        core.links()
+            .cut_older(n, i64::MAX, crate::links::CutReason::ShuttingDown);
     }
 }
 
@@ -1044,6 +1058,14 @@ async fn apply(core: &Core, batch: &[Ingest]) -> ServiceResult<bool> {
     for invocation_id in patch_reports {
         crate::patch::record_report(core, &invocation_id).await;
     }
+    // A FinishedAck covers the invocation's output (the node drops its spool): an
+    // OutputAck in the same burst would only be one more frame each way.
+    let finished: BTreeSet<(&str, &str)> = finished_acks
+        .iter()
+        .map(|(node, id)| (node.as_str(), id.as_str()))
+        .collect();
+    acks.retain(|(node, id), _| !finished.contains(&(node.as_str(), id.as_str())));
+    drop(finished);
     for ((node, id), seq) in acks {
         core.links().send(
             &node,
