@@ -32,6 +32,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 const REPLY_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a polite close waits for the server's Close reply.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+/// Frames fed together are written once this many bytes are buffered, or at the flush.
+const WRITE_TOGETHER: usize = 16 * 1024;
 
 /// The WebSocket URL of the agent endpoint for a server URL. `http(s)://host[:port][/prefix]`
 /// maps to `ws(s)://host[:port][/prefix]/agent/ws`; `ws(s)://` URLs are taken as they are,
@@ -119,12 +121,13 @@ pub(crate) struct Link {
 impl Link {
     /// Opens the WebSocket (TCP, TLS for `wss://`, upgrade), within [`CONNECT_TIMEOUT`].
     pub(crate) async fn connect(url: &str, tls: &Arc<ClientConfig>) -> Result<Link, AgentError> {
-        // Small buffers keep an idle agent small; frames are small and sends flush.
+        // Small buffers keep an idle agent small. Frames written together
+        // ([`send_all`](Self::send_all)) share writes up to `WRITE_TOGETHER` bytes.
         let config = WebSocketConfig::default()
             .max_message_size(Some(MAX_FRAME_BYTES))
             .max_frame_size(Some(MAX_FRAME_BYTES))
             .read_buffer_size(8 * 1024)
-            .write_buffer_size(0);
+            .write_buffer_size(WRITE_TOGETHER);
         let connecting = tokio_tungstenite::connect_async_tls_with_config(
             url,
             Some(config),
@@ -139,10 +142,19 @@ impl Link {
     }
 
     pub(crate) async fn send(&mut self, message: &AgentMessage) -> Result<(), AgentError> {
-        self.ws
-            .send(Message::text(encode(message)))
-            .await
-            .map_err(network_error)
+        self.send_all(std::slice::from_ref(message)).await
+    }
+
+    /// Several messages, in order, in as few writes as they fit (then flushed): a
+    /// quick command's Started, output and result usually leave together.
+    pub(crate) async fn send_all(&mut self, messages: &[AgentMessage]) -> Result<(), AgentError> {
+        for message in messages {
+            self.ws
+                .feed(Message::text(encode(message)))
+                .await
+                .map_err(network_error)?;
+        }
+        self.ws.flush().await.map_err(network_error)
     }
 
     /// The next protocol frame. Control frames are handled here; the end of the stream

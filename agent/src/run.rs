@@ -53,6 +53,8 @@ use crate::{AgentEvent, Execution, RunOptions};
 
 /// How long one send to the server may take before the link is presumed dead.
 pub(crate) const SEND_TIMEOUT: Duration = Duration::from_secs(30);
+/// Ready messages sent in one write at most (output chunks are at most 8 KiB).
+const SEND_TOGETHER: usize = 16;
 /// How long stopping waits for killed invocations to end and be reported.
 pub(crate) const STOP_GRACE: Duration = Duration::from_secs(5);
 
@@ -314,7 +316,15 @@ impl Node {
                 },
                 // Last: the server's messages (acks among them) are read first.
                 message = invocations.next_outgoing() => {
-                    race(shutdown, send(link, &message))
+                    // With what else is ready: one write for several frames.
+                    let mut messages = vec![message];
+                    while messages.len() < SEND_TOGETHER {
+                        match invocations.ready_outgoing() {
+                            Some(m) => messages.push(m),
+                            None => break,
+                        }
+                    }
+                    race(shutdown, send_all(link, &messages))
                         .await
                         .ok_or(Stop::Shutdown)??;
                 }
@@ -325,7 +335,12 @@ impl Node {
 
 /// One message to the server, within [`SEND_TIMEOUT`].
 async fn send(link: &mut Link, message: &AgentMessage) -> Result<(), AgentError> {
-    match tokio::time::timeout(SEND_TIMEOUT, link.send(message)).await {
+    send_all(link, std::slice::from_ref(message)).await
+}
+
+/// Messages to the server in order, within [`SEND_TIMEOUT`].
+async fn send_all(link: &mut Link, messages: &[AgentMessage]) -> Result<(), AgentError> {
+    match tokio::time::timeout(SEND_TIMEOUT, link.send_all(messages)).await {
         Err(_) => Err(AgentError::Timeout("sending to the server")),
         Ok(sent) => sent,
     }

@@ -21,6 +21,7 @@ use bosun_protocol::{
     decode_agent_message, encode, AgentMessage, ErrorCode, ServerMessage, CHALLENGE_BYTES,
     MAX_FRAME_BYTES, PROTOCOL_VERSION,
 };
+use futures_util::FutureExt as _;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::time::{timeout, Instant};
@@ -31,6 +32,8 @@ pub const SILENCE_LIMIT: Duration = Duration::from_secs(20);
 pub const HEARTBEAT_SECONDS: u32 = 15;
 /// Bytes read from a node's socket at a time.
 const LINK_READ_BUFFER: usize = 4 * 1024;
+/// Reports of one node read together and queued together at most.
+const READ_TOGETHER: usize = 32;
 
 /// The link's timing. Production uses the constants above; tests shorten them to
 /// observe half-open detection without waiting half a minute.
@@ -277,53 +280,26 @@ async fn run_session(
                 }
                 frame = socket.recv() => {
                     last_heard = Instant::now();
-                    match frame {
-                        Some(Ok(Message::Text(text))) => match decode_agent_message(text.as_str()) {
-                            Ok(AgentMessage::Heartbeat { seq }) => {
-                                // Stored with others within a second; a connection then
-                                // found stale is cut (the `link.cut` arm above).
-                                nodes::heartbeat(core, &session);
-                                if !send(&mut socket, &ServerMessage::HeartbeatAck { seq }).await {
-                                    break "send failed".to_string();
-                                }
-                            }
-                            Ok(AgentMessage::InstanceInfo(info)) => {
-                                if let Err(e) = nodes::report_instance_info(core, &session, info).await {
-                                    tracing::warn!(instance_id = %id, error = %e.message, "instance information not recorded");
-                                }
-                                // The agent is settled in (it reports its facts first,
-                                // then resends what it has unacknowledged): now hand it
-                                // its open invocations.
-                                if !sent_open {
-                                    sent_open = true;
-                                    commands::engine::on_connected(core, &id).await;
-                                }
-                            }
-                            Ok(AgentMessage::InvocationStarted { invocation_id }) => {
-                                core.commands().agent_message(&id, AgentReport::Started(invocation_id)).await;
-                            }
-                            Ok(AgentMessage::Output(chunk)) => {
-                                core.commands().agent_message(&id, AgentReport::Output(chunk)).await;
-                            }
-                            Ok(AgentMessage::InvocationFinished(result)) => {
-                                core.commands().agent_message(&id, AgentReport::Finished(result)).await;
-                            }
-                            Ok(_) => {
-                                refuse(&mut socket, ErrorCode::BadMessage, "unexpected message after authentication").await;
-                                break "protocol violation".to_string();
-                            }
-                            Err(e) => {
-                                refuse(&mut socket, ErrorCode::BadMessage, &e.to_string()).await;
-                                break "bad frame".to_string();
-                            }
-                        },
-                        Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
-                        Some(Ok(Message::Binary(_))) => {
-                            refuse(&mut socket, ErrorCode::BadMessage, "binary frames are not part of the protocol").await;
-                            break "bad frame".to_string();
+                    // Frames already read with this one go on together: a quick
+                    // command's Started, output and result take one place in the
+                    // writer's queue (and usually one transaction).
+                    let mut reports = Vec::new();
+                    let mut next = Some(frame);
+                    let mut end = None;
+                    while let Some(frame) = next.take() {
+                        if let Err(reason) = on_frame(core, &mut socket, &session, &mut sent_open, frame, &mut reports).await {
+                            end = Some(reason);
+                            break;
                         }
-                        Some(Ok(Message::Close(_))) | None => break "closed by the node".to_string(),
-                        Some(Err(e)) => break format!("transport error: {e}"),
+                        if reports.len() < READ_TOGETHER {
+                            next = socket.recv().now_or_never();
+                        }
+                    }
+                    if !reports.is_empty() {
+                        core.commands().agent_messages(&id, reports).await;
+                    }
+                    if let Some(reason) = end {
+                        break reason;
                     }
                 }
             }
@@ -334,4 +310,63 @@ async fn run_session(
         tracing::warn!(instance_id = %id, error = %e.message, "could not record the lost link");
     }
     tracing::info!(instance_id = %id, reason = %ended, "node link ended");
+}
+
+/// One frame of an authenticated link: reports are added to `reports` (the caller
+/// queues them), everything else is answered here. `Err` ends the link, with why.
+async fn on_frame(
+    core: &Core,
+    socket: &mut WebSocket,
+    session: &NodeSession,
+    sent_open: &mut bool,
+    frame: Option<Result<Message, axum::Error>>,
+    reports: &mut Vec<AgentReport>,
+) -> Result<(), String> {
+    let id = &session.instance_id;
+    match frame {
+        Some(Ok(Message::Text(text))) => match decode_agent_message(text.as_str()) {
+            Ok(AgentMessage::Heartbeat { seq }) => {
+                // Stored with others within a second; a connection then found stale is
+                // cut (the `link.cut` arm of the session loop).
+                nodes::heartbeat(core, session);
+                if !send(socket, &ServerMessage::HeartbeatAck { seq }).await {
+                    return Err("send failed".to_string());
+                }
+            }
+            Ok(AgentMessage::InstanceInfo(info)) => {
+                if let Err(e) = nodes::report_instance_info(core, session, info).await {
+                    tracing::warn!(instance_id = %id, error = %e.message, "instance information not recorded");
+                }
+                // The agent is settled in (it reports its facts first, then resends
+                // what it has unacknowledged): now hand it its open invocations.
+                if !*sent_open {
+                    *sent_open = true;
+                    commands::engine::on_connected(core, id).await;
+                }
+            }
+            Ok(AgentMessage::InvocationStarted { invocation_id }) => {
+                reports.push(AgentReport::Started(invocation_id));
+            }
+            Ok(AgentMessage::Output(chunk)) => reports.push(AgentReport::Output(chunk)),
+            Ok(AgentMessage::InvocationFinished(result)) => {
+                reports.push(AgentReport::Finished(result));
+            }
+            Ok(_) => {
+                refuse(socket, ErrorCode::BadMessage, "unexpected message after authentication").await;
+                return Err("protocol violation".to_string());
+            }
+            Err(e) => {
+                refuse(socket, ErrorCode::BadMessage, &e.to_string()).await;
+                return Err("bad frame".to_string());
+            }
+        },
+        Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+        Some(Ok(Message::Binary(_))) => {
+            refuse(socket, ErrorCode::BadMessage, "binary frames are not part of the protocol").await;
+            return Err("bad frame".to_string());
+        }
+        Some(Ok(Message::Close(_))) | None => return Err("closed by the node".to_string()),
+        Some(Err(e)) => return Err(format!("transport error: {e}")),
+    }
+    Ok(())
 }

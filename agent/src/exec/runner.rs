@@ -526,19 +526,42 @@ impl Invocations {
             if let Some(message) = self.next_from_backlog() {
                 return message;
             }
-            match self.recv().await {
-                Update::Chunk(chunk) => {
-                    let sent = self.sent.entry(chunk.invocation_id.clone()).or_insert(0);
-                    if chunk.seq > *sent {
-                        *sent = chunk.seq;
-                        return AgentMessage::Output(chunk);
-                    }
+            let update = self.recv().await;
+            if let Some(message) = self.forward(update) {
+                return message;
+            }
+        }
+    }
+
+    /// The next message for the server if one is ready now (what
+    /// [`next_outgoing`](Self::next_outgoing) would return without waiting).
+    pub(crate) fn ready_outgoing(&mut self) -> Option<AgentMessage> {
+        loop {
+            if let Some(message) = self.next_from_backlog() {
+                return Some(message);
+            }
+            let update = self.updates.as_mut()?.1.try_recv().ok()?;
+            if let Some(message) = self.forward(update) {
+                return Some(message);
+            }
+        }
+    }
+
+    /// What an update from the channel sends: nothing for a chunk a replay carried.
+    fn forward(&mut self, update: Update) -> Option<AgentMessage> {
+        match update {
+            Update::Chunk(chunk) => {
+                let sent = self.sent.entry(chunk.invocation_id.clone()).or_insert(0);
+                if chunk.seq > *sent {
+                    *sent = chunk.seq;
+                    return Some(AgentMessage::Output(chunk));
                 }
-                Update::Finished(result) => {
-                    let result = self.conclude(*result);
-                    self.sent.remove(&result.invocation_id);
-                    return AgentMessage::InvocationFinished(result);
-                }
+                None
+            }
+            Update::Finished(result) => {
+                let result = self.conclude(*result);
+                self.sent.remove(&result.invocation_id);
+                Some(AgentMessage::InvocationFinished(result))
             }
         }
     }

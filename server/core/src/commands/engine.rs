@@ -106,15 +106,30 @@ pub struct Runtime {
 }
 
 impl Runtime {
-    /// Queues what a node's link received (waits while the writer is behind). Without
-    /// a writer it is dropped unacknowledged; the agent sends it again.
-    pub async fn agent_message(&self, instance_id: &str, report: AgentReport) {
+    /// Queues what a node's link received, in order and side by side (it waits while
+    /// the writer is behind). Without a writer it is dropped unacknowledged; the agent
+    /// sends it again.
+    pub async fn agent_messages(&self, instance_id: &str, reports: Vec<AgentReport>) {
         let tx = self
             .ingest
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
-        if let Some(tx) = tx {
+        let Some(tx) = tx else { return };
+        // Room for all at once, so the reports of one node are not spread through the
+        // queue by other links' (a quick invocation's then share one burst).
+        let Ok(permits) = tx.reserve_many(reports.len().min(INGEST_QUEUE)).await else {
+            return;
+        };
+        let mut reports = reports.into_iter();
+        for (permit, report) in permits.zip(reports.by_ref()) {
+            permit.send(Ingest {
+                instance_id: instance_id.to_string(),
+                report,
+                received_ms: 0,
+            });
+        }
+        for report in reports {
             let _ = tx
                 .send(Ingest {
                     instance_id: instance_id.to_string(),
