@@ -352,7 +352,12 @@ async fn on_frame(
                 reports.push(AgentReport::Finished(result));
             }
             Ok(_) => {
-                refuse(socket, ErrorCode::BadMessage, "unexpected message after authentication").await;
+                refuse(
+                    socket,
+                    ErrorCode::BadMessage,
+                    "unexpected message after authentication",
+                )
+                .await;
                 return Err("protocol violation".to_string());
             }
             Err(e) => {
@@ -362,7 +367,12 @@ async fn on_frame(
         },
         Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
         Some(Ok(Message::Binary(_))) => {
-            refuse(socket, ErrorCode::BadMessage, "binary frames are not part of the protocol").await;
+            refuse(
+                socket,
+                ErrorCode::BadMessage,
+                "binary frames are not part of the protocol",
+            )
+            .await;
             return Err("bad frame".to_string());
         }
         Some(Ok(Message::Close(_))) | None => return Err("closed by the node".to_string()),

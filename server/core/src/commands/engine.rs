@@ -56,6 +56,9 @@ const START_HOLD: Duration = Duration::from_secs(2);
 /// Messages applied in one transaction at most when held Starteds are released with a
 /// burst (a long transaction blocks every other writer of an SQLite database).
 const APPLY_AT_MOST: usize = 4 * BATCH;
+/// The writer keeps up once it has not been behind for this long (then what it holds
+/// goes).
+const CALM: Duration = Duration::from_millis(200);
 /// Started reports held at most.
 const HELD: usize = 50_000;
 /// A started invocation whose node never reports is given up this long after the sum
@@ -745,19 +748,35 @@ pub async fn sweep(core: &Core) -> ServiceResult<usize> {
 struct StartHold {
     /// In arrival order: when it is due, and the report.
     held: std::collections::VecDeque<(std::time::Instant, Ingest)>,
+    /// When the writer was last behind.
+    behind_at: Option<std::time::Instant>,
 }
 
 impl StartHold {
-    /// When the oldest held report is due.
+    /// When the writer should look again without news: the oldest held report is due,
+    /// or the writer will have kept up for [`CALM`].
     fn next_due(&self) -> Option<std::time::Instant> {
-        self.held.front().map(|(due, _)| *due)
+        let (due, _) = self.held.front()?;
+        Some(match self.behind_at {
+            Some(at) => (*due).min(at + CALM),
+            None => *due,
+        })
     }
 
-    /// What to apply now, out of a burst just received (`busy`: more reports are
-    /// queued behind it): the held Starteds that are due, whose invocation reports in
-    /// this burst, or all of them once the writer keeps up; then the burst, less the
-    /// Starteds held for later.
+    /// What to apply now, out of a burst just received (`busy`: it filled a burst or
+    /// more reports are queued behind it). While the writer is behind (busy now or
+    /// within [`CALM`]), a Started waits for its invocation's next report; the held
+    /// ones that are due or whose invocation reports in this burst go first, all of
+    /// them once the writer has kept up for [`CALM`]; then the burst, less the
+    /// Starteds held for later. (A queue that is empty for a moment does not mean the
+    /// writer keeps up: under a fan-out the links are often just not scheduled yet.)
     fn admit(&mut self, burst: Vec<Ingest>, busy: bool, now: std::time::Instant) -> Vec<Ingest> {
+        if busy {
+            self.behind_at = Some(now);
+        }
+        let behind = self
+            .behind_at
+            .is_some_and(|at| now.saturating_duration_since(at) < CALM);
         let later: std::collections::HashSet<&str> = burst
             .iter()
             .filter(|m| !matches!(m.report, AgentReport::Started(_)))
@@ -766,7 +785,7 @@ impl StartHold {
         let mut out = Vec::with_capacity(burst.len() + self.held.len());
         let mut keep = std::collections::VecDeque::new();
         for (due, m) in self.held.drain(..) {
-            if !busy || due <= now || later.contains(report_id(&m.report)) {
+            if !behind || due <= now || later.contains(report_id(&m.report)) {
                 out.push(m);
             } else {
                 keep.push_back((due, m));
@@ -774,7 +793,7 @@ impl StartHold {
         }
         let mut hold = Vec::new();
         for m in &burst {
-            let held = busy
+            let held = behind
                 && matches!(m.report, AgentReport::Started(_))
                 && !later.contains(report_id(&m.report))
                 && keep.len() + hold.len() < HELD;
@@ -1238,11 +1257,12 @@ mod tests {
         let t0 = Instant::now();
         let out = hold.admit(vec![started("a"), started("b"), output("c")], true, t0);
         assert_eq!(kinds(&out), ["output c"]);
-        assert_eq!(hold.next_due(), Some(t0 + START_HOLD));
+        // Looked at again when the writer would have kept up for a while.
+        assert_eq!(hold.next_due(), Some(t0 + CALM));
         // a's output comes: a's Started goes with it, first; b's stays held.
         let out = hold.admit(vec![output("a")], true, t0 + START_HOLD / 2);
         assert_eq!(kinds(&out), ["started a", "output a"]);
-        assert_eq!(hold.next_due(), Some(t0 + START_HOLD));
+        assert_eq!(hold.next_due(), Some(t0 + START_HOLD / 2 + CALM));
         // A Started whose invocation reports in the same burst is not held.
         let out = hold.admit(vec![started("d"), output("d")], true, t0 + START_HOLD / 2);
         assert_eq!(kinds(&out), ["started d", "output d"]);
@@ -1257,8 +1277,17 @@ mod tests {
         let mut hold = StartHold::default();
         let t0 = Instant::now();
         assert!(hold.admit(vec![started("a")], true, t0).is_empty());
-        let out = hold.admit(Vec::new(), false, t0);
-        assert_eq!(kinds(&out), ["started a"]);
+        // A moment without news is not calm yet.
+        assert_eq!(hold.next_due(), Some(t0 + CALM));
+        assert!(hold.admit(Vec::new(), false, t0 + CALM / 2).is_empty());
+        assert!(hold
+            .admit(vec![started("c")], false, t0 + CALM / 2)
+            .is_empty());
+        let out = hold.admit(Vec::new(), false, t0 + CALM);
+        assert_eq!(kinds(&out), ["started a", "started c"]);
+        // Calm: nothing is held.
+        let out = hold.admit(vec![started("d")], false, t0 + CALM);
+        assert_eq!(kinds(&out), ["started d"]);
         assert!(hold.admit(vec![started("b")], true, t0).is_empty());
         assert_eq!(kinds(&hold.drain()), ["started b"]);
         assert!(hold.next_due().is_none());
