@@ -59,6 +59,8 @@ const APPLY_AT_MOST: usize = 4 * BATCH;
 /// The writer keeps up once it has not been behind for this long (then what it holds
 /// goes).
 const CALM: Duration = Duration::from_millis(200);
+/// Held Starteds let go at one look at most, unless their invocation reported.
+const LET_GO: usize = 512;
 /// Started reports held at most.
 const HELD: usize = 50_000;
 /// A started invocation whose node never reports is given up this long after the sum
@@ -754,7 +756,8 @@ struct StartHold {
 
 impl StartHold {
     /// When the writer should look again without news: the oldest held report is due,
-    /// or the writer will have kept up for [`CALM`].
+    /// or the writer will have kept up for [`CALM`] (at once when it has, and some
+    /// are still held).
     fn next_due(&self) -> Option<std::time::Instant> {
         let (due, _) = self.held.front()?;
         Some(match self.behind_at {
@@ -765,9 +768,11 @@ impl StartHold {
 
     /// What to apply now, out of a burst just received (`busy`: it filled a burst or
     /// more reports are queued behind it). While the writer is behind (busy now or
-    /// within [`CALM`]), a Started waits for its invocation's next report; the held
-    /// ones that are due or whose invocation reports in this burst go first, all of
-    /// them once the writer has kept up for [`CALM`]; then the burst, less the
+    /// within [`CALM`]), a Started waits for its invocation's next report. First go
+    /// the held ones whose invocation reports in this burst, and up to [`LET_GO`] of
+    /// those that are due or, once the writer has kept up for [`CALM`], of the
+    /// others (the rest go at the next look, which is at once: a Started whose
+    /// invocation reports meanwhile still joins that report); then the burst, less the
     /// Starteds held for later. (A queue that is empty for a moment does not mean the
     /// writer keeps up: under a fan-out the links are often just not scheduled yet.)
     fn admit(&mut self, burst: Vec<Ingest>, busy: bool, now: std::time::Instant) -> Vec<Ingest> {
@@ -784,8 +789,12 @@ impl StartHold {
             .collect();
         let mut out = Vec::with_capacity(burst.len() + self.held.len());
         let mut keep = std::collections::VecDeque::new();
+        let mut let_go = 0;
         for (due, m) in self.held.drain(..) {
-            if !behind || due <= now || later.contains(report_id(&m.report)) {
+            if later.contains(report_id(&m.report)) {
+                out.push(m);
+            } else if (!behind || due <= now) && let_go < LET_GO {
+                let_go += 1;
                 out.push(m);
             } else {
                 keep.push_back((due, m));
@@ -1269,6 +1278,30 @@ mod tests {
         // b is due: it goes even while the writer is still behind.
         let out = hold.admit(vec![output("e")], true, t0 + START_HOLD);
         assert_eq!(kinds(&out), ["started b", "output e"]);
+        assert!(hold.next_due().is_none());
+    }
+
+    #[test]
+    fn held_starteds_are_let_go_a_few_at_a_time_and_still_join_their_reports() {
+        let mut hold = StartHold::default();
+        let t0 = Instant::now();
+        let ids: Vec<String> = (0..LET_GO + 2).map(|i| format!("i{i}")).collect();
+        let burst = ids.iter().map(|id| started(id)).collect();
+        assert!(hold.admit(burst, true, t0).is_empty());
+        let calm = t0 + CALM;
+        let out = hold.admit(Vec::new(), false, calm);
+        assert_eq!(out.len(), LET_GO);
+        assert_eq!(kinds(&out[..1]), ["started i0"]);
+        // The rest are looked at again at once.
+        assert!(hold.next_due().is_some_and(|due| due <= calm));
+        // One of them reported meanwhile: it goes with its report.
+        let last = &ids[LET_GO + 1];
+        let out = hold.admit(vec![output(last)], false, calm);
+        assert_eq!(out.len(), 3);
+        assert_eq!(
+            kinds(&out[1..]),
+            [format!("started {last}"), format!("output {last}")]
+        );
         assert!(hold.next_due().is_none());
     }
 
