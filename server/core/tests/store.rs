@@ -610,10 +610,13 @@ async fn invocation_batches_write_once_and_refuse_stale_state() {
         let now = 1_700_000_000_000;
         let command_id = "5d6c2a9e-0000-4000-8000-000000000001";
         let command = command_row(command_id, 2, now, now + 3_600_000);
-        // The second node is offline.
-        let rows: Vec<NewInvocation> = (0..3)
+        // The second node is offline; the third is of another platform (its own steps
+        // and plugins).
+        let mut rows: Vec<NewInvocation> = (0..3)
             .map(|i| new_invocation(command_id, i, i != 1))
             .collect();
+        rows[2].run = r#"[{"other":"platform"}]"#.into();
+        rows[2].plugins = r#"[{"name":"other"}]"#.into();
         let mut tx = t.db.begin().await.expect("begin");
         store::insert_command(&mut tx, &command, now)
             .await

@@ -7,7 +7,6 @@ use crate::db::{json_rows, json_strings, JsonColumn, Row, Tx};
 use sqlx::{Any, Executor, Row as _};
 
 pub use crate::db::MAX_BINDS;
-const ROWS_PER_INSERT: usize = MAX_BINDS / 11;
 
 /// Invocation statuses that are not terminal.
 pub const OPEN_STATUSES: &str = "'Pending', 'Delayed', 'InProgress', 'Cancelling'";
@@ -211,41 +210,101 @@ pub async fn insert_invocations(
     released: usize,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    const PER_ROW: usize = 11;
-    for (c, chunk) in rows.chunks(ROWS_PER_INSERT).enumerate() {
-        let mut sql = String::from(
-            "INSERT INTO command_invocations (invocation_id, command_id, instance_id, instance_name, position, status, status_details, released, released_at, run, plugins) VALUES ",
-        );
-        for i in 0..chunk.len() {
-            let b = i * PER_ROW;
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push('(');
-            let slots: Vec<String> = (1..=PER_ROW).map(|k| format!("${}", b + k)).collect();
-            sql.push_str(&slots.join(", "));
-            sql.push(')');
-        }
-        let mut q = sqlx::query(&sql);
-        for (i, r) in chunk.iter().enumerate() {
-            let go = c * ROWS_PER_INSERT + i < released;
-            let status = r.initial_status(go);
-            q = q
-                .bind(&r.invocation_id)
-                .bind(command_id)
-                .bind(&r.instance_id)
-                .bind(&r.instance_name)
-                .bind(r.position)
-                .bind(status)
-                .bind(status)
-                .bind(i64::from(go))
-                .bind(go.then_some(now))
-                .bind(&r.run)
-                .bind(&r.plugins);
-        }
-        q.execute(&mut **tx).await?;
+    use JsonColumn::{BigInt, Text};
+    if rows.is_empty() {
+        return Ok(());
     }
+    // The steps and plugins are the same for every node of a platform: each distinct
+    // pair travels once, the rows name theirs by number.
+    let mut plans: Vec<PlanRow> = Vec::new();
+    let mut plan_of: std::collections::HashMap<(&str, &str), i64> =
+        std::collections::HashMap::new();
+    let table: Vec<NewRow> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let go = i < released;
+            let status = r.initial_status(go);
+            let plan = *plan_of
+                .entry((r.run.as_str(), r.plugins.as_str()))
+                .or_insert_with(|| {
+                    plans.push(PlanRow {
+                        k: plans.len() as i64,
+                        run: &r.run,
+                        plugins: &r.plugins,
+                    });
+                    plans.len() as i64 - 1
+                });
+            NewRow {
+                id: &r.invocation_id,
+                node: &r.instance_id,
+                name: &r.instance_name,
+                pos: r.position,
+                status,
+                go: i64::from(go),
+                at: go.then_some(now),
+                plan,
+            }
+        })
+        .collect();
+    let encode = |e: serde_json::Error| sqlx::Error::Encode(Box::new(e));
+    let table = serde_json::to_string(&table).map_err(encode)?;
+    let plans = serde_json::to_string(&plans).map_err(encode)?;
+    let source = json_rows(
+        tx.backend(),
+        "$2",
+        "v",
+        &[
+            ("id", Text),
+            ("node", Text),
+            ("name", Text),
+            ("pos", BigInt),
+            ("status", Text),
+            ("go", BigInt),
+            ("at", BigInt),
+            ("plan", BigInt),
+        ],
+    );
+    let plan_source = json_rows(
+        tx.backend(),
+        "$3",
+        "p",
+        &[("k", BigInt), ("run", Text), ("plugins", Text)],
+    );
+    let sql = format!(
+        "INSERT INTO command_invocations (invocation_id, command_id, instance_id, instance_name, \
+         position, status, status_details, released, released_at, run, plugins) \
+         SELECT v.id, $1, v.node, v.name, v.pos, v.status, v.status, v.go, v.at, p.run, p.plugins \
+         FROM {source} JOIN {plan_source} ON p.k = v.plan"
+    );
+    sqlx::query(&sql)
+        .bind(command_id)
+        .bind(table)
+        .bind(plans)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
+}
+
+/// One row of [`insert_invocations`]' JSON table.
+#[derive(serde::Serialize)]
+struct NewRow<'a> {
+    id: &'a str,
+    node: &'a str,
+    name: &'a str,
+    pos: i64,
+    status: &'a str,
+    go: i64,
+    at: Option<i64>,
+    plan: i64,
+}
+
+/// The steps and plugins [`NewRow`]s share, by number.
+#[derive(serde::Serialize)]
+struct PlanRow<'a> {
+    k: i64,
+    run: &'a str,
+    plugins: &'a str,
 }
 
 pub async fn command<'e, E: Executor<'e, Database = Any>>(

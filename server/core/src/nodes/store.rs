@@ -196,34 +196,42 @@ pub async fn ping_many(
     tx: &mut crate::db::Tx,
     pings: &[(String, i64, i64)],
 ) -> Result<Vec<String>, sqlx::Error> {
-    const PER_ROW: usize = 3;
-    let mut current = Vec::with_capacity(pings.len());
-    for chunk in pings.chunks(crate::db::MAX_BINDS / PER_ROW) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let b = i * PER_ROW;
-                format!(
-                    "(CAST(${} AS TEXT), CAST(${} AS BIGINT), CAST(${} AS BIGINT))",
-                    b + 1,
-                    b + 2,
-                    b + 3
-                )
-            })
-            .collect();
-        // VALUES columns are column1… on both backends.
-        let sql = format!(
-            "UPDATE managed_instances SET last_ping_at = v.column3 FROM (VALUES {}) AS v \
-             WHERE managed_instances.id = v.column1 AND managed_instances.connection_generation = v.column2 \
-             AND managed_instances.ping_status = 'Online' RETURNING managed_instances.id",
-            values.join(", ")
-        );
-        let mut q = sqlx::query_scalar::<_, String>(&sql);
-        for (id, generation, at) in chunk {
-            q = q.bind(id).bind(*generation).bind(*at);
-        }
-        current.extend(q.fetch_all(&mut **tx).await?);
+    use crate::db::JsonColumn::{BigInt, Text};
+    if pings.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(current)
+    #[derive(serde::Serialize)]
+    struct Ping<'a> {
+        id: &'a str,
+        generation: i64,
+        at: i64,
+    }
+    let table: Vec<Ping> = pings
+        .iter()
+        .map(|(id, generation, at)| Ping {
+            id,
+            generation: *generation,
+            at: *at,
+        })
+        .collect();
+    let table = serde_json::to_string(&table).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    // One statement, one bind (`json_rows`): the flush holds the write turn briefly
+    // even while the runtime is busy with a fan-out.
+    let source = crate::db::json_rows(
+        tx.backend(),
+        "$1",
+        "v",
+        &[("id", Text), ("generation", BigInt), ("at", BigInt)],
+    );
+    let sql = format!(
+        "UPDATE managed_instances SET last_ping_at = v.at FROM {source} \
+         WHERE managed_instances.id = v.id AND managed_instances.connection_generation = v.generation \
+         AND managed_instances.ping_status = 'Online' RETURNING managed_instances.id"
+    );
+    sqlx::query_scalar::<_, String>(&sql)
+        .bind(table)
+        .fetch_all(&mut **tx)
+        .await
 }
 
 /// The connection ended: ConnectionLost, if it was the current one and the node is not
