@@ -32,8 +32,10 @@ pub const SILENCE_LIMIT: Duration = Duration::from_secs(20);
 pub const HEARTBEAT_SECONDS: u32 = 15;
 /// Bytes read from a node's socket at a time.
 const LINK_READ_BUFFER: usize = 4 * 1024;
-/// Reports of one node read together and queued together at most.
+/// Reports of one node read together and queued together at most (a link waiting for
+/// room in the writer's queue holds them: output counts by its size).
 const READ_TOGETHER: usize = 32;
+const READ_TOGETHER_BYTES: usize = 16 * 1024;
 
 /// The link's timing. Production uses the constants above; tests shorten them to
 /// observe half-open detection without waiting half a minute.
@@ -291,7 +293,8 @@ async fn run_session(
                             end = Some(reason);
                             break;
                         }
-                        if reports.len() < READ_TOGETHER {
+                        let bytes: usize = reports.iter().map(report_bytes).sum();
+                        if reports.len() < READ_TOGETHER && bytes < READ_TOGETHER_BYTES {
                             next = socket.recv().now_or_never();
                         }
                     }
@@ -310,6 +313,14 @@ async fn run_session(
         tracing::warn!(instance_id = %id, error = %e.message, "could not record the lost link");
     }
     tracing::info!(instance_id = %id, reason = %ended, "node link ended");
+}
+
+/// About what a report weighs in memory.
+fn report_bytes(report: &AgentReport) -> usize {
+    match report {
+        AgentReport::Output(chunk) => chunk.data.len(),
+        _ => 128,
+    }
 }
 
 /// One frame of an authenticated link: reports are added to `reports` (the caller
