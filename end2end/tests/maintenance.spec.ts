@@ -4,15 +4,23 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
+  CreateMaintenanceWindowCommand,
+  GetMaintenanceWindowExecutionCommand,
+  RegisterTargetWithMaintenanceWindowCommand,
+  RegisterTaskWithMaintenanceWindowCommand,
+} from '@aws-sdk/client-ssm';
+import {
   ADMIN_PASSWORD,
   ADMIN_USER,
   USER_PASSWORD,
+  createAccessKeyInConsole,
   createUserInConsole,
   expectToast,
   freshContext,
   gotoHydrated,
   login,
   sidebar,
+  ssmClient,
   uniqueName,
   waitForHydration,
 } from './fixtures';
@@ -180,6 +188,70 @@ test('a window built in the console runs its Run Command task on a real agent, a
     } finally {
       await ctx.close();
     }
+  } finally {
+    agent.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a running execution is cancelled from its page: the node\'s command is killed and the execution ends CANCELLED', async ({ page }) => {
+  test.setTimeout(240_000);
+  await login(page, ADMIN_USER, ADMIN_PASSWORD);
+  const { id, agent, dir } = await enrolOne(page);
+  try {
+    await gotoHydrated(page, '/fleet');
+    await expect(page.locator(`tr[data-node="${id}"]`).getByTestId('ping-status')).toHaveText('Online', { timeout: 20_000 });
+
+    // A window that runs a long command on the node 20 s from now (set up through the API).
+    const ssm = ssmClient(await createAccessKeyInConsole(page, uniqueName('mw-cancel')));
+    const { WindowId } = await ssm.send(new CreateMaintenanceWindowCommand({
+      Name: uniqueName('mw-cancel'),
+      Schedule: `at(${utcWallClock(20_000)})`,
+      Duration: 2,
+      Cutoff: 0,
+      AllowUnassociatedTargets: false,
+    }));
+    const { WindowTargetId } = await ssm.send(new RegisterTargetWithMaintenanceWindowCommand({
+      WindowId,
+      ResourceType: 'INSTANCE',
+      Targets: [{ Key: 'InstanceIds', Values: [id] }],
+    }));
+    await ssm.send(new RegisterTaskWithMaintenanceWindowCommand({
+      WindowId,
+      TaskArn: 'AWS-RunShellScript',
+      TaskType: 'RUN_COMMAND',
+      Targets: [{ Key: 'WindowTargetIds', Values: [WindowTargetId!] }],
+      MaxConcurrency: '1',
+      MaxErrors: '0',
+      TaskInvocationParameters: { RunCommand: { Parameters: { commands: ['echo long-task-started; sleep 300'] } } },
+    }));
+
+    // The execution starts; its page shows the node's invocation running.
+    await gotoHydrated(page, `/maintenance/${WindowId}`);
+    const execution = page.locator('tr[data-execution]').first();
+    await expect(execution.getByTestId('execution-status')).toHaveText('IN_PROGRESS', { timeout: 90_000 });
+    await execution.getByRole('link').click();
+    await expect(page).toHaveURL(/\/executions\//);
+    await page.reload();
+    await waitForHydration(page);
+    const executionId = page.url().split('/executions/')[1];
+    const invocation = page.locator(`tr[data-node="${id}"]`);
+    await expect(invocation.getByTestId('invocation-status')).toHaveText('IN_PROGRESS', { timeout: 30_000 });
+
+    // Cancel: the execution and the node's invocation end CANCELLED (the agent kills the sleep).
+    await page.getByTestId('cancel-execution').click();
+    await expectToast(page, 'Cancel requested.');
+    await expect(page.getByTestId('execution-status')).toHaveText('CANCELLED', { timeout: 30_000 });
+    await expect(invocation.getByTestId('invocation-status')).toHaveText('CANCELLED', { timeout: 30_000 });
+    await expect(page.getByTestId('cancel-execution')).toHaveCount(0);
+    const got = await ssm.send(new GetMaintenanceWindowExecutionCommand({ WindowExecutionId: executionId }));
+    expect(got.Status).toBe('CANCELLED');
+
+    // The node's Run Command command was cancelled after its first line.
+    await invocation.getByTestId('command-link').click();
+    await expect(page).toHaveURL(/\/commands\/[0-9a-f-]{36}$/);
+    await expect(page.getByTestId('command-status')).toHaveText('Cancelled');
+    await expect(page.getByTestId('output')).toContainText('long-task-started', { timeout: 15_000 });
   } finally {
     agent.kill('SIGKILL');
     fs.rmSync(dir, { recursive: true, force: true });
