@@ -48,6 +48,21 @@ async function enrolOne(page: Page): Promise<{ id: string; agent: ChildProcess; 
   return { id, agent, dir };
 }
 
+/** Signs in as the admin, enrols one real agent, waits until the fleet page shows it
+ * Online, runs `body` with its instance id, then stops the agent and removes its files. */
+async function withOnlineAgent(page: Page, body: (id: string) => Promise<void>): Promise<void> {
+  await login(page, ADMIN_USER, ADMIN_PASSWORD);
+  const { id, agent, dir } = await enrolOne(page);
+  try {
+    await gotoHydrated(page, '/fleet');
+    await expect(page.locator(`tr[data-node="${id}"]`).getByTestId('ping-status')).toHaveText('Online', { timeout: 20_000 });
+    await body(id);
+  } finally {
+    agent.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** `2026-11-27T03:04:05`: an instant `ms` from now on the UTC wall clock (no zone). */
 function utcWallClock(ms: number): string {
   return new Date(Date.now() + ms).toISOString().slice(0, 19);
@@ -55,11 +70,7 @@ function utcWallClock(ms: number): string {
 
 test('a window built in the console runs its Run Command task on a real agent, and its history drills down to the output', async ({ page, browser }) => {
   test.setTimeout(240_000);
-  await login(page, ADMIN_USER, ADMIN_PASSWORD);
-  const { id, agent, dir } = await enrolOne(page);
-  try {
-    await gotoHydrated(page, '/fleet');
-    await expect(page.locator(`tr[data-node="${id}"]`).getByTestId('ping-status')).toHaveText('Online', { timeout: 20_000 });
+  await withOnlineAgent(page, async (id) => {
 
     // The schedule builder: helpers write the expression, the preview follows as one types.
     await gotoHydrated(page, '/maintenance');
@@ -188,19 +199,12 @@ test('a window built in the console runs its Run Command task on a real agent, a
     } finally {
       await ctx.close();
     }
-  } finally {
-    agent.kill('SIGKILL');
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a running execution is cancelled from its page: the node\'s command is killed and the execution ends CANCELLED', async ({ page }) => {
   test.setTimeout(240_000);
-  await login(page, ADMIN_USER, ADMIN_PASSWORD);
-  const { id, agent, dir } = await enrolOne(page);
-  try {
-    await gotoHydrated(page, '/fleet');
-    await expect(page.locator(`tr[data-node="${id}"]`).getByTestId('ping-status')).toHaveText('Online', { timeout: 20_000 });
+  await withOnlineAgent(page, async (id) => {
 
     // A window that runs a long command on the node 20 s from now (set up through the API).
     const ssm = ssmClient(await createAccessKeyInConsole(page, uniqueName('mw-cancel')));
@@ -252,10 +256,7 @@ test('a running execution is cancelled from its page: the node\'s command is kil
     await expect(page).toHaveURL(/\/commands\/[0-9a-f-]{36}$/);
     await expect(page.getByTestId('command-status')).toHaveText('Cancelled');
     await expect(page.getByTestId('output')).toContainText('long-task-started', { timeout: 15_000 });
-  } finally {
-    agent.kill('SIGKILL');
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a window is disabled and enabled, edited with its rate counted from its last schedule change, emptied and deleted', async ({ page }) => {
