@@ -1202,26 +1202,15 @@ async fn a_patch_scan_runs_with_each_node_s_effective_baseline() {
             .unwrap_or_default()
             .contains("patch group web"));
 
-        // Each node's report is Patch Manager's state for it. The writer records a
-        // report just after the transaction that ended the invocation commits, so the
-        // command can read Success a moment before the last report is in (known gap:
-        // see the session-12 note).
-        let mut states = Vec::new();
-        for _ in 0..100 {
-            states = ssm
-                .describe_instance_patch_states()
-                .instance_ids(&agents[0].id)
-                .instance_ids(&agents[1].id)
-                .send()
-                .await
-                .expect("patch states")
-                .instance_patch_states()
-                .to_vec();
-            if states.len() == 2 {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
+        // Each node's report is Patch Manager's state for it.
+        let states = ssm
+            .describe_instance_patch_states()
+            .instance_ids(&agents[0].id)
+            .instance_ids(&agents[1].id)
+            .send()
+            .await
+            .expect("patch states");
+        let states = states.instance_patch_states();
         assert_eq!(states.len(), 2);
         let of = |id: &str| {
             states

@@ -949,7 +949,7 @@ async fn apply(core: &Core, batch: &[Ingest]) -> ServiceResult<bool> {
     let mut finished_acks: Vec<(String, String)> = Vec::new();
     let mut live: Vec<(String, LiveEvent)> = Vec::new();
     let mut touched = BTreeSet::new();
-    let mut patch_reports: Vec<String> = Vec::new();
+    let mut patch_reports: Vec<(String, String, String)> = Vec::new();
     for m in batch {
         let id = report_id(&m.report);
         let Some(w) = rows.get_mut(id) else {
@@ -1055,7 +1055,11 @@ async fn apply(core: &Core, batch: &[Ingest]) -> ServiceResult<bool> {
                         .run
                         .contains(crate::documents::model::RUN_PATCH_BASELINE)
                     {
-                        patch_reports.push(id.to_string());
+                        patch_reports.push((
+                            id.to_string(),
+                            w.row.instance_id.clone(),
+                            w.row.command_id.clone(),
+                        ));
                     }
                     finish(&mut w.row, result, now);
                     w.changed = true;
@@ -1083,6 +1087,11 @@ async fn apply(core: &Core, batch: &[Ingest]) -> ServiceResult<bool> {
         return Ok(false);
     }
     store::insert_output(&mut tx, &outputs).await?;
+    // In the transaction that ends the invocation (its report is in `tx` by now): who
+    // waits for the end finds the node's patch state current.
+    for (invocation_id, instance_id, command_id) in &patch_reports {
+        crate::patch::record_report(&mut tx, invocation_id, instance_id, command_id, now).await?;
+    }
     let written = began.elapsed();
     let mut released = Vec::new();
     for c in &touched {
@@ -1096,11 +1105,6 @@ async fn apply(core: &Core, batch: &[Ingest]) -> ServiceResult<bool> {
             .map(|w| w.row)
             .filter(|r| !is_terminal(&r.status)),
     );
-    // Patch reports are recorded before anyone hears the invocation ended, so whoever
-    // waits for the end finds the node's patch state current.
-    for invocation_id in patch_reports {
-        crate::patch::record_report(core, &invocation_id).await;
-    }
     // A FinishedAck covers the invocation's output (the node drops its spool): an
     // OutputAck in the same burst would only be one more frame each way.
     let finished: BTreeSet<(&str, &str)> = finished_acks

@@ -95,26 +95,53 @@ fn parse(text: &str) -> Option<(PatchReportHeader, Vec<PatchRow>, PatchCounts)> 
     ended.then(|| (header, items.into_values().collect(), counts))
 }
 
-/// Records the patch report of a finished invocation, if it sent a complete one.
-/// Problems are logged, never raised: the invocation's own outcome stands either way.
-pub async fn record_report(core: &Core, invocation_id: &str) {
-    if let Err(e) = try_record(core, invocation_id).await {
-        tracing::warn!(invocation_id, error = %e, "patch report not recorded");
+/// Records the patch report of an invocation that ends in `tx`, if it sent a complete
+/// one, so the node's patch state commits together with the invocation's end: whoever
+/// sees the command end finds the state current. `tx` already holds the burst's own
+/// output. Problems are logged, never raised: the invocation's outcome stands either
+/// way, and a failed write is undone to a savepoint (PostgreSQL would otherwise refuse
+/// the rest of the transaction).
+pub async fn record_report(
+    tx: &mut crate::db::Tx,
+    invocation_id: &str,
+    instance_id: &str,
+    command_id: &str,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("SAVEPOINT patch_report")
+        .execute(&mut **tx)
+        .await?;
+    match try_record(tx, invocation_id, instance_id, command_id, now_ms).await {
+        Ok(()) => {
+            sqlx::query("RELEASE SAVEPOINT patch_report")
+                .execute(&mut **tx)
+                .await?;
+        }
+        Err(e) => {
+            tracing::warn!(invocation_id, error = %e, "patch report not recorded");
+            sqlx::query("ROLLBACK TO SAVEPOINT patch_report")
+                .execute(&mut **tx)
+                .await?;
+            sqlx::query("RELEASE SAVEPOINT patch_report")
+                .execute(&mut **tx)
+                .await?;
+        }
     }
+    Ok(())
 }
 
-async fn try_record(core: &Core, invocation_id: &str) -> ServiceResult<()> {
-    let Some(invocation) =
-        crate::commands::store::invocation(core.db().pool(), invocation_id).await?
-    else {
-        return Ok(());
-    };
-    let (instance_id, command_id) = (invocation.instance_id, invocation.command_id);
+async fn try_record(
+    tx: &mut crate::db::Tx,
+    invocation_id: &str,
+    instance_id: &str,
+    command_id: &str,
+    now_ms: i64,
+) -> ServiceResult<()> {
     let mut text = String::new();
     let mut after = 0i64;
     loop {
         let rows = crate::commands::store::output(
-            core.db().pool(),
+            &mut **tx,
             invocation_id,
             after,
             None,
@@ -137,7 +164,7 @@ async fn try_record(core: &Core, invocation_id: &str) -> ServiceResult<()> {
         ));
     };
     let state = StateRow {
-        instance_id: instance_id.clone(),
+        instance_id: instance_id.to_string(),
         patch_group: cut(header.patch_group.as_deref().unwrap_or(""), 256),
         baseline_id: cut(&header.baseline_id, 128),
         snapshot_id: cut(&header.snapshot_id, 36),
@@ -167,17 +194,15 @@ async fn try_record(core: &Core, invocation_id: &str) -> ServiceResult<()> {
             counts.other_non_compliant,
         ]
         .map(i64::from),
-        command_id,
+        command_id: command_id.to_string(),
         invocation_id: invocation_id.to_string(),
-        reported_at: core.now_ms(),
+        reported_at: now_ms,
         last_no_reboot_install_at: (header.operation == PatchOperation::Install
             && header.reboot_option == RebootOption::NoReboot)
             .then_some(header.operation_end),
     };
-    let mut tx = core.db().begin().await?;
-    store::put_state(&mut tx, &state).await?;
-    store::put_patches(&mut tx, &instance_id, &patches).await?;
-    tx.commit().await?;
+    store::put_state(tx, &state).await?;
+    store::put_patches(tx, instance_id, &patches).await?;
     Ok(())
 }
 
