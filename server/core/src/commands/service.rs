@@ -195,24 +195,31 @@ pub async fn resolve_targets(
         }
     }
     sql.push_str(&format!(" ORDER BY id LIMIT {}", MAX_RESOLVED_TARGETS + 1));
+    // Thousands of nodes: read as one row (see `json_row_array`).
+    let sql = crate::db::json_row_array(
+        core.db().backend(),
+        &sql,
+        &["id", "name", "platform_type", "ping_status"],
+        "id",
+    );
     let mut q = sqlx::query(&sql);
     for b in binds {
         q = q.bind(b);
     }
-    let rows = q.fetch_all(pool).await?;
+    let row = q.fetch_one(pool).await?;
+    let rows: Vec<(String, String, String, String)> = crate::db::rows_of_json(&row)?;
     let mut nodes = Vec::with_capacity(rows.len());
-    for r in rows {
-        let platform: String = r.try_get("platform_type")?;
+    for (instance_id, name, platform, ping_status) in rows {
         nodes.push(TargetNode {
-            instance_id: r.try_get("id")?,
-            name: r.try_get("name")?,
+            instance_id,
+            name,
             // A node that has not reported its platform yet is a Linux agent.
             platform_type: if platform.is_empty() {
                 "Linux".into()
             } else {
                 platform
             },
-            online: r.try_get::<String, _>("ping_status")? == "Online",
+            online: ping_status == "Online",
         });
     }
     if !instance_ids.is_empty() {
