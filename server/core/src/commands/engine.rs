@@ -622,7 +622,10 @@ pub async fn start(core: &Core) -> Vec<tokio::task::JoinHandle<()>> {
         .unwrap_or_else(|p| p.into_inner()) = Some(tx);
     let mut handles = Vec::new();
     let c = core.clone();
-    handles.push(tokio::spawn(async move { writer(c, rx).await }));
+    handles.push(match core.db().backend() {
+        crate::db::Backend::Sqlite => spawn_on_own_thread(c, rx),
+        crate::db::Backend::Postgres => tokio::spawn(async move { writer(c, rx).await }),
+    });
     let c = core.clone();
     handles.push(tokio::spawn(async move {
         let mut tick = tokio::time::interval(SWEEP_EVERY);
@@ -824,6 +827,46 @@ impl StartHold {
     fn drain(&mut self) -> Vec<Ingest> {
         self.held.drain(..).map(|(_, m)| m).collect()
     }
+}
+
+/// Runs the writer on a thread of its own (SQLite). Each burst takes about ten round
+/// trips to SQLite's connection thread, and on the shared runtime each answer woke the
+/// writer behind every link task that had frames to handle: under a fan-out, thousands.
+/// On its own thread the writer runs as soon as an answer comes. (PostgreSQL's
+/// connections are sockets registered with the runtime that opened them: its writer
+/// stays on the shared runtime.) The handle stops it as aborting a task would: at its
+/// next await, an open transaction rolled back.
+fn spawn_on_own_thread(core: Core, rx: mpsc::Receiver<Ingest>) -> tokio::task::JoinHandle<()> {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let run = move || {
+        let rt = match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt,
+            Err(e) => {
+                tracing::error!(error = %e, "the writer's runtime did not start");
+                return;
+            }
+        };
+        rt.block_on(async move {
+            tokio::select! {
+                _ = writer(core, rx) => {}
+                _ = stopped => {}
+            }
+        });
+    };
+    if let Err(e) = std::thread::Builder::new()
+        .name("bosun-writer".into())
+        .spawn(run)
+    {
+        tracing::error!(error = %e, "the writer's thread did not start");
+    }
+    // Dropping `stop` (this task aborted or ended) stops the writer.
+    tokio::spawn(async move {
+        let _stop = stop;
+        std::future::pending::<()>().await
+    })
 }
 
 /// The writer: applies bursts of agent reports, one transaction each.

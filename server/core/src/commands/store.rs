@@ -329,12 +329,16 @@ pub async fn lock_command(
     command_id: &str,
     now: i64,
 ) -> Result<Option<CommandRow>, sqlx::Error> {
-    sqlx::query("UPDATE commands SET updated_at = $2 WHERE command_id = $1")
-        .bind(command_id)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-    command(&mut **tx, command_id).await
+    // One round trip: the row as the lock found it.
+    sqlx::query(&format!(
+        "UPDATE commands SET updated_at = $2 WHERE command_id = $1 RETURNING {COMMAND_COLUMNS}"
+    ))
+    .bind(command_id)
+    .bind(now)
+    .fetch_optional(&mut **tx)
+    .await?
+    .map(|r| command_row(&r))
+    .transpose()
 }
 
 /// Commands matching a WHERE clause (text binds), newest first.
