@@ -316,7 +316,11 @@ impl Node {
                 },
                 // Last: the server's messages (acks among them) are read first.
                 message = invocations.next_outgoing() => {
-                    // With what else is ready: one write for several frames.
+                    // With what else is ready: one write for several frames. One turn
+                    // of the runtime first, so what a just-started invocation has at
+                    // once (an instant step's output and result) joins its Started
+                    // instead of following in a write of its own.
+                    tokio::task::yield_now().await;
                     let mut messages = vec![message];
                     while messages.len() < SEND_TOGETHER {
                         match invocations.ready_outgoing() {
