@@ -66,6 +66,9 @@ const HELD: usize = 50_000;
 /// A started invocation whose node never reports is given up this long after the sum
 /// of its steps' timeouts.
 const DEADLINE_GRACE_MS: i64 = 60_000;
+/// How far a command's counts may lag its invocations while the writer applies a
+/// stream of reports (see [`Settled`]).
+const SETTLE_EVERY: Duration = Duration::from_millis(100);
 /// The sweeper's period.
 pub const SWEEP_EVERY: Duration = Duration::from_secs(1);
 
@@ -213,8 +216,17 @@ pub async fn settle(
     command_id: &str,
     now: i64,
 ) -> ServiceResult<Vec<(String, String)>> {
+    Ok(settle_counted(tx, command_id, now).await?.0)
+}
+
+/// [`settle`], and what the writer keeps of the command (`None`: no such command).
+async fn settle_counted(
+    tx: &mut Tx,
+    command_id: &str,
+    now: i64,
+) -> ServiceResult<(Vec<(String, String)>, Option<Settled>)> {
     let Some(cmd) = store::lock_command(tx, command_id, now).await? else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), None));
     };
     let mut c: Counts = store::counts(tx, command_id).await?;
     let mut released = Vec::new();
@@ -247,7 +259,92 @@ pub async fn settle(
     let (status, details) = command_status(&c, cmd.error_limit, cmd.cancel_requested, no_targets);
     // A command with released but unstarted invocations only is still Pending.
     store::update_command_status(tx, command_id, status, details, &c, now).await?;
-    Ok(released)
+    let settled = Settled {
+        at: std::time::Instant::now(),
+        all_released: cmd.concurrency_limit >= cmd.target_count && !cmd.cancel_requested,
+        target_count: cmd.target_count,
+        terminal: c.terminal,
+        owed: false,
+    };
+    Ok((released, Some(settled)))
+}
+
+/// What the writer knows of a command since it last ran the dispatcher for it. The
+/// dispatcher recounts the command's invocations (DESIGN-NOTES §3): under a fan-out
+/// that was a third of each burst's time. For a command whose targets all went out
+/// at once (nothing waits for a release) the writer runs it at most every
+/// [`SETTLE_EVERY`] while reports stream in, and at once when the invocations it
+/// knows ended may be the last ones; a command it skipped is owed a run within
+/// [`SETTLE_EVERY`] even if no report comes. So the command ends in the burst that
+/// ends its last invocation (or, when another writer ended some of them, within
+/// [`SETTLE_EVERY`]: each writer runs the dispatcher after its own last ending, and
+/// that recount sees every committed one), and its counts lag by 100 ms at most.
+#[derive(Clone, Copy, Debug)]
+struct Settled {
+    at: std::time::Instant,
+    /// Every target was released at once and no cancel is asked: the dispatcher has
+    /// nothing to release or end, only counts to write.
+    all_released: bool,
+    target_count: i64,
+    /// Terminal invocations at that run, plus those this writer ended since.
+    terminal: i64,
+    /// This writer changed invocations since: the dispatcher must run again.
+    owed: bool,
+}
+
+impl Settled {
+    /// Whether a burst that ends `ended` invocations may leave the counts for later.
+    fn may_wait(&self, ended: i64, now: std::time::Instant) -> bool {
+        self.all_released
+            && now < self.at + SETTLE_EVERY
+            && self.terminal + ended < self.target_count
+    }
+}
+
+/// The commands the writer owes a dispatcher run, when the first is due.
+fn settle_due(settled: &HashMap<String, Settled>) -> Option<std::time::Instant> {
+    settled
+        .values()
+        .filter(|s| s.owed)
+        .map(|s| s.at + SETTLE_EVERY)
+        .min()
+}
+
+/// Runs the dispatcher for the owed commands that are due.
+async fn settle_owed(core: &Core, settled: &mut HashMap<String, Settled>) {
+    let now = std::time::Instant::now();
+    let due: Vec<String> = settled
+        .iter()
+        .filter(|(_, s)| s.owed && s.at + SETTLE_EVERY <= now)
+        .map(|(c, _)| c.clone())
+        .collect();
+    for c in due {
+        let run = async {
+            let mut tx = core.db().begin().await?;
+            let (released, info) = settle_counted(&mut tx, &c, core.now_ms()).await?;
+            tx.commit().await?;
+            deliver(core, &c, &released).await;
+            core.commands().changed(&c);
+            ServiceResult::Ok(info)
+        };
+        match run.await {
+            Ok(Some(info)) => {
+                settled.insert(c, info);
+            }
+            Ok(None) => {
+                settled.remove(&c);
+            }
+            Err(e) => {
+                // Tried again after another interval.
+                tracing::warn!(command_id = %c, error = %e.message, "command counts not updated");
+                if let Some(s) = settled.get_mut(&c) {
+                    s.at = std::time::Instant::now();
+                }
+            }
+        }
+    }
+    // Forget what is settled and quiet (the next report starts with a full run).
+    settled.retain(|_, s| s.owed || now < s.at + Duration::from_secs(10));
 }
 
 /// Ends an open invocation (from one of `from`) with `status`/`details`; its open
@@ -872,9 +969,15 @@ fn spawn_on_own_thread(core: Core, rx: mpsc::Receiver<Ingest>) -> tokio::task::J
 /// The writer: applies bursts of agent reports, one transaction each.
 async fn writer(core: Core, mut rx: mpsc::Receiver<Ingest>) {
     let mut hold = StartHold::default();
+    let mut settled: HashMap<String, Settled> = HashMap::new();
     loop {
+        settle_owed(&core, &mut settled).await;
         let mut burst = Vec::with_capacity(BATCH);
-        let received = match hold.next_due() {
+        let next = match (hold.next_due(), settle_due(&settled)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let received = match next {
             None => rx.recv_many(&mut burst, BATCH).await,
             Some(due) => {
                 match tokio::time::timeout_at(due.into(), rx.recv_many(&mut burst, BATCH)).await {
@@ -888,6 +991,10 @@ async fn writer(core: Core, mut rx: mpsc::Receiver<Ingest>) {
             // The queue closed: what was held is applied, then the writer ends.
             let rest = hold.drain();
             if rest.is_empty() {
+                for s in settled.values_mut() {
+                    s.at = std::time::Instant::now() - SETTLE_EVERY;
+                }
+                settle_owed(&core, &mut settled).await;
                 return;
             }
             rest
@@ -904,22 +1011,22 @@ async fn writer(core: Core, mut rx: mpsc::Receiver<Ingest>) {
         }
         // Released Starteds may make a batch large: it is applied in parts, in order.
         for part in batch.chunks(APPLY_AT_MOST) {
-            apply_or_reset(&core, part).await;
+            apply_or_reset(&core, part, &mut settled).await;
         }
     }
 }
 
 /// Applies reports; when they cannot be stored, resets the links they came from.
-async fn apply_or_reset(core: &Core, batch: &[Ingest]) {
+async fn apply_or_reset(core: &Core, batch: &[Ingest], settled: &mut HashMap<String, Settled>) {
     // A conflict (another replica or the sweeper moved one of the invocations between
     // our read and our write) rolls back; the burst is applied again over what is
     // stored now.
-    let mut outcome = apply(core, batch).await;
+    let mut outcome = apply(core, batch, settled).await;
     for _ in 0..3 {
         if !matches!(outcome, Ok(false)) {
             break;
         }
-        outcome = apply(core, batch).await;
+        outcome = apply(core, batch, settled).await;
     }
     let failure = match outcome {
         Ok(true) => return,
@@ -951,7 +1058,11 @@ struct Working {
 /// allows), then one multi-row write of the invocations and one of the output, then the
 /// dispatcher for each command touched. False when a row had changed under it (rolled
 /// back; apply again).
-async fn apply(core: &Core, batch: &[Ingest]) -> ServiceResult<bool> {
+async fn apply(
+    core: &Core,
+    batch: &[Ingest],
+    settled: &mut HashMap<String, Settled>,
+) -> ServiceResult<bool> {
     let now = core.now_ms();
     let began = std::time::Instant::now();
     let mut tx = core.db().begin().await?;
@@ -992,6 +1103,8 @@ async fn apply(core: &Core, batch: &[Ingest]) -> ServiceResult<bool> {
     let mut finished_acks: Vec<(String, String)> = Vec::new();
     let mut live: Vec<(String, LiveEvent)> = Vec::new();
     let mut touched = BTreeSet::new();
+    // Invocations this burst ends, per command.
+    let mut ended: HashMap<String, i64> = HashMap::new();
     let mut patch_reports: Vec<(String, String, String)> = Vec::new();
     for m in batch {
         let id = report_id(&m.report);
@@ -1105,6 +1218,7 @@ async fn apply(core: &Core, batch: &[Ingest]) -> ServiceResult<bool> {
                         ));
                     }
                     finish(&mut w.row, result, now);
+                    *ended.entry(w.row.command_id.clone()).or_insert(0) += 1;
                     w.changed = true;
                     touched.insert(w.row.command_id.clone());
                     live.push((format!("inv:{id}"), LiveEvent::Changed));
@@ -1137,12 +1251,35 @@ async fn apply(core: &Core, batch: &[Ingest]) -> ServiceResult<bool> {
     }
     let written = began.elapsed();
     let mut released = Vec::new();
+    let mut counted = Vec::new();
+    let mut waiting = Vec::new();
+    let at = std::time::Instant::now();
     for c in &touched {
-        released.push((c.clone(), settle(&mut tx, c, now).await?));
+        let n = ended.get(c).copied().unwrap_or(0);
+        if settled.get(c).is_some_and(|s| s.may_wait(n, at)) {
+            waiting.push((c.clone(), n));
+            continue;
+        }
+        let (r, info) = settle_counted(&mut tx, c, now).await?;
+        released.push((c.clone(), r));
+        counted.push((c.clone(), info));
     }
-    let settled = began.elapsed();
+    let settled_us = began.elapsed();
     tx.commit().await?;
     let committed = began.elapsed();
+    // Committed: what the writer knows of the commands moves on.
+    for (c, info) in counted {
+        match info {
+            Some(info) => settled.insert(c, info),
+            None => settled.remove(&c),
+        };
+    }
+    for (c, n) in waiting {
+        if let Some(s) = settled.get_mut(&c) {
+            s.terminal += n;
+            s.owed = true;
+        }
+    }
     core.commands().remember(
         rows.into_values()
             .map(|w| w.row)
@@ -1187,7 +1324,7 @@ async fn apply(core: &Core, batch: &[Ingest]) -> ServiceResult<bool> {
         outputs = outputs_len,
         read_us = read.as_micros() as u64,
         written_us = written.as_micros() as u64,
-        settled_us = settled.as_micros() as u64,
+        settled_us = settled_us.as_micros() as u64,
         committed_us = committed.as_micros() as u64,
         done_us = began.elapsed().as_micros() as u64,
         "agent reports applied"
@@ -1262,6 +1399,56 @@ fn finish(row: &mut store::InvocationRow, result: &InvocationResult, now: i64) {
 mod tests {
     use super::*;
     use std::time::Instant;
+
+    fn counted(at: Instant, all_released: bool, terminal: i64) -> Settled {
+        Settled {
+            at,
+            all_released,
+            target_count: 10,
+            terminal,
+            owed: false,
+        }
+    }
+
+    #[test]
+    fn the_writer_leaves_counts_for_later_only_when_nothing_can_be_released_or_end() {
+        let t = Instant::now();
+        // Within the interval, with targets still open after this burst: later.
+        assert!(counted(t, true, 3).may_wait(2, t + Duration::from_millis(50)));
+        // This burst may end the last ones: now.
+        assert!(!counted(t, true, 3).may_wait(7, t));
+        assert!(!counted(t, true, 9).may_wait(1, t));
+        // Rate control (or a cancel) has work: every burst.
+        assert!(!counted(t, false, 0).may_wait(1, t));
+        // The interval is over: now.
+        assert!(!counted(t, true, 0).may_wait(1, t + SETTLE_EVERY));
+    }
+
+    #[test]
+    fn owed_commands_are_due_an_interval_after_their_last_count() {
+        let t = Instant::now();
+        let mut m = HashMap::new();
+        m.insert("a".to_string(), counted(t, true, 1));
+        assert_eq!(settle_due(&m), None, "nothing owed");
+        m.insert(
+            "b".to_string(),
+            Settled {
+                owed: true,
+                ..counted(t + Duration::from_millis(30), true, 1)
+            },
+        );
+        m.insert(
+            "c".to_string(),
+            Settled {
+                owed: true,
+                ..counted(t + Duration::from_millis(10), true, 1)
+            },
+        );
+        assert_eq!(
+            settle_due(&m),
+            Some(t + Duration::from_millis(10) + SETTLE_EVERY)
+        );
+    }
 
     fn started(id: &str) -> Ingest {
         Ingest {
