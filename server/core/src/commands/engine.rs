@@ -310,24 +310,15 @@ fn settle_due(settled: &HashMap<String, Settled>) -> Option<std::time::Instant> 
         .min()
 }
 
-/// Runs the dispatcher for the owed commands that are due.
-async fn settle_owed(core: &Core, settled: &mut HashMap<String, Settled>) {
-    let now = std::time::Instant::now();
+/// Runs the dispatcher for the owed commands due by `by`.
+async fn settle_owed(core: &Core, settled: &mut HashMap<String, Settled>, by: std::time::Instant) {
     let due: Vec<String> = settled
         .iter()
-        .filter(|(_, s)| s.owed && s.at + SETTLE_EVERY <= now)
+        .filter(|(_, s)| s.owed && s.at + SETTLE_EVERY <= by)
         .map(|(c, _)| c.clone())
         .collect();
     for c in due {
-        let run = async {
-            let mut tx = core.db().begin().await?;
-            let (released, info) = settle_counted(&mut tx, &c, core.now_ms()).await?;
-            tx.commit().await?;
-            deliver(core, &c, &released).await;
-            core.commands().changed(&c);
-            ServiceResult::Ok(info)
-        };
-        match run.await {
+        match settle_now(core, &c).await {
             Ok(Some(info)) => {
                 settled.insert(c, info);
             }
@@ -344,6 +335,7 @@ async fn settle_owed(core: &Core, settled: &mut HashMap<String, Settled>) {
         }
     }
     // Forget what is settled and quiet (the next report starts with a full run).
+    let now = std::time::Instant::now();
     settled.retain(|_, s| s.owed || now < s.at + Duration::from_secs(10));
 }
 
@@ -737,12 +729,15 @@ pub async fn start(core: &Core) -> Vec<tokio::task::JoinHandle<()>> {
     handles
 }
 
-async fn settle_now(core: &Core, command_id: &str) -> ServiceResult<()> {
+/// The dispatcher in a transaction of its own, then the deliveries it released; what
+/// the writer keeps of the command (`None`: no such command).
+async fn settle_now(core: &Core, command_id: &str) -> ServiceResult<Option<Settled>> {
     let mut tx = core.db().begin().await?;
-    let released = settle(&mut tx, command_id, core.now_ms()).await?;
+    let (released, settled) = settle_counted(&mut tx, command_id, core.now_ms()).await?;
     tx.commit().await?;
     deliver(core, command_id, &released).await;
-    Ok(())
+    core.commands().changed(command_id);
+    Ok(settled)
 }
 
 /// One sweep: delivery and execution deadlines. Returns how many invocations ended.
@@ -971,7 +966,7 @@ async fn writer(core: Core, mut rx: mpsc::Receiver<Ingest>) {
     let mut hold = StartHold::default();
     let mut settled: HashMap<String, Settled> = HashMap::new();
     loop {
-        settle_owed(&core, &mut settled).await;
+        settle_owed(&core, &mut settled, std::time::Instant::now()).await;
         let mut burst = Vec::with_capacity(BATCH);
         let next = match (hold.next_due(), settle_due(&settled)) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -991,10 +986,9 @@ async fn writer(core: Core, mut rx: mpsc::Receiver<Ingest>) {
             // The queue closed: what was held is applied, then the writer ends.
             let rest = hold.drain();
             if rest.is_empty() {
-                for s in settled.values_mut() {
-                    s.at = std::time::Instant::now() - SETTLE_EVERY;
-                }
-                settle_owed(&core, &mut settled).await;
+                // Whatever is owed, due or not.
+                let all = std::time::Instant::now() + SETTLE_EVERY;
+                settle_owed(&core, &mut settled, all).await;
                 return;
             }
             rest
